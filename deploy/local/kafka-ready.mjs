@@ -2,6 +2,7 @@
 // The port alone is not enough: consumers need __consumer_offsets, which the first
 // FindCoordinator creates; describeGroups on an unknown group forces exactly that.
 import { createRequire } from 'node:module'
+
 const require = createRequire(new URL('../../package.json', import.meta.url))
 const { Kafka, logLevel } = require('kafkajs')
 

@@ -1,0 +1,12 @@
+export {
+  type ClickHouse,
+  type ClickHouseOptions,
+  compareVersions,
+  connectClickHouse,
+  EmbeddedClickHouseBusyError,
+  MIN_SERVER_VERSION,
+  UnsupportedClickHouseVersionError,
+} from './client.js'
+export { insertRows, queryRows, toClickHouseTime } from './insert.js'
+export { type MigrationReport, migrate, upStatements } from './migrate.js'
+export { LABELS_TABLE, type LabelRow, PREDICTIONS_TABLE, type PredictionRow } from './queries/rawEvents.js'

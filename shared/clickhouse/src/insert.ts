@@ -1,0 +1,42 @@
+import type { ClickHouse } from './client.js'
+
+/**
+ * Inserts rows into `{database}.{table}` as JSONEachRow.
+ * `dedupToken` makes the insert idempotent: ClickHouse drops a block whose token it has seen
+ * (tables set non_replicated_deduplication_window). TRICKY: the embedded engine applies settings
+ * as session-level `SET`s that outlive the query, so every insert sets the token explicitly,
+ * to '' (no deduplication by token) when the caller has none.
+ */
+export async function insertRows(
+  ch: ClickHouse,
+  table: string,
+  rows: readonly object[],
+  options: { dedupToken?: string } = {},
+): Promise<void> {
+  if (rows.length === 0) return
+  await ch.client.insert({
+    table: `${ch.database}.${table}`,
+    values: rows as object[],
+    format: 'JSONEachRow',
+    clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: options.dedupToken ?? '' },
+  })
+}
+
+/** Runs a SELECT with `{name:Type}` parameters (`db` is always bound) and returns its rows. */
+export async function queryRows<T>(
+  ch: ClickHouse,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
+  const rs = await ch.client.query({
+    query,
+    query_params: { db: ch.database, ...params },
+    format: 'JSONEachRow',
+  })
+  return rs.json<T>()
+}
+
+/** DateTime64(3) text in UTC (`2026-11-24 10:00:00.123`), which every server version parses. */
+export function toClickHouseTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto'
+import { loadMigrations, type MigrationFile } from '@vigil/schemas'
+import type { ClickHouse } from './client.js'
+import { insertRows, queryRows } from './insert.js'
+
+export interface MigrationReport {
+  applied: string[]
+  alreadyApplied: string[]
+}
+
+/**
+ * Applies the pending migrations of schemas/clickhouse in order and records each in
+ * `vigil_migrations`. Safe to run twice and from two processes at once: every statement is
+ * idempotent DDL, and the record of a migration is inserted with a deduplication token.
+ * @example await migrate(ch)
+ */
+export async function migrate(
+  ch: ClickHouse,
+  migrations: MigrationFile[] = loadMigrations(),
+): Promise<MigrationReport> {
+  const db = { db: ch.database }
+  await ch.client.command({ query: 'CREATE DATABASE IF NOT EXISTS {db:Identifier}', query_params: db })
+  await ch.client.command({
+    query: `CREATE TABLE IF NOT EXISTS {db:Identifier}.vigil_migrations
+      (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+      ENGINE = ReplacingMergeTree ORDER BY version
+      SETTINGS non_replicated_deduplication_window = 1000`,
+    query_params: db,
+  })
+  const done = new Set(
+    (
+      await queryRows<{ version: number }>(
+        ch,
+        'SELECT DISTINCT version FROM {db:Identifier}.vigil_migrations',
+      )
+    ).map((r) => Number(r.version)),
+  )
+  const report: MigrationReport = { applied: [], alreadyApplied: [] }
+  for (const m of migrations) {
+    if (done.has(m.version)) {
+      report.alreadyApplied.push(m.name)
+      continue
+    }
+    for (const statement of upStatements(m.sql)) {
+      await ch.client.command({ query: statement, query_params: db })
+    }
+    await insertRows(
+      ch,
+      'vigil_migrations',
+      [{ version: m.version, name: m.name, checksum: createHash('sha256').update(m.sql).digest('hex') }],
+      { dedupToken: `migration-${m.version}` },
+    )
+    report.applied.push(m.name)
+  }
+  return report
+}
+
+/** The statements between `-- migrate:up` and `-- migrate:down` (or the end), comments removed. */
+export function upStatements(sql: string): string[] {
+  const up = sql
+    .split(/^--\s*migrate:down\s*$/m)[0]!
+    .split(/^--\s*migrate:up\s*$/m)
+    .at(-1)!
+  return up
+    .split(/;\s*$/m)
+    .map((s) =>
+      s
+        .split('\n')
+        .filter((line) => !/^\s*--/.test(line))
+        .join('\n')
+        .trim(),
+    )
+    .filter((s) => s.length > 0)
+}

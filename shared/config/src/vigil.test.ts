@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError } from './errors.js'
+import { loadVigilConfig } from './vigil.js'
+
+function withFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'))
+  writeFileSync(join(dir, 'vigil.yaml'), text)
+  return dir
+}
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return (err as ConfigError).problems.map((p) => `${p.line ?? '-'} ${p.path}: ${p.reason}`)
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadVigilConfig', () => {
+  it('has working defaults without a file', () => {
+    const cfg = loadVigilConfig({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'vigil-empty-')) })
+    expect(cfg.kafka.brokers).toEqual(['127.0.0.1:9092'])
+    expect(cfg.kafka.topics).toEqual({
+      predictions: 'vigil.predictions',
+      labels: 'vigil.labels',
+      dlq: 'vigil.dlq',
+    })
+    expect(cfg.clickhouse.url).toBeUndefined()
+    expect(cfg.clickhouse.dataDir).toMatch(/data\/clickhouse$/)
+  })
+
+  it('reads ./vigil.yaml and lets the environment override it', () => {
+    const cwd = withFile('kafka:\n  brokers: [a:1]\n  partitions: 6\nclickhouse:\n  database: dbx\n')
+    const cfg = loadVigilConfig({ env: { KAFKA_BROKERS: 'b:2, c:3', KAFKA_TOPIC_PREFIX: 't1.' }, cwd })
+    expect(cfg.kafka.brokers).toEqual(['b:2', 'c:3'])
+    expect(cfg.kafka.partitions).toBe(6)
+    expect(cfg.kafka.topics.dlq).toBe('t1.vigil.dlq')
+    expect(cfg.clickhouse.database).toBe('dbx')
+  })
+
+  it('reports a wrong type with its line', () => {
+    const cwd = withFile('kafka:\n  brokers: [a:1]\n  partitions: "many"\n')
+    expect(problems(() => loadVigilConfig({ env: {}, cwd }))).toEqual([
+      expect.stringMatching(/^3 kafka\.partitions: .*number/),
+    ])
+  })
+
+  it('reports an unknown key at the key', () => {
+    const cwd = withFile('kafka:\n  brokers: [a:1]\nclickhous:\n  url: http://x\n')
+    expect(problems(() => loadVigilConfig({ env: {}, cwd }))).toEqual([
+      '3 clickhous: unknown setting (clickhous)',
+    ])
+  })
+
+  it('reports YAML syntax errors with their line', () => {
+    const cwd = withFile('kafka:\n  brokers: [a:1\nhttp:\n  port: 1\n')
+    const [p] = problems(() => loadVigilConfig({ env: {}, cwd }))
+    expect(p).toMatch(/^\d+ : /)
+  })
+
+  it('reports a duplicate key', () => {
+    const cwd = withFile('log_level: info\nlog_level: debug\n')
+    expect(problems(() => loadVigilConfig({ env: {}, cwd }))[0]).toMatch(/^2 : .*unique/i)
+  })
+
+  it('names the environment variable that is wrong', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vigil-env-'))
+    expect(problems(() => loadVigilConfig({ env: { CLICKHOUSE_URL: 'not a url' }, cwd }))).toEqual([
+      expect.stringMatching(/^- CLICKHOUSE_URL: /),
+    ])
+  })
+
+  it('says which file cannot be read', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vigil-missing-'))
+    expect(problems(() => loadVigilConfig({ env: { VIGIL_CONFIG: 'nope.yaml' }, cwd }))[0]).toMatch(
+      /cannot read/,
+    )
+  })
+})

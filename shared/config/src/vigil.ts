@@ -1,0 +1,166 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { z } from 'zod'
+import { CsvEnv, parseEnv } from './env.js'
+import { ConfigError } from './errors.js'
+import { parseYaml } from './yaml.js'
+
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name: letters, digits, . _ -')
+const positiveInt = z.number().int().positive()
+
+/** The file `vigil.yaml`: snake_case keys, every one optional, unknown keys refused. */
+export const vigilFileSchema = z.strictObject({
+  kafka: z
+    .strictObject({
+      brokers: z.array(z.string().min(1)).min(1).optional(),
+      client_id: z.string().min(1).optional(),
+      partitions: positiveInt.max(10_000).optional(),
+      replication_factor: positiveInt.max(10).optional(),
+      topics: z
+        .strictObject({
+          predictions: topicName.optional(),
+          labels: topicName.optional(),
+          dlq: topicName.optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  clickhouse: z
+    .strictObject({
+      url: z.url().optional(),
+      database: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a ClickHouse database name: letters, digits, _')
+        .optional(),
+      data_dir: z.string().min(1).optional(),
+      request_timeout_ms: positiveInt.optional(),
+    })
+    .optional(),
+  recorder: z
+    .strictObject({
+      group_id: z.string().min(1).optional(),
+      batch_max_rows: positiveInt.max(1_000_000).optional(),
+      batch_max_wait_ms: positiveInt.max(60_000).optional(),
+      max_event_bytes: positiveInt.max(16 * 1024 * 1024).optional(),
+    })
+    .optional(),
+  http: z
+    .strictObject({
+      host: z.string().min(1).optional(),
+      port: z.number().int().min(0).max(65535).optional(),
+    })
+    .optional(),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+})
+export type VigilFile = z.output<typeof vigilFileSchema>
+
+/** Infrastructure and secrets come from the environment and override the file. */
+export const vigilEnvSchema = z.object({
+  VIGIL_CONFIG: z.string().min(1).optional(),
+  KAFKA_BROKERS: CsvEnv.pipe(z.array(z.string()).min(1, 'at least one host:port')).optional(),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/)
+    .optional(),
+  CLICKHOUSE_URL: z.url().optional(),
+  CLICKHOUSE_USER: z.string().optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
+    .optional(),
+  VIGIL_DATA_DIR: z.string().min(1).optional(),
+  VIGIL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+})
+
+export interface VigilConfig {
+  /** The file the settings came from, if any. */
+  file?: string
+  kafka: {
+    brokers: string[]
+    clientId: string
+    partitions: number
+    replicationFactor: number
+    topics: { predictions: string; labels: string; dlq: string }
+  }
+  clickhouse: {
+    /** Set: a ClickHouse server over HTTP. Unset: the embedded engine in `dataDir`. */
+    url?: string
+    username?: string
+    password?: string
+    database: string
+    dataDir: string
+    requestTimeoutMs: number
+  }
+  recorder: { groupId: string; batchMaxRows: number; batchMaxWaitMs: number; maxEventBytes: number }
+  http: { host: string; port: number }
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+/**
+ * The configuration of a vigil process: defaults, then `vigil.yaml` (the `VIGIL_CONFIG` path, or
+ * `./vigil.yaml` when it exists), then environment variables. Throws {@link ConfigError}.
+ * @example const config = loadVigilConfig({ env: process.env, cwd: process.cwd() })
+ */
+export function loadVigilConfig(options: {
+  env: Record<string, string | undefined>
+  cwd: string
+  file?: string
+}): VigilConfig {
+  const env = parseEnv(vigilEnvSchema, options.env)
+  const explicit = options.file ?? env.VIGIL_CONFIG
+  const file = explicit ? resolve(options.cwd, explicit) : defaultFile(options.cwd)
+  let y: VigilFile = {}
+  if (file) {
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (err) {
+      throw new ConfigError([
+        { source: file, path: '', reason: `cannot read the file (${(err as Error).message})` },
+      ])
+    }
+    y = parseYaml(text, vigilFileSchema, file)
+  }
+  const prefix = env.KAFKA_TOPIC_PREFIX ?? ''
+  const topics = {
+    predictions: prefix + (y.kafka?.topics?.predictions ?? 'vigil.predictions'),
+    labels: prefix + (y.kafka?.topics?.labels ?? 'vigil.labels'),
+    dlq: prefix + (y.kafka?.topics?.dlq ?? 'vigil.dlq'),
+  }
+  return {
+    ...(file ? { file } : {}),
+    kafka: {
+      brokers: env.KAFKA_BROKERS ?? y.kafka?.brokers ?? ['127.0.0.1:9092'],
+      clientId: y.kafka?.client_id ?? 'vigil',
+      partitions: y.kafka?.partitions ?? 3,
+      replicationFactor: y.kafka?.replication_factor ?? 1,
+      topics,
+    },
+    clickhouse: {
+      url: env.CLICKHOUSE_URL ?? y.clickhouse?.url,
+      username: env.CLICKHOUSE_USER,
+      password: env.CLICKHOUSE_PASSWORD,
+      database: env.CLICKHOUSE_DATABASE ?? y.clickhouse?.database ?? 'vigil',
+      dataDir: resolve(options.cwd, env.VIGIL_DATA_DIR ?? y.clickhouse?.data_dir ?? './data/clickhouse'),
+      requestTimeoutMs: y.clickhouse?.request_timeout_ms ?? 30_000,
+    },
+    recorder: {
+      groupId: `${prefix}${y.recorder?.group_id ?? 'vigil-recorder'}`,
+      batchMaxRows: y.recorder?.batch_max_rows ?? 10_000,
+      batchMaxWaitMs: y.recorder?.batch_max_wait_ms ?? 1_000,
+      maxEventBytes: y.recorder?.max_event_bytes ?? 256 * 1024,
+    },
+    http: {
+      host: y.http?.host ?? '127.0.0.1',
+      port: env.VIGIL_HTTP_PORT ?? y.http?.port ?? 9464,
+    },
+    logLevel: env.LOG_LEVEL ?? y.log_level ?? 'info',
+  }
+}
+
+function defaultFile(cwd: string): string | undefined {
+  const f = resolve(cwd, 'vigil.yaml')
+  return existsSync(f) ? f : undefined
+}

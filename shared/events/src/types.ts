@@ -1,0 +1,34 @@
+/** Types matching schemas/events/*.v1.schema.json; `contracts.test.ts` keeps them honest. */
+
+/** A feature or attribute value: numbers are numerical, strings and booleans categorical, null missing. */
+export type Scalar = number | string | boolean | null
+
+export interface PredictionEvent {
+  schema_version: 1
+  prediction_id: string
+  model_id: string
+  model_version: string
+  /** RFC 3339 event time. */
+  timestamp: string
+  features: Record<string, Scalar>
+  prediction: {
+    label?: string
+    score?: number
+    probabilities?: Record<string, number>
+    value?: number
+  }
+  attributes?: Record<string, Scalar>
+}
+
+export interface LabelEvent {
+  schema_version: 1
+  prediction_id: string
+  model_id: string
+  timestamp: string
+  label: string | number
+}
+
+export type EventKind = 'prediction' | 'label'
+
+/** Outcome of a step: a value, or a reason the input is invalid (it goes to the DLQ). */
+export type Result<T> = { ok: true; value: T } | { ok: false; reason: string }

@@ -1,0 +1,31 @@
+import type { IHeaders, Kafka, Message, Producer } from 'kafkajs'
+
+export interface OutMessage {
+  key?: Buffer | string | null
+  value: Buffer | string
+  headers?: IHeaders
+}
+
+export interface VigilProducer {
+  /** Resolves once every message is acknowledged by all in-sync replicas (acks = -1). */
+  send(topic: string, messages: readonly OutMessage[]): Promise<void>
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * A producer whose `send` is durable when it resolves, so a consumer may commit after it.
+ * NOTE: kafkajs's idempotent producer is documented as experimental; duplicates from a retried
+ * send are instead made harmless downstream (idempotent sinks, offsets in DLQ headers).
+ */
+export function createProducer(kafka: Kafka): VigilProducer {
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false })
+  return {
+    async send(topic, messages) {
+      if (messages.length === 0) return
+      await producer.send({ topic, acks: -1, messages: messages as Message[] })
+    },
+    start: () => producer.connect(),
+    stop: () => producer.disconnect(),
+  }
+}
