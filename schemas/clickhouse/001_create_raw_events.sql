@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.predictions
     probabilities Map(LowCardinality(String), Float64),
     predicted_value Nullable(Float64) COMMENT 'regression output',
     attributes Map(LowCardinality(String), String) COMMENT 'segments and sensitive attributes',
+    kafka_topic LowCardinality(String) COMMENT 'provenance: the recorder resumes after the highest stored offset',
     kafka_partition UInt32,
     kafka_offset UInt64,
     ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.labels
     event_time DateTime64(3, 'UTC') COMMENT 'when the truth became known, UTC',
     label String COMMENT 'true class, or the true value as text',
     label_value Nullable(Float64) COMMENT 'true value when the label is a number (regression)',
+    kafka_topic LowCardinality(String),
     kafka_partition UInt32,
     kafka_offset UInt64,
     ingested_at DateTime64(3, 'UTC') DEFAULT now64(3)

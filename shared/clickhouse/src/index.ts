@@ -9,4 +9,10 @@ export {
 } from './client.js'
 export { insertRows, queryRows, toClickHouseTime } from './insert.js'
 export { type MigrationReport, migrate, upStatements } from './migrate.js'
-export { LABELS_TABLE, type LabelRow, PREDICTIONS_TABLE, type PredictionRow } from './queries/rawEvents.js'
+export {
+  LABELS_TABLE,
+  type LabelRow,
+  PREDICTIONS_TABLE,
+  type PredictionRow,
+  STORED_HIGH_WATER_MARK,
+} from './queries/rawEvents.js'

@@ -31,4 +31,14 @@ export interface LabelEvent {
 export type EventKind = 'prediction' | 'label'
 
 /** Outcome of a step: a value, or a reason the input is invalid (it goes to the DLQ). */
-export type Result<T> = { ok: true; value: T } | { ok: false; reason: string }
+export type Result<T> = { ok: true; value: T } | { ok: false; reason: string; code: InvalidCode }
+
+/** Why an event is invalid, as a bounded set (a metrics label); `reason` has the details. */
+export type InvalidCode =
+  | 'too_large'
+  | 'empty'
+  | 'invalid_json'
+  | 'not_object'
+  | 'schema_version'
+  | 'non_finite'
+  | 'schema'

@@ -38,21 +38,28 @@ export function createEventParser(
 
   function check(value: unknown): Result<PredictionEvent | LabelEvent> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return { ok: false, reason: `a ${kind} event must be a JSON object, got ${describe(value)}` }
+      return {
+        ok: false,
+        code: 'not_object',
+        reason: `a ${kind} event must be a JSON object, got ${describe(value)}`,
+      }
     }
     const version = (value as Record<string, unknown>).schema_version
-    if (version === undefined) return { ok: false, reason: 'schema_version is missing' }
+    if (version === undefined)
+      return { ok: false, code: 'schema_version', reason: 'schema_version is missing' }
     if (!(SUPPORTED_SCHEMA_VERSIONS as readonly unknown[]).includes(version)) {
       return {
         ok: false,
+        code: 'schema_version',
         reason: `unknown schema_version ${JSON.stringify(version)}; this vigil reads ${SUPPORTED_SCHEMA_VERSIONS.join(', ')}`,
       }
     }
     const nonFinite = findNonFinite(value, '')
-    if (nonFinite !== undefined) return { ok: false, reason: `${nonFinite || '/'}: numbers must be finite` }
-    if (!validate(value)) return { ok: false, reason: explain(validate) }
+    if (nonFinite !== undefined)
+      return { ok: false, code: 'non_finite', reason: `${nonFinite || '/'}: numbers must be finite` }
+    if (!validate(value)) return { ok: false, code: 'schema', reason: explain(validate) }
     if (Number.isNaN(Date.parse((value as { timestamp: string }).timestamp))) {
-      return { ok: false, reason: '/timestamp: not a real date' }
+      return { ok: false, code: 'schema', reason: '/timestamp: not a real date' }
     }
     return { ok: true, value: value as PredictionEvent | LabelEvent }
   }
@@ -60,8 +67,12 @@ export function createEventParser(
   function parse(bytes: Buffer | string): Result<PredictionEvent | LabelEvent> {
     const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length
     if (size > maxBytes)
-      return { ok: false, reason: `event is ${size} bytes, over the ${maxBytes}-byte limit` }
-    if (size === 0) return { ok: false, reason: 'empty message' }
+      return {
+        ok: false,
+        code: 'too_large',
+        reason: `event is ${size} bytes, over the ${maxBytes}-byte limit`,
+      }
+    if (size === 0) return { ok: false, code: 'empty', reason: 'empty message' }
     const text = typeof bytes === 'string' ? bytes : bytes.toString('utf8')
     let value: unknown
     try {
@@ -69,8 +80,12 @@ export function createEventParser(
     } catch (err) {
       const nan = /(?<![\w"])-?(NaN|Infinity)(?![\w"])/.exec(text)
       if (nan)
-        return { ok: false, reason: `invalid JSON: ${nan[0]} is not a JSON number (numbers must be finite)` }
-      return { ok: false, reason: `invalid JSON: ${(err as Error).message}` }
+        return {
+          ok: false,
+          code: 'invalid_json',
+          reason: `invalid JSON: ${nan[0]} is not a JSON number (numbers must be finite)`,
+        }
+      return { ok: false, code: 'invalid_json', reason: `invalid JSON: ${(err as Error).message}` }
     }
     return check(value)
   }

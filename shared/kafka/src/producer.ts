@@ -1,4 +1,4 @@
-import type { IHeaders, Kafka, Message, Producer } from 'kafkajs'
+import { type IHeaders, type Kafka, type Message, Partitioners, type Producer } from 'kafkajs'
 
 export interface OutMessage {
   key?: Buffer | string | null
@@ -19,7 +19,12 @@ export interface VigilProducer {
  * send are instead made harmless downstream (idempotent sinks, offsets in DLQ headers).
  */
 export function createProducer(kafka: Kafka): VigilProducer {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false })
+  // The default partitioner is murmur2 like the Java client's, so a model's events land on the same
+  // partition whichever language published them.
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  })
   return {
     async send(topic, messages) {
       if (messages.length === 0) return

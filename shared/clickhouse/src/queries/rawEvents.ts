@@ -17,6 +17,7 @@ export interface PredictionRow {
   probabilities: Record<string, number>
   predicted_value: number | null
   attributes: Record<string, string>
+  kafka_topic: string
   kafka_partition: number
   kafka_offset: string
 }
@@ -27,6 +28,17 @@ export interface LabelRow {
   event_time: string
   label: string
   label_value: number | null
+  kafka_topic: string
   kafka_partition: number
   kafka_offset: string
 }
+
+/**
+ * The highest Kafka offset of `topic`/`partition` stored in `table`, or -1: everything at or
+ * below it is durable, so a restarted recorder skips it instead of inserting it again.
+ * NOTE: a scan of three narrow columns; it runs once per partition assignment, not per batch.
+ */
+export const STORED_HIGH_WATER_MARK = `
+  SELECT if(count() = 0, -1, toInt64(max(kafka_offset))) AS high
+  FROM {db:Identifier}.{table:Identifier}
+  WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt32}`

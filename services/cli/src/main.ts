@@ -1,0 +1,120 @@
+import { connectClickHouse, migrate } from '@vigil/clickhouse'
+import { loadVigilConfig, type VigilConfig } from '@vigil/config'
+import { createKafka, createProducer, ensureTopics } from '@vigil/kafka'
+import { createLogger } from '@vigil/observability'
+import { explainStartupError, onShutdownSignal, startProcess } from '@vigil/runtime'
+import { Command, InvalidArgumentError } from 'commander'
+import { replayFile } from './commands/replay.js'
+import { SERVICES } from './services.js'
+
+function config(opts: { config?: string }): VigilConfig {
+  return loadVigilConfig({ env: process.env, cwd: process.cwd(), file: opts.config })
+}
+
+/** Runs a command; a failure prints one clear message and sets the exit code (2: your input, 1: environment). */
+async function run(action: () => Promise<void>, brokers?: () => string[] | undefined): Promise<void> {
+  try {
+    await action()
+  } catch (err) {
+    let known: string[] | undefined
+    try {
+      known = brokers?.()
+    } catch {
+      known = undefined
+    }
+    const { message, exitCode } = explainStartupError(err, { brokers: known })
+    process.stderr.write(`vigil: ${message}\n`)
+    process.exit(exitCode)
+  }
+}
+
+const program = new Command('vigil')
+  .description('Monitor machine-learning models in production: drift, data quality, accuracy, bias, alerts.')
+  .option('-c, --config <file>', 'vigil.yaml to read (default: $VIGIL_CONFIG, else ./vigil.yaml if present)')
+  .showHelpAfterError()
+
+program
+  .command('start')
+  .description('Start vigil services; all of them in this one process unless some are named')
+  .argument('[service...]', `services to run: ${Object.keys(SERVICES).join(', ')}`)
+  .addHelpText(
+    'after',
+    '\nExamples:\n  $ vigil start\n  $ vigil start recorder\n  $ KAFKA_BROKERS=k1:9092 CLICKHOUSE_URL=http://ch:8123 vigil start recorder',
+  )
+  .action((names: string[]) =>
+    run(
+      async () => {
+        const chosen = names.length > 0 ? names : Object.keys(SERVICES)
+        const unknown = chosen.filter((n) => !(n in SERVICES))
+        if (unknown.length > 0) {
+          throw new InvalidArgumentError(
+            `unknown service ${unknown.join(', ')}; known: ${Object.keys(SERVICES).join(', ')}`,
+          )
+        }
+        const cfg = config(program.opts())
+        const proc = await startProcess(
+          cfg,
+          chosen.map((n) => SERVICES[n]!),
+        )
+        onShutdownSignal(proc.deps.log, () => proc.stop())
+      },
+      () => config(program.opts()).kafka.brokers,
+    ),
+  )
+
+program
+  .command('migrate')
+  .description('Create or upgrade the ClickHouse tables (safe to run again)')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  $ vigil migrate\n  $ CLICKHOUSE_URL=http://localhost:8123 vigil migrate',
+  )
+  .action(() =>
+    run(async () => {
+      const cfg = config(program.opts())
+      const ch = await connectClickHouse(cfg.clickhouse)
+      try {
+        const report = await migrate(ch)
+        process.stdout.write(
+          `ClickHouse ${ch.serverVersion} (${ch.kind}), database ${ch.database}: ` +
+            `${report.applied.length} applied${report.applied.length ? ` (${report.applied.join(', ')})` : ''}, ` +
+            `${report.alreadyApplied.length} already applied\n`,
+        )
+      } finally {
+        await ch.close()
+      }
+    }),
+  )
+
+program
+  .command('replay')
+  .description('Publish the events of an NDJSON file to a Kafka topic, one message per line')
+  .argument('<file>', 'NDJSON file, one event per line')
+  .requiredOption('-t, --topic <topic>', 'topic name, or "predictions" / "labels" for the configured topics')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  $ vigil replay test/fixtures/sample-predictions.ndjson --topic predictions\n  $ vigil replay labels.ndjson --topic vigil.labels',
+  )
+  .action((file: string, opts: { topic: string }) =>
+    run(
+      async () => {
+        const cfg = config(program.opts())
+        const topics = cfg.kafka.topics as Record<string, string>
+        const topic = topics[opts.topic] ?? opts.topic
+        const log = createLogger({ name: 'vigil-replay', level: 'warn' })
+        const kafka = createKafka({ ...cfg.kafka, log })
+        await ensureTopics(kafka, [topic], cfg.kafka)
+        const producer = createProducer(kafka)
+        await producer.start()
+        try {
+          const { sent } = await replayFile(file, topic, producer)
+          process.stdout.write(`published ${sent} events from ${file} to ${topic}\n`)
+        } finally {
+          await producer.stop()
+        }
+      },
+      () => config(program.opts()).kafka.brokers,
+    ),
+  )
+
+await program.parseAsync(process.argv)

@@ -1,0 +1,1 @@
+export { createRecorder, type RecorderDeps } from './service.js'

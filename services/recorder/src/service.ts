@@ -1,0 +1,173 @@
+import {
+  type ClickHouse,
+  insertRows,
+  LABELS_TABLE,
+  PREDICTIONS_TABLE,
+  queryRows,
+  STORED_HIGH_WATER_MARK,
+} from '@vigil/clickhouse'
+import type { VigilConfig } from '@vigil/config'
+import { createEventParser, type EventParser } from '@vigil/events'
+import {
+  type BatchContext,
+  createBatchConsumer,
+  type PartitionBatch,
+  toDlqMessage,
+  type VigilProducer,
+} from '@vigil/kafka'
+import { Counter, Histogram, type Logger, type Registry } from '@vigil/observability'
+import type { Service } from '@vigil/runtime'
+import type { Kafka } from 'kafkajs'
+import { chunkRows, routeBatch } from './steps/routeBatch.js'
+import { type Provenance, toLabelRow, toPredictionRow } from './steps/toRows.js'
+
+export interface RecorderDeps {
+  kafka: Kafka
+  producer: VigilProducer
+  ch: ClickHouse
+  log: Logger
+  registry: Registry
+}
+
+type RecorderConfig = Pick<VigilConfig, 'kafka' | 'recorder'>
+
+interface Route {
+  table: string
+  parser: EventParser<unknown>
+  toRow: (event: never, from: Provenance) => object
+}
+
+function recorderMetrics(registry: Registry) {
+  return {
+    rows: new Counter({
+      name: 'vigil_recorder_rows_inserted_total',
+      help: 'Rows acknowledged by ClickHouse, by table',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    dlq: new Counter({
+      name: 'vigil_recorder_dlq_total',
+      help: 'Invalid events sent to the dead-letter topic, by source topic and kind of problem',
+      labelNames: ['topic', 'code'],
+      registers: [registry],
+    }),
+    skipped: new Counter({
+      name: 'vigil_recorder_redelivered_skipped_total',
+      help: 'Re-delivered events skipped because ClickHouse already held them (after a restart or rebalance)',
+      registers: [registry],
+    }),
+    insertSeconds: new Histogram({
+      name: 'vigil_clickhouse_insert_duration_seconds',
+      help: 'Time for ClickHouse to acknowledge one insert, by table',
+      labelNames: ['table'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  }
+}
+
+/**
+ * The recorder: raw prediction and label events from Kafka into ClickHouse, invalid ones to the
+ * DLQ. A partition batch is committed only after its DLQ records are acknowledged by Kafka and its
+ * rows by ClickHouse. Re-delivered events never become duplicate rows: inserts carry a
+ * deduplication token per offset range (a retried insert is dropped by ClickHouse), and after a
+ * restart or rebalance each partition resumes after the highest offset ClickHouse already holds.
+ * @example const recorder = createRecorder(config, { kafka, producer, ch, log, registry })
+ */
+export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Service {
+  const { kafka, producer, ch, registry } = deps
+  const log = deps.log.child({ service: 'recorder' })
+  const metrics = recorderMetrics(registry)
+  const { topics } = config.kafka
+  const maxBytes = config.recorder.maxEventBytes
+  const routes = new Map<string, Route>([
+    [
+      topics.predictions,
+      {
+        table: PREDICTIONS_TABLE,
+        parser: createEventParser('prediction', { maxBytes }),
+        toRow: toPredictionRow,
+      },
+    ],
+    [
+      topics.labels,
+      { table: LABELS_TABLE, parser: createEventParser('label', { maxBytes }), toRow: toLabelRow },
+    ],
+  ])
+  /** Per `topic:partition`: offsets at or below are durable in ClickHouse. Dropped on rebalance. */
+  const storedThrough = new Map<string, bigint>()
+
+  async function highWaterMark(table: string, topic: string, partition: number): Promise<bigint> {
+    const key = `${topic}:${partition}`
+    const known = storedThrough.get(key)
+    if (known !== undefined) return known
+    const [row] = await queryRows<{ high: string | number }>(ch, STORED_HIGH_WATER_MARK, {
+      table,
+      topic,
+      partition,
+    })
+    const high = BigInt(row?.high ?? -1)
+    storedThrough.set(key, high)
+    if (high >= 0n)
+      log.info({ topic, partition, storedThrough: high.toString() }, 'resuming after stored offset')
+    return high
+  }
+
+  async function handleBatch(batch: PartitionBatch, ctx: BatchContext): Promise<void> {
+    const route = routes.get(batch.topic)
+    if (!route) throw new Error(`recorder received topic ${batch.topic} it does not subscribe to`)
+    const { topic, partition } = batch
+    const routed = routeBatch(batch.messages, {
+      topic,
+      partition,
+      storedThrough: await highWaterMark(route.table, topic, partition),
+      parser: route.parser,
+      toRow: route.toRow as (e: unknown, from: Provenance) => object,
+    })
+    metrics.skipped.inc(routed.skipped)
+    if (routed.rejected.length > 0) {
+      const source = { topic, partition, service: 'recorder', step: 'validate' }
+      await producer.send(
+        topics.dlq,
+        routed.rejected.map((r) => toDlqMessage(r.message, source, r.reason)),
+      )
+      for (const r of routed.rejected) metrics.dlq.inc({ topic, code: r.code })
+      log.debug({ topic, partition, count: routed.rejected.length }, 'invalid events sent to the DLQ')
+    }
+    for (const chunk of chunkRows(routed.rows, config.recorder.batchMaxRows, topic, partition)) {
+      if (!ctx.isActive()) throw new Error('consumer stopping or rebalanced; batch abandoned uncommitted')
+      const end = metrics.insertSeconds.startTimer({ table: route.table })
+      await insertRows(ch, route.table, chunk.rows, { dedupToken: chunk.dedupToken })
+      end()
+      metrics.rows.inc({ table: route.table }, chunk.rows.length)
+      await ctx.heartbeat()
+    }
+    const last = batch.messages.at(-1)
+    if (last) storedThrough.set(`${topic}:${partition}`, BigInt(last.offset))
+  }
+
+  const consumer = createBatchConsumer({
+    kafka,
+    name: 'recorder',
+    groupId: config.recorder.groupId,
+    topics: [topics.predictions, topics.labels],
+    log,
+    registry,
+    handleBatch,
+    onRebalance: () => storedThrough.clear(),
+    // Large fetches make large inserts: the broker waits up to batchMaxWaitMs for 1 MiB.
+    minBytes: 1024 * 1024,
+    maxWaitTimeInMs: config.recorder.batchMaxWaitMs,
+    partitionsConsumedConcurrently: 2,
+  })
+
+  return {
+    name: 'recorder',
+    start: () => consumer.start(),
+    stop: () => consumer.stop(),
+    health() {
+      const h = consumer.health()
+      return { ready: h.running && h.sinkHealthy, detail: { ...h } }
+    },
+  }
+}

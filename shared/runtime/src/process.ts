@@ -1,0 +1,99 @@
+import { type ClickHouse, connectClickHouse, migrate } from '@vigil/clickhouse'
+import type { VigilConfig } from '@vigil/config'
+import { createKafka, createProducer, ensureTopics, type VigilProducer } from '@vigil/kafka'
+import {
+  createLogger,
+  createMetricsRegistry,
+  type Logger,
+  type Registry,
+  redactUrl,
+} from '@vigil/observability'
+import type { Kafka } from 'kafkajs'
+import { createHealthServer } from './health.js'
+import { type Service, startAll } from './service.js'
+
+/** What every service of a process shares: one config, logger, registry, Kafka client, producer, ClickHouse. */
+export interface ProcessDeps {
+  config: VigilConfig
+  log: Logger
+  registry: Registry
+  kafka: Kafka
+  producer: VigilProducer
+  ch: ClickHouse
+}
+
+export type ServiceFactory = (config: VigilConfig, deps: ProcessDeps) => Service
+
+export interface RunningProcess {
+  deps: ProcessDeps
+  /** Port of /healthz, /readyz and /metrics. */
+  httpPort: number
+  /** Readiness fails first, then services stop (commit), then clients close, then HTTP. */
+  stop(): Promise<void>
+}
+
+/**
+ * Composition root of a vigil process: connects ClickHouse (embedded or server) and applies the
+ * migrations, creates the topics, then starts the HTTP endpoints, the producer and the services.
+ * @example const proc = await startProcess(config, [createRecorder]); await proc.stop()
+ */
+export async function startProcess(
+  config: VigilConfig,
+  factories: readonly ServiceFactory[],
+  options: { log?: Logger; registry?: Registry } = {},
+): Promise<RunningProcess> {
+  const log = options.log ?? createLogger({ name: 'vigil', level: config.logLevel })
+  const registry = options.registry ?? createMetricsRegistry()
+  const ch = await connectClickHouse(config.clickhouse)
+  log.info(
+    {
+      clickhouse: ch.kind === 'server' ? redactUrl(config.clickhouse.url ?? '') : config.clickhouse.dataDir,
+      version: ch.serverVersion,
+      database: ch.database,
+    },
+    `ClickHouse (${ch.kind}) connected`,
+  )
+  try {
+    const report = await migrate(ch)
+    if (report.applied.length > 0) log.info({ applied: report.applied }, 'migrations applied')
+    const kafka = createKafka({ ...config.kafka, log })
+    const created = await ensureTopics(kafka, Object.values(config.kafka.topics), config.kafka)
+    if (created.length > 0) log.info({ topics: created }, 'topics created')
+    const producer = createProducer(kafka)
+    const deps: ProcessDeps = { config, log, registry, kafka, producer, ch }
+    const services = factories.map((f) => f(config, deps))
+    let stopping = false
+    const http = createHealthServer({
+      ...config.http,
+      registry,
+      log,
+      services: () => services,
+      isStopping: () => stopping,
+    })
+    const clients: Service = {
+      name: 'clients',
+      start: () => producer.start(),
+      stop: async () => {
+        await producer.stop()
+        await ch.close()
+      },
+      health: () => ({ ready: true }),
+    }
+    const stopParts = await startAll([http, clients, ...services], (part, err) =>
+      log.error({ err, part: part.name }, 'error while stopping'),
+    )
+    log.info({ services: services.map((s) => s.name) }, 'vigil started')
+    return {
+      deps,
+      httpPort: http.port(),
+      async stop() {
+        stopping = true
+        await stopParts()
+        log.info('vigil stopped')
+      },
+    }
+  } catch (err) {
+    await ch.close()
+    throw err
+  }
+}
