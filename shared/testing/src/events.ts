@@ -1,0 +1,49 @@
+import type { LabelEvent, PredictionEvent } from '@vigil/events'
+
+/** A valid prediction event; `i` makes the id and values distinct, `overrides` replaces fields. */
+export function makePrediction(i: number, overrides: Partial<PredictionEvent> = {}): PredictionEvent {
+  const features: Record<string, number | string | null> = {}
+  for (let f = 0; f < 15; f++) features[`num_${f}`] = ((i * 7919 + f * 104729) % 10007) / 100
+  for (let f = 0; f < 5; f++) features[`cat_${f}`] = ['a', 'b', 'c', 'd'][(i + f) % 4]!
+  return {
+    schema_version: 1,
+    prediction_id: `p-${i}`,
+    model_id: `model-${i % 3}`,
+    model_version: 'v1',
+    timestamp: new Date(Date.UTC(2026, 10, 24, 10) + i * 100).toISOString(),
+    features,
+    prediction: { label: i % 5 === 0 ? 'fraud' : 'ok', score: (i % 100) / 100 },
+    attributes: { region: i % 2 ? 'eu' : 'us' },
+    ...overrides,
+  }
+}
+
+export function makeLabel(i: number, overrides: Partial<LabelEvent> = {}): LabelEvent {
+  return {
+    schema_version: 1,
+    prediction_id: `p-${i}`,
+    model_id: `model-${i % 3}`,
+    timestamp: new Date(Date.UTC(2026, 10, 25, 10) + i * 100).toISOString(),
+    label: i % 7 === 0 ? 'fraud' : 'ok',
+    ...overrides,
+  }
+}
+
+/** One invalid message of each kind the recorder must route to the DLQ, with the reason it must give. */
+export const INVALID_MESSAGES: { value: string; reason: RegExp }[] = [
+  { value: '{"schema_version": 1, "prediction_id": ', reason: /^invalid JSON/ },
+  {
+    value: JSON.stringify(makePrediction(1)).replace('"num_0":', '"num_0":NaN,"x":'),
+    reason: /NaN is not a JSON number/,
+  },
+  { value: JSON.stringify({ ...makePrediction(2), schema_version: 9 }), reason: /unknown schema_version 9/ },
+  { value: JSON.stringify({ ...makePrediction(3), model_id: 'bad id!' }), reason: /\/model_id: must match/ },
+  {
+    value: JSON.stringify({ ...makePrediction(4), features: { blob: 'x'.repeat(300_000) } }),
+    reason: /over the 262144-byte limit/,
+  },
+  {
+    value: JSON.stringify(makePrediction(5)).replace('"num_1":', '"num_1":1e999,"y":'),
+    reason: /numbers must be finite/,
+  },
+]

@@ -1,0 +1,11 @@
+export { INVALID_MESSAGES, makeLabel, makePrediction } from './events.js'
+export {
+  createTestTopics,
+  groupLag,
+  publish,
+  type ReadMessage,
+  readTopic,
+  testKafka,
+  waitFor,
+} from './kafka.js'
+export { testConfig, testDataDir, uniqueName } from './names.js'
