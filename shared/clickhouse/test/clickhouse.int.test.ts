@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ClickHouse, connectClickHouse, UnsupportedClickHouseVersionError } from '../src/client.js'
+import { insertRows, queryRows } from '../src/insert.js'
+import { migrate } from '../src/migrate.js'
+
+const dataDir = mkdtempSync(join(tmpdir(), 'vigil-ch-int-'))
+const database = () => `t_${randomBytes(4).toString('hex')}`
+const open: ClickHouse[] = []
+async function connect(db = database()): Promise<ClickHouse> {
+  const ch = await connectClickHouse({ database: db, dataDir })
+  open.push(ch)
+  return ch
+}
+afterAll(async () => {
+  for (const ch of open) await ch.close()
+})
+
+describe('migrations on the embedded engine', () => {
+  it('creates the tables once and is a no-op the second time', async () => {
+    const ch = await connect()
+    const first = await migrate(ch)
+    expect(first.applied).toEqual(['001_create_raw_events'])
+    expect(await migrate(ch)).toEqual({ applied: [], alreadyApplied: ['001_create_raw_events'] })
+    const tables = await queryRows<{ name: string }>(
+      ch,
+      'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
+    )
+    expect(tables.map((t) => t.name)).toEqual(['labels', 'predictions', 'vigil_migrations'])
+  })
+
+  it('is safe when two clients migrate the same database at once', async () => {
+    const db = database()
+    const [a, b] = [await connect(db), await connect(db)]
+    await Promise.all([migrate(a), migrate(b)])
+    const rows = await queryRows<{ version: number; n: string }>(
+      a,
+      'SELECT version, count() AS n FROM {db:Identifier}.vigil_migrations GROUP BY version',
+    )
+    expect(rows.map((r) => [Number(r.version), Number(r.n)])).toEqual([[1, 1]])
+  })
+})
+
+describe('idempotent inserts', () => {
+  it('drops a re-sent block with the same deduplication token, keeps a new one', async () => {
+    const ch = await connect()
+    await migrate(ch)
+    const row = (id: string) => ({
+      model_id: 'm',
+      prediction_id: id,
+      event_time: '2026-11-24 10:00:00.000',
+      label: 'a',
+      label_value: null,
+      kafka_topic: 't',
+      kafka_partition: 0,
+      kafka_offset: 1,
+    })
+    await insertRows(ch, 'labels', [row('a'), row('b')], { dedupToken: 't-0-1-2' })
+    await insertRows(ch, 'labels', [row('a'), row('b')], { dedupToken: 't-0-1-2' })
+    await insertRows(ch, 'labels', [row('c')], { dedupToken: 't-0-3-3' })
+    // No token: a plain insert is not deduplicated even though the session saw one before.
+    await insertRows(ch, 'labels', [row('d')])
+    await insertRows(ch, 'labels', [row('d')])
+    const [n] = await queryRows<{ n: string }>(ch, 'SELECT count() AS n FROM {db:Identifier}.labels')
+    expect(Number(n?.n)).toBe(5)
+  })
+})
+
+describe('version gate', () => {
+  it('names both versions when a server is too old', () => {
+    expect(new UnsupportedClickHouseVersionError('22.8.5').message).toBe(
+      'ClickHouse 22.8.5 is older than 23.8, the oldest version vigil supports; upgrade the server',
+    )
+  })
+})
+
+describe('a second process on a data directory in use', () => {
+  const script = fileURLToPath(new URL('./hold-data-dir.ts', import.meta.url))
+  const node = (args: string[]) =>
+    [process.execPath, ['--conditions=@vigil/source', '--import', 'tsx', script, ...args]] as const
+  let holder: ChildProcess
+  const held = mkdtempSync(join(tmpdir(), 'vigil-ch-held-'))
+
+  beforeAll(async () => {
+    const [cmd, args] = node([held, '60000'])
+    holder = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout!.on('data', (d: Buffer) => d.toString().includes('open') && resolve())
+      holder.once('exit', () => reject(new Error('holder exited')))
+    })
+  })
+  afterAll(() => {
+    holder.kill('SIGKILL')
+  })
+
+  it('gets a clear message naming vigil start and CLICKHOUSE_URL, not a stack trace', () => {
+    const [cmd, args] = node([held, '0'])
+    const second = spawnSync(cmd, args, { encoding: 'utf8' })
+    expect(second.status).toBe(1)
+    expect(second.stdout).toContain(`the embedded ClickHouse data directory ${held} cannot be opened`)
+    expect(second.stdout).toMatch(/vigil start.*CLICKHOUSE_URL/)
+  })
+})
