@@ -1,0 +1,48 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { VigilConfig } from '@vigil/config'
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+const cli = fileURLToPath(new URL('../../services/cli/src/main.ts', import.meta.url))
+
+/** The environment that makes a child vigil process use the same topics, database and data dir as `config`. */
+export function envFor(config: VigilConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const prefix = config.kafka.topics.dlq.slice(0, -'vigil.dlq'.length)
+  return {
+    ...process.env,
+    KAFKA_BROKERS: config.kafka.brokers.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    CLICKHOUSE_DATABASE: config.clickhouse.database,
+    VIGIL_DATA_DIR: config.clickhouse.dataDir,
+    VIGIL_HTTP_PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  }
+}
+
+/** Runs `vigil <args>` from the sources in a child process (the real CLI, as a user runs it). */
+export function spawnVigil(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): ChildProcess {
+  return spawn(process.execPath, ['--conditions=@vigil/source', '--import', 'tsx', cli, ...args], {
+    env,
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+export interface Finished {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/** Collects a child's output and resolves when it exits. */
+export function finished(child: ChildProcess): Promise<Finished> {
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+  return new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  )
+}
