@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { VigilConfig } from '@vigil/config'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 const cli = fileURLToPath(new URL('../../services/cli/src/main.ts', import.meta.url))
+// Absolute, so that a child started in another working directory still finds the loader.
+export const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 /** The environment that makes a child vigil process use the same topics, database and data dir as `config`. */
 export function envFor(config: VigilConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -22,7 +25,7 @@ export function envFor(config: VigilConfig, extra: Record<string, string> = {}):
 
 /** Runs `vigil <args>` from the sources in a child process (the real CLI, as a user runs it). */
 export function spawnVigil(args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): ChildProcess {
-  return spawn(process.execPath, ['--conditions=@vigil/source', '--import', 'tsx', cli, ...args], {
+  return spawn(process.execPath, ['--conditions=@vigil/source', '--import', tsxLoader, cli, ...args], {
     env,
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

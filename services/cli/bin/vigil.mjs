@@ -5,9 +5,11 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+// tsx by absolute URL: `--import tsx` would resolve it from the user's working directory.
+const tsx = import.meta.resolve('tsx')
 const child = spawn(
   process.execPath,
-  ['--conditions=@vigil/source', '--import', 'tsx', main, ...process.argv.slice(2)],
+  ['--conditions=@vigil/source', '--import', tsx, main, ...process.argv.slice(2)],
   {
     stdio: 'inherit',
   },

@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs'
 import { connectClickHouse, migrate } from '@vigil/clickhouse'
 import { loadVigilConfig, type VigilConfig } from '@vigil/config'
 import { createKafka, createProducer, ensureTopics } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
 import { explainStartupError, onShutdownSignal, startProcess } from '@vigil/runtime'
-import { Command, InvalidArgumentError } from 'commander'
+import { Command } from 'commander'
 import { replayFile } from './commands/replay.js'
 import { SERVICES } from './services.js'
 
@@ -47,8 +48,11 @@ program
         const chosen = names.length > 0 ? names : Object.keys(SERVICES)
         const unknown = chosen.filter((n) => !(n in SERVICES))
         if (unknown.length > 0) {
-          throw new InvalidArgumentError(
-            `unknown service ${unknown.join(', ')}; known: ${Object.keys(SERVICES).join(', ')}`,
+          program.error(
+            `vigil: unknown service ${unknown.join(', ')}; known: ${Object.keys(SERVICES).join(', ')}`,
+            {
+              exitCode: 2,
+            },
           )
         }
         const cfg = config(program.opts())
@@ -98,6 +102,7 @@ program
   .action((file: string, opts: { topic: string }) =>
     run(
       async () => {
+        if (!existsSync(file)) program.error(`vigil: cannot read ${file}: no such file`, { exitCode: 2 })
         const cfg = config(program.opts())
         const topics = cfg.kafka.topics as Record<string, string>
         const topic = topics[opts.topic] ?? opts.topic

@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { finished, spawnVigil } from './processes.js'
+
+// These fail before touching Kafka or ClickHouse: a person gets one clear line, never a crash.
+describe('vigil CLI refuses bad input with a clear message', () => {
+  const env = { ...process.env, LOG_LEVEL: 'warn', VIGIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'vigil-cli-')) }
+
+  it('stops the start on an invalid vigil.yaml with file, line and reason (exit 2)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vigil-cli-yaml-'))
+    writeFileSync(
+      join(cwd, 'vigil.yaml'),
+      'kafka:\n  brokers: [127.0.0.1:9092]\nrecorder:\n  batch_max_rows: -5\n  colour: red\n',
+    )
+    const out = await finished(spawnVigil(['start'], env, cwd))
+    expect(out.code).toBe(2)
+    expect(out.stderr).toContain(`${join(cwd, 'vigil.yaml')}:4:3: recorder.batch_max_rows: Too small`)
+    expect(out.stderr).toContain(`${join(cwd, 'vigil.yaml')}:5:3: recorder.colour: unknown setting (colour)`)
+    expect(out.stderr).not.toMatch(/\n\s+at /) // no stack trace
+  })
+
+  it('names a wrong environment variable (exit 2)', async () => {
+    const out = await finished(spawnVigil(['migrate'], { ...env, CLICKHOUSE_URL: 'nope' }))
+    expect(out.code).toBe(2)
+    expect(out.stderr).toMatch(/environment: CLICKHOUSE_URL: /)
+  })
+
+  it('refuses an unknown service (exit 2)', async () => {
+    const out = await finished(spawnVigil(['start', 'recordr'], env))
+    expect(out.code).toBe(2)
+    expect(out.stderr).toContain('unknown service recordr; known: recorder')
+  })
+
+  it('refuses a replay file that does not exist (exit 2)', async () => {
+    const out = await finished(spawnVigil(['replay', 'nope.ndjson', '--topic', 'predictions'], env))
+    expect(out.code).toBe(2)
+    expect(out.stderr).toContain('cannot read nope.ndjson')
+  })
+
+  it('prints help with examples', async () => {
+    const out = await finished(spawnVigil(['replay', '--help'], env))
+    expect(out.code).toBe(0)
+    expect(out.stdout).toMatch(/Examples:\n\s+\$ vigil replay/)
+  })
+})
