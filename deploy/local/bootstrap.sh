@@ -12,7 +12,9 @@ need mvn "Maven, to fetch the Kafka jars from Maven Central"
 stamp=node_modules/.vigil-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "bootstrap: installing npm dependencies" >&2
-  npm ci --no-audit --no-fund >&2
+  # npm install, not npm ci: registry mirrors may lack other platforms' optional binaries (Biome,
+  # Rollup, Turbo), which npm then leaves out of the lock and npm ci rejects; install honours the lock.
+  npm install --no-audit --no-fund >&2
   touch "$stamp"
 fi
 bash deploy/local/kafka.sh fetch

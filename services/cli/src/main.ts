@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs'
 import { connectClickHouse, migrate } from '@vigil/clickhouse'
 import { loadVigilConfig, type VigilConfig } from '@vigil/config'
-import { createKafka, createProducer, ensureTopics } from '@vigil/kafka'
+import { createKafka, createProducer, ensureTopics, replayFile } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
 import { explainStartupError, onShutdownSignal, startProcess } from '@vigil/runtime'
 import { Command } from 'commander'
-import { replayFile } from './commands/replay.js'
 import { SERVICES } from './services.js'
 
 function config(opts: { config?: string }): VigilConfig {

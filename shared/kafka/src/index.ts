@@ -10,4 +10,5 @@ export {
 } from './consumer.js'
 export { DLQ_HEADERS, type DlqSource, readDlqHeaders, toDlqMessage } from './dlq.js'
 export { createProducer, type OutMessage, type VigilProducer } from './producer.js'
+export { keyOf, replayFile } from './replay.js'
 export { ensureTopics } from './topics.js'

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
-import type { OutMessage, VigilProducer } from '@vigil/kafka'
+import type { OutMessage, VigilProducer } from './producer.js'
 
 /**
  * Publishes every non-empty line of an NDJSON file to `topic`, as is (the consumers validate).

@@ -1,0 +1,158 @@
+// `npm run demo`: the pipeline on a real Kafka broker and the embedded ClickHouse. It starts the
+// local broker (or reuses a running one), starts vigil, replays the bundled sample traffic
+// (with some invalid events), and prints what landed. `--follow` keeps vigil running afterwards.
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { queryRows } from '@vigil/clickhouse'
+import { loadVigilConfig } from '@vigil/config'
+import { createKafka, createProducer, readDlqHeaders, replayFile } from '@vigil/kafka'
+import { createLogger } from '@vigil/observability'
+import { createRecorder } from '@vigil/recorder'
+import { onShutdownSignal, startProcess } from '@vigil/runtime'
+import { groupLag, readTopic, testKafka, waitFor } from '@vigil/testing'
+import { FIXTURES } from './sample.js'
+
+const follow = process.argv.includes('--follow')
+const kafkaScript = fileURLToPath(new URL('../../deploy/local/kafka.sh', import.meta.url))
+const say = (line = '') => process.stdout.write(`${line}\n`)
+const heading = (text: string) => say(`\n== ${text}`)
+
+function table(rows: Record<string, unknown>[]): void {
+  if (rows.length === 0) {
+    say('  (none)')
+    return
+  }
+  const cols = Object.keys(rows[0]!)
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)))
+  const line = (cells: string[]) => say(`  ${cells.map((c, i) => c.padEnd(width[i]!)).join('  ')}`)
+  line(cols)
+  line(width.map((w) => '-'.repeat(w)))
+  for (const r of rows) line(cols.map((c) => String(r[c])))
+}
+
+heading('Kafka')
+const brokerState = execFileSync('bash', [kafkaScript, 'start'], {
+  encoding: 'utf8',
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
+const startedBroker = brokerState.trim().split('\n').at(-1) === 'started'
+say(`  broker on 127.0.0.1:9092 (${startedBroker ? 'started for this demo' : 'already running, reused'})`)
+
+// Each run gets its own topics, so the counts below are this run's alone.
+const run = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)
+const config = loadVigilConfig({
+  cwd: process.cwd(),
+  env: {
+    ...process.env,
+    KAFKA_TOPIC_PREFIX: process.env.KAFKA_TOPIC_PREFIX ?? `demo-${run}.`,
+    CLICKHOUSE_DATABASE: process.env.CLICKHOUSE_DATABASE ?? 'vigil_demo',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  },
+})
+
+heading('vigil')
+const proc = await startProcess(config, [createRecorder], {
+  log: createLogger({ name: 'vigil', level: config.logLevel }),
+})
+async function cleanUp(): Promise<void> {
+  await proc.stop()
+  if (startedBroker) execFileSync('bash', [kafkaScript, 'stop'], { stdio: 'inherit' })
+}
+
+try {
+  const { ch } = proc.deps
+  await ch.client.command({
+    query: 'TRUNCATE TABLE IF EXISTS {db:Identifier}.predictions',
+    query_params: { db: ch.database },
+  })
+  await ch.client.command({
+    query: 'TRUNCATE TABLE IF EXISTS {db:Identifier}.labels',
+    query_params: { db: ch.database },
+  })
+  say(
+    `  recorder running; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.dataDir}, database ${ch.database}`,
+  )
+  say(`  topics ${Object.values(config.kafka.topics).join(', ')}`)
+  say(
+    `  health: http://127.0.0.1:${proc.httpPort}/readyz   metrics: http://127.0.0.1:${proc.httpPort}/metrics`,
+  )
+
+  heading('Replaying the bundled sample')
+  const producer = createProducer(createKafka({ ...config.kafka, log: proc.deps.log }))
+  await producer.start()
+  for (const [kind, file] of Object.entries(FIXTURES)) {
+    const topic = config.kafka.topics[kind as 'predictions' | 'labels']
+    const { sent } = await replayFile(file, topic, producer)
+    say(`  ${sent} lines of ${file.split('/').slice(-2).join('/')} → ${topic}`)
+  }
+  await producer.stop()
+
+  const kafka = testKafka(config)
+  const topics = [config.kafka.topics.predictions, config.kafka.topics.labels]
+  const caughtUp = await waitFor(
+    async () => (await groupLag(kafka, config.recorder.groupId, topics)) === 0,
+    120_000,
+    250,
+  )
+  if (!caughtUp) say('  the recorder did not catch up within 2 minutes; the counts below are partial')
+
+  heading('What landed in ClickHouse')
+  table(
+    await queryRows(
+      ch,
+      `SELECT 'predictions' AS table, count() AS rows, uniqExact(model_id) AS models,
+              toString(min(event_time)) AS first_event, toString(max(event_time)) AS last_event
+       FROM {db:Identifier}.predictions
+       UNION ALL
+       SELECT 'labels', count(), uniqExact(model_id), toString(min(event_time)), toString(max(event_time))
+       FROM {db:Identifier}.labels`,
+    ),
+  )
+  say()
+  table(
+    await queryRows(
+      ch,
+      `SELECT p.model_id AS model, any(p.model_version) AS version, count() AS predictions,
+              countIf(l.prediction_id != '') AS labelled,
+              round(countIf(l.prediction_id != '' AND l.label = p.predicted_label) / countIf(l.prediction_id != ''), 3) AS accuracy_so_far
+       FROM {db:Identifier}.predictions AS p
+       LEFT JOIN {db:Identifier}.labels AS l ON l.model_id = p.model_id AND l.prediction_id = p.prediction_id
+       GROUP BY p.model_id ORDER BY p.model_id`,
+      {},
+    ),
+  )
+
+  heading('Dead-letter topic')
+  const dlq = await readTopic(kafka, config.kafka.topics.dlq, 10, 5000)
+  say(`  ${dlq.length} invalid events in ${config.kafka.topics.dlq}, each with its reason and source offset:`)
+  table(
+    dlq
+      .map((m) => readDlqHeaders(m.headers))
+      .sort((a, b) => a.topic.localeCompare(b.topic) || Number(a.offset) - Number(b.offset))
+      .map((h) => ({
+        source: `${h.topic.slice(config.kafka.topics.dlq.length - 'vigil.dlq'.length)}[${h.partition}]@${h.offset}`,
+        reason: h.reason.length > 90 ? `${h.reason.slice(0, 87)}...` : h.reason,
+      })),
+  )
+
+  heading('Next, as an analyst')
+  say('  The tables are plain ClickHouse; see docs/analysts.md. For example:')
+  say(`    SELECT model_id, toStartOfHour(event_time) AS hour, count(), avg(score)`)
+  say(`    FROM ${ch.database}.predictions GROUP BY model_id, hour ORDER BY model_id, hour`)
+  say(`    SELECT num_features['amount'] AS amount, cat_features['country'] AS country`)
+  say(`    FROM ${ch.database}.predictions WHERE model_id = 'fraud-detector' LIMIT 5`)
+} catch (err) {
+  process.stderr.write(`\ndemo failed: ${(err as Error).stack ?? String(err)}\n`)
+  await cleanUp()
+  process.exit(1)
+}
+
+if (follow) {
+  heading('Following')
+  say('  vigil keeps running; publish more events with `npm run vigil -- replay <file> --topic predictions`.')
+  say('  Ctrl-C stops it.')
+  onShutdownSignal(proc.deps.log, cleanUp)
+} else {
+  await cleanUp()
+  say('\nDone. `npm run demo -- --follow` keeps vigil running after the replay.')
+}
