@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises'
 import {
   type ClickHouse,
   insertRows,
@@ -18,7 +19,7 @@ import {
 import { Counter, Histogram, type Logger, type Registry } from '@vigil/observability'
 import type { Service } from '@vigil/runtime'
 import type { Kafka } from 'kafkajs'
-import { chunkRows, routeBatch } from './steps/routeBatch.js'
+import { type Chunk, type Rejected, routeBatch, toChunk } from './steps/routeBatch.js'
 import { type Provenance, toLabelRow, toPredictionRow } from './steps/toRows.js'
 
 export interface RecorderDeps {
@@ -113,37 +114,70 @@ export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Serv
     return high
   }
 
+  async function sendToDlq(topic: string, partition: number, rejected: Rejected[]): Promise<void> {
+    if (rejected.length === 0) return
+    const source = { topic, partition, service: 'recorder', step: 'validate' }
+    await producer.send(
+      topics.dlq,
+      rejected.map((r) => toDlqMessage(r.message, source, r.reason)),
+    )
+    for (const r of rejected) metrics.dlq.inc({ topic, code: r.code })
+  }
+
+  async function insertChunk(table: string, chunk: Chunk<object>): Promise<void> {
+    const end = metrics.insertSeconds.startTimer({ table })
+    await insertRows(ch, table, chunk.rows, { dedupToken: chunk.dedupToken })
+    end()
+    metrics.rows.inc({ table }, chunk.rows.length)
+  }
+
+  /**
+   * Validates and stores one partition batch in chunks, overlapping the validation of chunk k+1
+   * with the insert of chunk k (the embedded engine inserts off the main thread).
+   * TRICKY: two orderings make a restart safe. Inserts of a partition run strictly one after
+   * another, so the stored high-water mark never passes an offset that is not stored; and a
+   * chunk's invalid events are acknowledged by the DLQ before its rows are inserted, so an
+   * offset at or below the mark has had both its row and its DLQ record made durable.
+   */
   async function handleBatch(batch: PartitionBatch, ctx: BatchContext): Promise<void> {
     const route = routes.get(batch.topic)
     if (!route) throw new Error(`recorder received topic ${batch.topic} it does not subscribe to`)
     const { topic, partition } = batch
-    const routed = routeBatch(batch.messages, {
-      topic,
-      partition,
-      storedThrough: await highWaterMark(route.table, topic, partition),
-      parser: route.parser,
-      toRow: route.toRow as (e: unknown, from: Provenance) => object,
-    })
-    metrics.skipped.inc(routed.skipped)
-    if (routed.rejected.length > 0) {
-      const source = { topic, partition, service: 'recorder', step: 'validate' }
-      await producer.send(
-        topics.dlq,
-        routed.rejected.map((r) => toDlqMessage(r.message, source, r.reason)),
-      )
-      for (const r of routed.rejected) metrics.dlq.inc({ topic, code: r.code })
-      log.debug({ topic, partition, count: routed.rejected.length }, 'invalid events sent to the DLQ')
-    }
-    for (const chunk of chunkRows(routed.rows, config.recorder.batchMaxRows, topic, partition)) {
+    const skipThrough = await highWaterMark(route.table, topic, partition)
+    const chunkRows = config.recorder.batchMaxRows
+    let inFlight: Promise<unknown> = Promise.resolve()
+    let failure: unknown
+    for (let i = 0; i < batch.messages.length; i += chunkRows) {
+      const routed = routeBatch(batch.messages.slice(i, i + chunkRows), {
+        topic,
+        partition,
+        storedThrough: skipThrough,
+        parser: route.parser,
+        toRow: route.toRow as (e: unknown, from: Provenance) => object,
+      })
+      metrics.skipped.inc(routed.skipped)
+      await sendToDlq(topic, partition, routed.rejected)
+      await inFlight
+      if (failure !== undefined) throw failure
       if (!ctx.isActive()) throw new Error('consumer stopping or rebalanced; batch abandoned uncommitted')
-      const end = metrics.insertSeconds.startTimer({ table: route.table })
-      await insertRows(ch, route.table, chunk.rows, { dedupToken: chunk.dedupToken })
-      end()
-      metrics.rows.inc({ table: route.table }, chunk.rows.length)
       await ctx.heartbeat()
+      const chunk = toChunk(routed.rows, topic, partition)
+      // Caught here and rethrown above, so a failed insert is never an unhandled rejection.
+      inFlight = chunk
+        ? insertChunk(route.table, chunk).catch((err: unknown) => (failure = err))
+        : Promise.resolve()
+      // Let the insert reach the engine before the next chunk's synchronous validation takes the
+      // main thread; otherwise the two would run one after the other instead of side by side.
+      await setImmediate()
     }
+    await inFlight
+    if (failure !== undefined) throw failure
     const last = batch.messages.at(-1)
-    if (last) storedThrough.set(`${topic}:${partition}`, BigInt(last.offset))
+    if (last) markStored(topic, partition, BigInt(last.offset))
+  }
+
+  function markStored(topic: string, partition: number, offset: bigint): void {
+    storedThrough.set(`${topic}:${partition}`, offset)
   }
 
   const consumer = createBatchConsumer({
@@ -158,7 +192,7 @@ export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Serv
     // Large fetches make large inserts: the broker waits up to batchMaxWaitMs for 1 MiB.
     minBytes: 1024 * 1024,
     maxWaitTimeInMs: config.recorder.batchMaxWaitMs,
-    partitionsConsumedConcurrently: 2,
+    partitionsConsumedConcurrently: 3,
   })
 
   return {

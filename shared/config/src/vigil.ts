@@ -148,7 +148,7 @@ export function loadVigilConfig(options: {
     },
     recorder: {
       groupId: `${prefix}${y.recorder?.group_id ?? 'vigil-recorder'}`,
-      batchMaxRows: y.recorder?.batch_max_rows ?? 10_000,
+      batchMaxRows: y.recorder?.batch_max_rows ?? 4_000,
       batchMaxWaitMs: y.recorder?.batch_max_wait_ms ?? 1_000,
       maxEventBytes: y.recorder?.max_event_bytes ?? 256 * 1024,
     },

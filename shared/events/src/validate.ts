@@ -32,9 +32,15 @@ export function createEventParser(
   kind: EventKind,
   { maxBytes = 256 * 1024 }: { maxBytes?: number } = {},
 ): EventParser<PredictionEvent | LabelEvent> {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true })
-  addFormats(ajv, ['date-time'])
-  const validate = ajv.compile(loadEventSchema(SCHEMAS[kind]))
+  // Two compilations of one schema: the fast one stops at the first error and decides; the
+  // thorough one runs only for an invalid event, to list what is wrong with it.
+  const compile = (allErrors: boolean) => {
+    const ajv = new Ajv2020({ allErrors, strict: true, allowUnionTypes: true })
+    addFormats(ajv, ['date-time'])
+    return ajv.compile(loadEventSchema(SCHEMAS[kind]))
+  }
+  const isValid = compile(false)
+  const validate = compile(true)
 
   function check(value: unknown): Result<PredictionEvent | LabelEvent> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -54,10 +60,10 @@ export function createEventParser(
         reason: `unknown schema_version ${JSON.stringify(version)}; this vigil reads ${SUPPORTED_SCHEMA_VERSIONS.join(', ')}`,
       }
     }
-    const nonFinite = findNonFinite(value, '')
+    const nonFinite = hasNonFinite(value) ? nonFinitePath(value, '') : undefined
     if (nonFinite !== undefined)
       return { ok: false, code: 'non_finite', reason: `${nonFinite || '/'}: numbers must be finite` }
-    if (!validate(value)) return { ok: false, code: 'schema', reason: explain(validate) }
+    if (!isValid(value) && !validate(value)) return { ok: false, code: 'schema', reason: explain(validate) }
     if (Number.isNaN(Date.parse((value as { timestamp: string }).timestamp))) {
       return { ok: false, code: 'schema', reason: '/timestamp: not a real date' }
     }
@@ -93,12 +99,21 @@ export function createEventParser(
   return { parse, check }
 }
 
-/** JSON numbers beyond ±1.8e308 parse to ±Infinity; the schema cannot see that. */
-function findNonFinite(value: unknown, path: string): string | undefined {
+/** JSON numbers beyond ±1.8e308 parse to ±Infinity; the schema cannot see that. Hot path: no allocation. */
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value)
+  if (typeof value !== 'object' || value === null) return false
+  if (Array.isArray(value)) return value.some(hasNonFinite)
+  for (const k in value) if (hasNonFinite((value as Record<string, unknown>)[k])) return true
+  return false
+}
+
+/** Where the first non-finite number is, for the reason; runs only when there is one. */
+function nonFinitePath(value: unknown, path: string): string | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : path
   if (typeof value !== 'object' || value === null) return undefined
   for (const [k, v] of Object.entries(value)) {
-    const found = findNonFinite(v, `${path}/${k}`)
+    const found = nonFinitePath(v, `${path}/${k}`)
     if (found !== undefined) return found
   }
   return undefined

@@ -57,20 +57,15 @@ export interface Chunk<R> {
   dedupToken: string
 }
 
-/** Cuts rows into inserts of at most `maxRows`, each named by its offset range. */
-export function chunkRows<R>(
+/** The rows of one insert, named by their offset range; undefined when there are none. */
+export function toChunk<R>(
   rows: readonly RoutedRow<R>[],
-  maxRows: number,
   topic: string,
   partition: number,
-): Chunk<R>[] {
-  const chunks: Chunk<R>[] = []
-  for (let i = 0; i < rows.length; i += maxRows) {
-    const slice = rows.slice(i, i + maxRows)
-    chunks.push({
-      rows: slice.map((r) => r.row),
-      dedupToken: `${topic}-${partition}-${slice[0]!.offset}-${slice.at(-1)!.offset}`,
-    })
+): Chunk<R> | undefined {
+  if (rows.length === 0) return undefined
+  return {
+    rows: rows.map((r) => r.row),
+    dedupToken: `${topic}-${partition}-${rows[0]!.offset}-${rows.at(-1)!.offset}`,
   }
-  return chunks
 }
