@@ -9,6 +9,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@vigil/source'] } },
   test: {
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         extends: true,
