@@ -161,7 +161,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // Invalid events are mixed into the files at fixed places, as they would arrive in real traffic.
   const mix = (lines: string[], bad: string[]) => {
     const out = [...lines]
-    bad.forEach((b, k) => out.splice(Math.floor(((k + 1) * out.length) / (bad.length + 1)), 0, b))
+    for (const [k, b] of bad.entries())
+      out.splice(Math.floor(((k + 1) * out.length) / (bad.length + 1)), 0, b)
     return `${out.join('\n')}\n`
   }
   writeFileSync(
