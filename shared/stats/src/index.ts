@@ -1,0 +1,19 @@
+export { binCounts, binIndex, decileEdges, proportions } from './binning.js'
+export { type Chi2Result, chi2Sf, chi2TwoRows } from './chi2.js'
+export { hellinger, jensenShannon, linf, PSI_FLOOR, psi } from './divergence.js'
+export {
+  type CategoricalDrift,
+  categoricalDrift,
+  categoricalDriftFromCounts,
+  categoryCounts,
+  DEFAULT_THRESHOLDS,
+  type DriftThresholds,
+  driftShare,
+  type FeatureDrift,
+  type NumericalDrift,
+  numericalDrift,
+  STD_FLOOR,
+} from './drift.js'
+export { KS_EXACT_MAX_N, type KsResult, kolmogorovSf, ksTwoSample } from './ks.js'
+export { mean, populationStd, quantileSorted, sortedNumbers } from './sample.js'
+export { wasserstein } from './wasserstein.js'
