@@ -5,6 +5,8 @@ import { createKafka, createProducer, ensureTopics, replayFile } from '@vigil/ka
 import { createLogger } from '@vigil/observability'
 import { explainStartupError, onShutdownSignal, startProcess } from '@vigil/runtime'
 import { Command } from 'commander'
+import { type ColumnType, compareTables, renderReport } from './drift-check/compare.js'
+import { InputFileError, readTable } from './drift-check/table.js'
 import { SERVICES } from './services.js'
 
 function config(opts: { config?: string }): VigilConfig {
@@ -119,6 +121,58 @@ program
       },
       () => config(program.opts()).kafka.brokers,
     ),
+  )
+
+program
+  .command('drift-check')
+  .description('Compare two files of feature values and report drift per column (no Kafka, no ClickHouse)')
+  .requiredOption(
+    '-r, --reference <file>',
+    'reference data: CSV with a header row, or NDJSON (objects or prediction events)',
+  )
+  .requiredOption('-k, --current <file>', 'current data, same formats')
+  .option('--json', 'print the report as JSON')
+  .option(
+    '-t, --type <name=type>',
+    'force a column type, numerical or categorical (repeatable)',
+    (v: string, all: string[]) => [...all, v],
+    [] as string[],
+  )
+  .option('--fail-on-drift', 'exit with code 1 when any feature drifted')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  $ vigil drift-check --reference training.csv --current last-week.csv\n' +
+      '  $ vigil drift-check -r ref.ndjson -k cur.ndjson --type zip=categorical --json\n\n' +
+      'Columns whose values are all numbers are numerical, others categorical. Definitions: docs/metrics.md.',
+  )
+  .action(
+    async (opts: {
+      reference: string
+      current: string
+      json?: boolean
+      type: string[]
+      failOnDrift?: boolean
+    }) => {
+      const types = new Map<string, ColumnType>()
+      for (const t of opts.type) {
+        const m = /^([^=]+)=(numerical|categorical)$/.exec(t)
+        if (!m) {
+          process.stderr.write(`vigil: --type ${t}: expected name=numerical or name=categorical\n`)
+          process.exit(2)
+        }
+        types.set(m[1]!, m[2] as ColumnType)
+      }
+      try {
+        const [reference, current] = await Promise.all([readTable(opts.reference), readTable(opts.current)])
+        const report = compareTables(reference, current, types)
+        process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`)
+        if (opts.failOnDrift && Object.values(report.features).some((f) => f.drifted)) process.exitCode = 1
+      } catch (err) {
+        if (!(err instanceof InputFileError)) throw err
+        process.stderr.write(`vigil: ${err.message}\n`)
+        process.exit(2)
+      }
+    },
   )
 
 await program.parseAsync(process.argv)

@@ -1,0 +1,158 @@
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { parse } from 'csv-parse'
+
+/** A problem in an input file: which file, which line, what is wrong. Exit code 2. */
+export class InputFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    reason: string,
+  ) {
+    super(line === undefined ? `${file}: ${reason}` : `${file}:${line}: ${reason}`)
+    this.name = 'InputFileError'
+  }
+}
+
+/** One column's values as read: numbers, text, and how many were missing. */
+export interface Column {
+  numbers: number[]
+  texts: string[]
+  missing: number
+  /** First line holding a text value, to point at when a numerical column has one. */
+  firstTextLine?: number
+  firstText?: string
+}
+
+export interface Table {
+  file: string
+  rows: number
+  columns: Map<string, Column>
+}
+
+/** Empty cells and these spellings are missing values in CSV. */
+const MISSING = new Set(['', 'null', 'NULL', 'NaN', 'nan', 'NA'])
+
+function column(table: Table, name: string): Column {
+  let c = table.columns.get(name)
+  if (!c) {
+    c = { numbers: [], texts: [], missing: 0 }
+    table.columns.set(name, c)
+  }
+  return c
+}
+
+function addText(c: Column, value: string, line: number): void {
+  c.texts.push(value)
+  if (c.firstTextLine === undefined) {
+    c.firstTextLine = line
+    c.firstText = value
+  }
+}
+
+/** Reads a CSV (header row) or NDJSON file of feature values, by extension: .csv, else NDJSON. */
+export async function readTable(file: string): Promise<Table> {
+  return /\.csv$/i.test(file) ? readCsv(file) : readNdjson(file)
+}
+
+async function readCsv(file: string): Promise<Table> {
+  const table: Table = { file, rows: 0, columns: new Map() }
+  // info: each record carries its own line (the parser's position runs ahead while iterating).
+  const parser = parse({ bom: true, skip_empty_lines: true, info: true })
+  const input = createReadStream(file)
+  // pipe() does not forward a read error (no such file): hand it to the parser, whose loop throws it.
+  input.on('error', (err) => parser.destroy(err))
+  input.pipe(parser)
+  let header: string[] | undefined
+  let columns: Column[] = []
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[]
+      info: { lines: number }
+    }>) {
+      const line = info.lines
+      if (!header) {
+        header = record.map((h) => h.trim())
+        const dup = header.find((h, i) => header!.indexOf(h) !== i)
+        if (dup !== undefined)
+          throw new InputFileError(file, line, `column "${dup}" appears twice in the header`)
+        if (header.some((h) => h === ''))
+          throw new InputFileError(file, line, 'the header has an empty column name')
+        columns = header.map((h) => column(table, h))
+        continue
+      }
+      table.rows++
+      for (let i = 0; i < record.length; i++) {
+        const raw = record[i]!
+        const c = columns[i]!
+        if (MISSING.has(raw.trim())) c.missing++
+        else {
+          const n = Number(raw)
+          if (Number.isFinite(n) && raw.trim() !== '') c.numbers.push(n)
+          else addText(c, raw, line)
+        }
+      }
+    }
+  } catch (err) {
+    throw toInputError(file, err)
+  }
+  if (!header) throw new InputFileError(file, undefined, 'the file is empty; a CSV needs a header row')
+  return table
+}
+
+async function readNdjson(file: string): Promise<Table> {
+  const table: Table = { file, rows: 0, columns: new Map() }
+  let line = 0
+  try {
+    for await (const text of createInterface({
+      input: createReadStream(file),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    })) {
+      line++
+      if (text.trim() === '') continue
+      let row: unknown
+      try {
+        row = JSON.parse(text)
+      } catch (err) {
+        throw new InputFileError(file, line, `invalid JSON: ${(err as Error).message}`)
+      }
+      if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+        throw new InputFileError(file, line, 'expected a JSON object of feature values')
+      }
+      // A prediction event (schemas/events) contributes its features.
+      const values = isEvent(row) ? row.features : (row as Record<string, unknown>)
+      table.rows++
+      for (const [name, v] of Object.entries(values)) {
+        const c = column(table, name)
+        if (v === null) c.missing++
+        else if (typeof v === 'number') c.numbers.push(v)
+        else if (typeof v === 'string') addText(c, v, line)
+        else if (typeof v === 'boolean') addText(c, String(v), line)
+        else
+          throw new InputFileError(
+            file,
+            line,
+            `"${name}" is ${Array.isArray(v) ? 'an array' : 'an object'}; values must be numbers, strings, booleans or null`,
+          )
+      }
+    }
+  } catch (err) {
+    throw toInputError(file, err)
+  }
+  if (table.rows === 0) throw new InputFileError(file, undefined, 'the file has no rows')
+  return table
+}
+
+function isEvent(row: object): row is { features: Record<string, unknown> } {
+  const f = (row as { features?: unknown }).features
+  return 'schema_version' in row && typeof f === 'object' && f !== null && !Array.isArray(f)
+}
+
+function toInputError(file: string, err: unknown): InputFileError {
+  if (err instanceof InputFileError) return err
+  const e = err as Error & { code?: string; lines?: number }
+  if (e.code === 'ENOENT') return new InputFileError(file, undefined, 'no such file')
+  if (e.code === 'EISDIR') return new InputFileError(file, undefined, 'is a directory, not a file')
+  // csv-parse errors carry the line and say what is wrong ("Invalid Record Length: expect 3, got 4").
+  return new InputFileError(file, e.lines, e.message.replace(/ on line \d+$/, ''))
+}
