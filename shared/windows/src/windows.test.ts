@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest'
+import { Reservoir, seedOf } from './reservoir.js'
+import { type Aggregator, type ClosedWindow, PartitionWindows } from './windows.js'
+
+const MIN = 60_000
+const T0 = Date.UTC(2026, 10, 24, 10, 0, 0)
+const spec = { sizeMs: 60 * MIN, allowedLatenessMs: 5 * MIN, idleTimeoutMs: 30_000 }
+
+/** Collects event ids: enough to see which window got which event. */
+const ids: Aggregator<string, string[]> = {
+  create: () => [],
+  add: (s, e) => void s.push(e),
+  toJSON: (s) => s,
+  fromJSON: (j) => [...(j as string[])],
+}
+
+function summary(closed: ClosedWindow<string[]>[]) {
+  return closed.map((w) => ({
+    key: w.key,
+    start: (w.start - T0) / MIN,
+    events: w.state,
+    late: w.lateEvents,
+    by: w.closedBy,
+  }))
+}
+
+describe('PartitionWindows', () => {
+  it('puts [start, end) boundaries right and closes when the watermark passes the end', () => {
+    const w = new PartitionWindows(spec, ids)
+    expect(w.add('m', T0, 'a', 0)).toEqual([])
+    expect(w.add('m', T0 + 60 * MIN - 1, 'b', 0)).toEqual([]) // last millisecond of the first window
+    expect(w.add('m', T0 + 60 * MIN, 'c', 0)).toEqual([]) // next window; watermark 10:55
+    expect(w.add('m', T0 + 64 * MIN, 'd', 0)).toEqual([]) // watermark 10:59, not yet
+    expect(summary(w.add('m', T0 + 65 * MIN, 'e', 0))).toEqual([
+      { key: 'm', start: 0, events: ['a', 'b'], late: 0, by: 'watermark' },
+    ])
+    expect(w.openWindows()).toBe(1)
+  })
+
+  it('accepts out-of-order events within the allowed lateness', () => {
+    const w = new PartitionWindows(spec, ids)
+    w.add('m', T0 + 10 * MIN, 'a', 0)
+    w.add('m', T0 + 62 * MIN, 'b', 0) // watermark 10:57: the first window is still open
+    w.add('m', T0 + 30 * MIN, 'late-but-allowed', 0)
+    expect(summary(w.add('m', T0 + 66 * MIN, 'c', 0))[0]!.events).toEqual(['a', 'late-but-allowed'])
+  })
+
+  it('counts events beyond the lateness and never changes a closed window', () => {
+    const w = new PartitionWindows(spec, ids)
+    w.add('m', T0, 'a', 0)
+    w.add('m', T0 + 70 * MIN, 'b', 0) // closes 10:00-11:00
+    expect(w.add('m', T0 + 5 * MIN, 'too-late', 0)).toEqual([])
+    expect(w.add('m', T0 + 20 * MIN, 'too-late-2', 0)).toEqual([])
+    const next = summary(w.add('m', T0 + 130 * MIN, 'c', 0))
+    expect(next).toEqual([{ key: 'm', start: 60, events: ['b'], late: 2, by: 'watermark' }])
+  })
+
+  it('closes a quiet partition after the idle timeout of wall time, then treats its events as late', () => {
+    const w = new PartitionWindows(spec, ids)
+    w.add('m', T0 + 50 * MIN, 'a', 1_000)
+    expect(w.closeIdle(20_000)).toEqual([]) // idle 19 s < 30 s
+    expect(w.closeIdle(1_000 + 14 * MIN)).toEqual([]) // watermark 10:45 + 14 min idle = 10:59: not yet
+    const idle = new PartitionWindows(spec, ids)
+    idle.add('m', T0 + 50 * MIN, 'a', 1_000)
+    expect(summary(idle.closeIdle(1_000 + 16 * MIN))).toEqual([
+      { key: 'm', start: 0, events: ['a'], late: 0, by: 'idle' },
+    ])
+    expect(idle.add('m', T0 + 55 * MIN, 'after-idle-close', 1_000 + 17 * MIN)).toEqual([])
+    expect(summary(idle.add('m', T0 + 130 * MIN, 'x', 0))).toEqual([])
+    expect(summary(idle.add('m', T0 + 200 * MIN, 'y', 0))[0]).toMatchObject({ start: 120, late: 1 })
+  })
+
+  it('closes every model’s windows on a shared partition as the partition’s time advances', () => {
+    const w = new PartitionWindows(spec, ids)
+    w.add('quiet', T0 + 1 * MIN, 'q', 0)
+    w.add('busy', T0 + 2 * MIN, 'b1', 0)
+    const closed = summary(w.add('busy', T0 + 66 * MIN, 'b2', 0))
+    expect(closed).toEqual([
+      { key: 'busy', start: 0, events: ['b1'], late: 0, by: 'watermark' },
+      { key: 'quiet', start: 0, events: ['q'], late: 0, by: 'watermark' },
+    ])
+  })
+
+  it('gives identical results after a snapshot and restore at any point', () => {
+    const events = Array.from({ length: 400 }, (_, i) => ({
+      key: `m${i % 3}`,
+      // mostly ordered, some out of order, a few very late
+      t: T0 + i * 1.7 * MIN + (i % 11 === 0 ? -40 * MIN : 0) + (i % 97 === 0 ? -400 * MIN : 0),
+      id: `e${i}`,
+    }))
+    const run = (cut?: number) => {
+      let w = new PartitionWindows(spec, ids)
+      const out: ClosedWindow<string[]>[] = []
+      events.forEach((e, i) => {
+        if (i === cut) w = PartitionWindows.restore(spec, ids, JSON.parse(JSON.stringify(w.snapshot())))
+        out.push(...w.add(e.key, e.t, e.id, 0))
+      })
+      return JSON.stringify(out)
+    }
+    const uninterrupted = run()
+    for (const cut of [0, 1, 57, 200, 399]) expect(run(cut)).toBe(uninterrupted)
+  })
+})
+
+describe('Reservoir', () => {
+  it('keeps at most its capacity and is deterministic for a seed', () => {
+    const a = new Reservoir(100, seedOf('m|w|amount'))
+    const b = new Reservoir(100, seedOf('m|w|amount'))
+    for (let i = 0; i < 10_000; i++) {
+      a.add(i)
+      b.add(i)
+    }
+    expect(a.values).toHaveLength(100)
+    expect(a.count()).toBe(10_000)
+    expect(a.values).toEqual(b.values)
+  })
+
+  it('continues identically after a snapshot', () => {
+    const a = new Reservoir(50, 7)
+    for (let i = 0; i < 500; i++) a.add(i)
+    const b = Reservoir.fromJSON(JSON.parse(JSON.stringify(a.toJSON())))
+    for (let i = 500; i < 5000; i++) {
+      a.add(i)
+      b.add(i)
+    }
+    expect(b.values).toEqual(a.values)
+  })
+
+  it('is roughly uniform', () => {
+    const r = new Reservoir(2000, 1)
+    for (let i = 0; i < 100_000; i++) r.add(i)
+    const mean = r.values.reduce((s, v) => s + v, 0) / r.values.length
+    expect(Math.abs(mean - 50_000)).toBeLessThan(3000)
+  })
+})

@@ -1,0 +1,165 @@
+/** How windows are cut and when they close. Times in milliseconds. */
+export interface WindowSpec {
+  /** Tumbling window length: [start, start + size), aligned to the Unix epoch. */
+  sizeMs: number
+  /** How far behind the newest event time an event may arrive and still count. */
+  allowedLatenessMs: number
+  /** Wall time without events after which a partition's windows close anyway. */
+  idleTimeoutMs: number
+}
+
+/**
+ * Bounded state of one open window: created empty, fed events, serialisable. Memory must not
+ * grow with the number of events (histograms, counts, fixed-size samples).
+ */
+export interface Aggregator<E, S> {
+  create(key: string, start: number): S
+  add(state: S, event: E, eventTime: number): void
+  toJSON(state: S): unknown
+  fromJSON(json: unknown): S
+}
+
+export interface ClosedWindow<S> {
+  key: string
+  start: number
+  end: number
+  state: S
+  /** Events of this key that arrived after their window had closed, since the key's last close. */
+  lateEvents: number
+  closedBy: 'watermark' | 'idle'
+}
+
+interface Open<S> {
+  key: string
+  start: number
+  state: S
+}
+
+export interface WindowsSnapshot {
+  maxEventTime: number
+  idleClosedThrough: number
+  open: { key: string; start: number; state: unknown }[]
+  late: [string, number][]
+}
+
+/** Start of the window holding `t`. */
+export function windowStart(t: number, sizeMs: number): number {
+  return Math.floor(t / sizeMs) * sizeMs
+}
+
+/**
+ * The windows of one Kafka partition (many keys, e.g. models, share it).
+ *
+ * - Watermark = highest event time seen − allowed lateness. A window closes when the watermark
+ *   reaches its end. Closing depends only on the events, in offset order, so replaying the same
+ *   events from a snapshot closes the same windows with the same contents.
+ * - An event whose window has closed is late: it is counted (reported with the key's next
+ *   closed window) and never changes a published window.
+ * - `closeIdle` advances the watermark by the wall time that passed without events, so a quiet
+ *   partition still gets its windows; windows it closes count as closed for late events too.
+ */
+export class PartitionWindows<E, S> {
+  private maxEventTime = Number.NEGATIVE_INFINITY
+  /** Windows ending at or before this were closed by `closeIdle`. */
+  private idleClosedThrough = Number.NEGATIVE_INFINITY
+  private readonly open = new Map<string, Open<S>>()
+  private readonly late = new Map<string, number>()
+  private lastEventWallTime = 0
+
+  constructor(
+    private readonly spec: WindowSpec,
+    private readonly aggregator: Aggregator<E, S>,
+  ) {}
+
+  watermark(): number {
+    return Math.max(this.maxEventTime - this.spec.allowedLatenessMs, this.idleClosedThrough)
+  }
+
+  /** Number of open windows (memory is bounded by this times the aggregator's state size). */
+  openWindows(): number {
+    return this.open.size
+  }
+
+  /** Adds one event; returns the windows that this event's progress closed, oldest first. */
+  add(key: string, eventTime: number, event: E, wallTime = Date.now()): ClosedWindow<S>[] {
+    this.lastEventWallTime = wallTime
+    const start = windowStart(eventTime, this.spec.sizeMs)
+    const end = start + this.spec.sizeMs
+    const id = `${start}\u0000${key}`
+    let window = this.open.get(id)
+    if (!window) {
+      if (end <= this.watermark()) {
+        this.late.set(key, (this.late.get(key) ?? 0) + 1)
+        return []
+      }
+      window = { key, start, state: this.aggregator.create(key, start) }
+      this.open.set(id, window)
+    }
+    this.aggregator.add(window.state, event, eventTime)
+    if (eventTime > this.maxEventTime) {
+      this.maxEventTime = eventTime
+      return this.closeThrough(this.watermark(), 'watermark')
+    }
+    return []
+  }
+
+  /** Closes the windows a quiet partition would have closed by now, if idle long enough. */
+  closeIdle(wallTime = Date.now()): ClosedWindow<S>[] {
+    const idle = wallTime - this.lastEventWallTime
+    if (this.open.size === 0 || idle < this.spec.idleTimeoutMs) return []
+    const through = this.maxEventTime - this.spec.allowedLatenessMs + idle
+    const closed = this.closeThrough(through, 'idle')
+    if (closed.length > 0)
+      this.idleClosedThrough = Math.max(this.idleClosedThrough, ...closed.map((w) => w.end))
+    return closed
+  }
+
+  private closeThrough(watermark: number, closedBy: ClosedWindow<S>['closedBy']): ClosedWindow<S>[] {
+    const due = [...this.open.entries()].filter(([, w]) => w.start + this.spec.sizeMs <= watermark)
+    due.sort(([, a], [, b]) => a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    return due.map(([id, w]) => {
+      this.open.delete(id)
+      const lateEvents = this.late.get(w.key) ?? 0
+      this.late.delete(w.key)
+      return {
+        key: w.key,
+        start: w.start,
+        end: w.start + this.spec.sizeMs,
+        state: w.state,
+        lateEvents,
+        closedBy,
+      }
+    })
+  }
+
+  snapshot(): WindowsSnapshot {
+    return {
+      maxEventTime: this.maxEventTime,
+      idleClosedThrough: this.idleClosedThrough,
+      open: [...this.open.values()].map((w) => ({
+        key: w.key,
+        start: w.start,
+        state: this.aggregator.toJSON(w.state),
+      })),
+      late: [...this.late.entries()],
+    }
+  }
+
+  static restore<E, S>(
+    spec: WindowSpec,
+    aggregator: Aggregator<E, S>,
+    snap: WindowsSnapshot,
+  ): PartitionWindows<E, S> {
+    const w = new PartitionWindows(spec, aggregator)
+    w.maxEventTime = snap.maxEventTime ?? Number.NEGATIVE_INFINITY
+    w.idleClosedThrough = snap.idleClosedThrough ?? Number.NEGATIVE_INFINITY
+    for (const o of snap.open)
+      w.open.set(`${o.start}\u0000${o.key}`, {
+        key: o.key,
+        start: o.start,
+        state: aggregator.fromJSON(o.state),
+      })
+    for (const [k, n] of snap.late) w.late.set(k, n)
+    return w
+  }
+}
