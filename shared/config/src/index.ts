@@ -1,7 +1,12 @@
+export { durationSetting, parseDuration } from './duration.js'
 export { BoolEnv, CsvEnv, parseEnv } from './env.js'
 export { ConfigError, type ConfigProblem, formatProblem } from './errors.js'
 export {
+  DEFAULT_MODEL_CONFIG,
+  type DriftThresholdSettings,
   loadVigilConfig,
+  type ModelConfig,
+  modelConfig,
   type VigilConfig,
   type VigilFile,
   vigilEnvSchema,

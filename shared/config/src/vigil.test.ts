@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from './errors.js'
-import { loadVigilConfig } from './vigil.js'
+import { loadVigilConfig, modelConfig } from './vigil.js'
 
 function withFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'))
@@ -29,6 +29,7 @@ describe('loadVigilConfig', () => {
       predictions: 'vigil.predictions',
       labels: 'vigil.labels',
       dlq: 'vigil.dlq',
+      metrics: 'vigil.metrics',
     })
     expect(cfg.clickhouse.url).toBeUndefined()
     expect(cfg.clickhouse.dataDir).toMatch(/data\/clickhouse$/)
@@ -79,6 +80,37 @@ describe('loadVigilConfig', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'vigil-missing-'))
     expect(problems(() => loadVigilConfig({ env: { VIGIL_CONFIG: 'nope.yaml' }, cwd }))[0]).toMatch(
       /cannot read/,
+    )
+  })
+})
+
+describe('models', () => {
+  it('resolves a model through "*" and the defaults, with durations', () => {
+    const cwd = withFile(
+      'models:\n  "*":\n    window: 10m\n  fraud-detector:\n    allowed_lateness: 90s\n    features: { zip: categorical }\n    drift: { wasserstein_norm: 0.2 }\n',
+    )
+    const cfg = loadVigilConfig({ env: {}, cwd })
+    expect(modelConfig(cfg, 'fraud-detector')).toMatchObject({
+      windowMs: 600_000,
+      allowedLatenessMs: 90_000,
+      features: { zip: 'categorical' },
+      drift: { wassersteinNorm: 0.2, jensenShannon: 0.1 },
+      reference: { kind: 'baseline' },
+    })
+    expect(modelConfig(cfg, 'other')).toMatchObject({ windowMs: 600_000, allowedLatenessMs: 300_000 })
+  })
+
+  it('refuses a window outside 1 minute to 1 day, with its line', () => {
+    const cwd = withFile('models:\n  m:\n    window: 2d\n')
+    expect(problems(() => loadVigilConfig({ env: {}, cwd }))).toEqual([
+      '3 models.m.window: must be between 1m and 1d',
+    ])
+  })
+
+  it('refuses a bad duration', () => {
+    const cwd = withFile('models:\n  m:\n    idle_timeout: soon\n')
+    expect(problems(() => loadVigilConfig({ env: {}, cwd }))[0]).toMatch(
+      /^3 models\.m\.idle_timeout: not a duration/,
     )
   })
 })

@@ -1,12 +1,38 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { z } from 'zod'
+import { durationSetting } from './duration.js'
 import { CsvEnv, parseEnv } from './env.js'
 import { ConfigError } from './errors.js'
 import { parseYaml } from './yaml.js'
 
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name: letters, digits, . _ -')
 const positiveInt = z.number().int().positive()
+const probability = z.number().min(0).max(1)
+
+const driftThresholdsSchema = z.strictObject({
+  small_sample: positiveInt.optional(),
+  p_value: probability.optional(),
+  wasserstein_norm: z.number().positive().optional(),
+  jensen_shannon: probability.optional(),
+})
+
+/** One model's monitoring settings; every key optional (defaults in {@link ModelConfig}). */
+const modelSchema = z.strictObject({
+  window: durationSetting(60_000, 86_400_000).optional(),
+  allowed_lateness: durationSetting(0, 7 * 86_400_000).optional(),
+  idle_timeout: durationSetting(1000, 86_400_000).optional(),
+  features: z.record(z.string(), z.enum(['numerical', 'categorical'])).optional(),
+  reference: z
+    .strictObject({
+      kind: z.enum(['baseline', 'first']),
+      version: z.string().min(1).optional(),
+    })
+    .optional(),
+  drift: driftThresholdsSchema
+    .extend({ features: z.record(z.string(), driftThresholdsSchema).optional() })
+    .optional(),
+})
 
 /** The file `vigil.yaml`: snake_case keys, every one optional, unknown keys refused. */
 export const vigilFileSchema = z.strictObject({
@@ -21,6 +47,7 @@ export const vigilFileSchema = z.strictObject({
           predictions: topicName.optional(),
           labels: topicName.optional(),
           dlq: topicName.optional(),
+          metrics: topicName.optional(),
         })
         .optional(),
     })
@@ -51,6 +78,13 @@ export const vigilFileSchema = z.strictObject({
     })
     .optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  drift: z
+    .strictObject({ group_id: z.string().min(1).optional(), sample_size: positiveInt.max(10_000).optional() })
+    .optional(),
+  /** Per model id; `"*"` sets the defaults for every model. */
+  models: z
+    .record(z.string().regex(/^(\*|[A-Za-z0-9_.-]{1,128})$/, 'a model id or "*"'), modelSchema)
+    .optional(),
 })
 export type VigilFile = z.output<typeof vigilFileSchema>
 
@@ -82,7 +116,7 @@ export interface VigilConfig {
     clientId: string
     partitions: number
     replicationFactor: number
-    topics: { predictions: string; labels: string; dlq: string }
+    topics: { predictions: string; labels: string; dlq: string; metrics: string }
   }
   clickhouse: {
     /** Set: a ClickHouse server over HTTP. Unset: the embedded engine in `dataDir`. */
@@ -94,6 +128,9 @@ export interface VigilConfig {
     requestTimeoutMs: number
   }
   recorder: { groupId: string; batchMaxRows: number; batchMaxWaitMs: number; maxEventBytes: number }
+  drift: { groupId: string; sampleSize: number }
+  /** Monitoring settings by model id; `modelConfig()` resolves a model through `"*"` and defaults. */
+  models: Record<string, Partial<ModelConfig>>
   http: { host: string; port: number }
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
@@ -128,6 +165,7 @@ export function loadVigilConfig(options: {
     predictions: prefix + (y.kafka?.topics?.predictions ?? 'vigil.predictions'),
     labels: prefix + (y.kafka?.topics?.labels ?? 'vigil.labels'),
     dlq: prefix + (y.kafka?.topics?.dlq ?? 'vigil.dlq'),
+    metrics: prefix + (y.kafka?.topics?.metrics ?? 'vigil.metrics'),
   }
   return {
     ...(file ? { file } : {}),
@@ -152,6 +190,11 @@ export function loadVigilConfig(options: {
       batchMaxWaitMs: y.recorder?.batch_max_wait_ms ?? 1_000,
       maxEventBytes: y.recorder?.max_event_bytes ?? 256 * 1024,
     },
+    drift: {
+      groupId: `${prefix}${y.drift?.group_id ?? 'vigil-drift'}`,
+      sampleSize: y.drift?.sample_size ?? 2000,
+    },
+    models: Object.fromEntries(Object.entries(y.models ?? {}).map(([id, m]) => [id, toModelConfig(m)])),
     http: {
       host: y.http?.host ?? '127.0.0.1',
       port: env.VIGIL_HTTP_PORT ?? y.http?.port ?? 9464,
@@ -163,4 +206,70 @@ export function loadVigilConfig(options: {
 function defaultFile(cwd: string): string | undefined {
   const f = resolve(cwd, 'vigil.yaml')
   return existsSync(f) ? f : undefined
+}
+
+export interface DriftThresholdSettings {
+  smallSample: number
+  pValue: number
+  wassersteinNorm: number
+  jensenShannon: number
+}
+
+export interface ModelConfig {
+  windowMs: number
+  allowedLatenessMs: number
+  idleTimeoutMs: number
+  /** Declared feature types; others are inferred (numbers numerical, strings and booleans categorical). */
+  features: Record<string, 'numerical' | 'categorical'>
+  /** `baseline`: a profile stored with `vigil baseline create`; `first`: the first complete window. */
+  reference: { kind: 'baseline' | 'first'; version?: string }
+  drift: DriftThresholdSettings & { features: Record<string, Partial<DriftThresholdSettings>> }
+}
+
+export const DEFAULT_MODEL_CONFIG: ModelConfig = {
+  windowMs: 3_600_000,
+  allowedLatenessMs: 300_000,
+  idleTimeoutMs: 120_000,
+  features: {},
+  reference: { kind: 'baseline' },
+  drift: { smallSample: 1000, pValue: 0.05, wassersteinNorm: 0.1, jensenShannon: 0.1, features: {} },
+}
+
+type ModelFile = NonNullable<VigilFile['models']>[string]
+
+function thresholds(t: z.output<typeof driftThresholdsSchema> | undefined): Partial<DriftThresholdSettings> {
+  const out: Partial<DriftThresholdSettings> = {}
+  if (t?.small_sample !== undefined) out.smallSample = t.small_sample
+  if (t?.p_value !== undefined) out.pValue = t.p_value
+  if (t?.wasserstein_norm !== undefined) out.wassersteinNorm = t.wasserstein_norm
+  if (t?.jensen_shannon !== undefined) out.jensenShannon = t.jensen_shannon
+  return out
+}
+
+function toModelConfig(m: ModelFile): Partial<ModelConfig> {
+  const out: Partial<ModelConfig> = {}
+  if (m.window !== undefined) out.windowMs = m.window
+  if (m.allowed_lateness !== undefined) out.allowedLatenessMs = m.allowed_lateness
+  if (m.idle_timeout !== undefined) out.idleTimeoutMs = m.idle_timeout
+  if (m.features) out.features = m.features
+  if (m.reference)
+    out.reference = {
+      kind: m.reference.kind,
+      ...(m.reference.version ? { version: m.reference.version } : {}),
+    }
+  if (m.drift) {
+    out.drift = {
+      ...DEFAULT_MODEL_CONFIG.drift,
+      ...thresholds(m.drift),
+      features: Object.fromEntries(
+        Object.entries(m.drift.features ?? {}).map(([f, t]) => [f, thresholds(t)]),
+      ),
+    }
+  }
+  return out
+}
+
+/** A model's settings: its own, over those of `"*"`, over the defaults. */
+export function modelConfig(config: Pick<VigilConfig, 'models'>, modelId: string): ModelConfig {
+  return { ...DEFAULT_MODEL_CONFIG, ...config.models['*'], ...config.models[modelId] }
 }

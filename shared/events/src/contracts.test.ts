@@ -30,9 +30,13 @@ function reasonOf(result: { ok: boolean; reason?: string }): string {
 }
 
 describe('schema examples', () => {
-  it.each(['prediction.v1', 'label.v1'] as const)('every example of %s is valid', (name) => {
+  it.each(['prediction.v1', 'label.v1', 'metrics.v1'] as const)('every example of %s is valid', (name) => {
     const schema = loadEventSchema(name) as { examples: unknown[] }
-    const parser = name === 'label.v1' ? labels : predictions
+    const parser = {
+      'prediction.v1': predictions,
+      'label.v1': labels,
+      'metrics.v1': createEventParser('metrics'),
+    }[name]
     expect(schema.examples.length).toBeGreaterThan(0)
     for (const example of schema.examples) expect(parser.check(example)).toEqual({ ok: true, value: example })
   })

@@ -28,7 +28,31 @@ export interface LabelEvent {
   label: string | number
 }
 
-export type EventKind = 'prediction' | 'label'
+export type EventKind = 'prediction' | 'label' | 'metrics'
+
+/** A closed window's metrics on vigil.metrics (schemas/events/metrics.v1.schema.json). */
+export interface MetricsMessage {
+  schema_version: 1
+  family: 'drift' | 'performance' | 'fairness'
+  model_id: string
+  model_version: string
+  window_start: string
+  window_end: string
+  version: number
+  n: number
+  reference?: string
+  drift_share?: number
+  features: Record<
+    string,
+    {
+      type: 'numerical' | 'categorical'
+      drifted: boolean
+      drift_test?: string
+      metrics: Record<string, number | null>
+    }
+  >
+  quality?: Record<string, Record<string, number>>
+}
 
 /** Outcome of a step: a value, or a reason the input is invalid (it goes to the DLQ). */
 export type Result<T> = { ok: true; value: T } | { ok: false; reason: string; code: InvalidCode }

@@ -1,7 +1,7 @@
 import { type EventSchemaName, loadEventSchema } from '@vigil/schemas'
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import type { EventKind, LabelEvent, PredictionEvent, Result } from './types.js'
+import type { EventKind, LabelEvent, MetricsMessage, PredictionEvent, Result } from './types.js'
 
 // ajv-formats is CommonJS; under NodeNext its plugin function is the `.default` of the module object.
 const addFormats = addFormatsModule.default
@@ -9,7 +9,11 @@ const addFormats = addFormatsModule.default
 /** The schema_version values this build reads. */
 export const SUPPORTED_SCHEMA_VERSIONS = [1] as const
 
-const SCHEMAS: Record<EventKind, EventSchemaName> = { prediction: 'prediction.v1', label: 'label.v1' }
+const SCHEMAS: Record<EventKind, EventSchemaName> = {
+  prediction: 'prediction.v1',
+  label: 'label.v1',
+  metrics: 'metrics.v1',
+}
 
 export interface EventParser<T> {
   /** Bytes from Kafka or HTTP → a valid event, or the reason it is not one. */
@@ -29,9 +33,13 @@ export function createEventParser(
 ): EventParser<PredictionEvent>
 export function createEventParser(kind: 'label', options?: { maxBytes?: number }): EventParser<LabelEvent>
 export function createEventParser(
+  kind: 'metrics',
+  options?: { maxBytes?: number },
+): EventParser<MetricsMessage>
+export function createEventParser(
   kind: EventKind,
   { maxBytes = 256 * 1024 }: { maxBytes?: number } = {},
-): EventParser<PredictionEvent | LabelEvent> {
+): EventParser<PredictionEvent | LabelEvent | MetricsMessage> {
   // Two compilations of one schema: the fast one stops at the first error and decides; the
   // thorough one runs only for an invalid event, to list what is wrong with it.
   const compile = (allErrors: boolean) => {
@@ -42,7 +50,7 @@ export function createEventParser(
   const isValid = compile(false)
   const validate = compile(true)
 
-  function check(value: unknown): Result<PredictionEvent | LabelEvent> {
+  function check(value: unknown): Result<PredictionEvent | LabelEvent | MetricsMessage> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return {
         ok: false,
@@ -64,13 +72,17 @@ export function createEventParser(
     if (nonFinite !== undefined)
       return { ok: false, code: 'non_finite', reason: `${nonFinite || '/'}: numbers must be finite` }
     if (!isValid(value) && !validate(value)) return { ok: false, code: 'schema', reason: explain(validate) }
-    if (Number.isNaN(Date.parse((value as { timestamp: string }).timestamp))) {
-      return { ok: false, code: 'schema', reason: '/timestamp: not a real date' }
+    // The date-time format checks the shape; a shape like 2026-02-31 still needs a real date.
+    for (const field of ['timestamp', 'window_start', 'window_end']) {
+      const text = (value as Record<string, unknown>)[field]
+      if (typeof text === 'string' && Number.isNaN(Date.parse(text))) {
+        return { ok: false, code: 'schema', reason: `/${field}: not a real date` }
+      }
     }
-    return { ok: true, value: value as PredictionEvent | LabelEvent }
+    return { ok: true, value: value as PredictionEvent | LabelEvent | MetricsMessage }
   }
 
-  function parse(bytes: Buffer | string): Result<PredictionEvent | LabelEvent> {
+  function parse(bytes: Buffer | string): Result<PredictionEvent | LabelEvent | MetricsMessage> {
     const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length
     if (size > maxBytes)
       return {

@@ -71,32 +71,59 @@ export function numericalDrift(
   current: readonly number[],
   thresholds: DriftThresholds = DEFAULT_THRESHOLDS,
 ): NumericalDrift {
-  const base = { type: 'numerical' as const, n_reference: reference.length, n_current: current.length }
-  if (reference.length === 0 || current.length === 0) {
-    return {
-      ...base,
-      psi: null,
-      ks_statistic: null,
-      ks_p_value: null,
-      wasserstein: null,
-      wasserstein_norm: null,
-      jensen_shannon: null,
-      hellinger: null,
-      drifted: false,
-      drift_test: 'none',
-    }
-  }
+  if (reference.length === 0 || current.length === 0) return noNumericalData(reference.length, current.length)
   const ref = sortedNumbers(reference)
   const cur = sortedNumbers(current)
   const edges = decileEdges(ref)
-  const p = proportions(binCounts(edges, ref))
-  const q = proportions(binCounts(edges, cur))
-  const ks = ksTwoSample(ref, cur)
-  const w = wasserstein(ref, cur)
-  const wNorm = w / Math.max(populationStd(ref), STD_FLOOR)
-  const small = current.length < thresholds.smallSample
+  return numericalDriftFromParts(
+    {
+      n: ref.length,
+      std: populationStd(ref),
+      proportions: proportions(binCounts(edges, ref)),
+      sortedSample: ref,
+    },
+    { n: cur.length, proportions: proportions(binCounts(edges, cur)), sortedSample: cur },
+    thresholds,
+  )
+}
+
+/** What numerical drift needs of each side: shares over the reference's bins, and a sample. */
+export interface NumericalSide {
+  /** Values the side had (the sample may hold fewer). */
+  n: number
+  proportions: readonly number[]
+  /** Sorted ascending: all values, or a uniform sample of them (KS and Wasserstein use it). */
+  sortedSample: ArrayLike<number>
+}
+
+/**
+ * Numerical drift from prepared sides, so a stored reference profile and a window's bounded
+ * state give the same statistics as the full samples would (bins exact; KS and Wasserstein on
+ * the samples).
+ */
+export function numericalDriftFromParts(
+  reference: NumericalSide & { std: number },
+  current: NumericalSide,
+  thresholds: DriftThresholds = DEFAULT_THRESHOLDS,
+): NumericalDrift {
+  if (
+    reference.n === 0 ||
+    current.n === 0 ||
+    reference.sortedSample.length === 0 ||
+    current.sortedSample.length === 0
+  ) {
+    return noNumericalData(reference.n, current.n)
+  }
+  const p = reference.proportions
+  const q = current.proportions
+  const ks = ksTwoSample(reference.sortedSample, current.sortedSample)
+  const w = wasserstein(reference.sortedSample, current.sortedSample)
+  const wNorm = w / Math.max(reference.std, STD_FLOOR)
+  const small = current.n < thresholds.smallSample
   return {
-    ...base,
+    type: 'numerical',
+    n_reference: reference.n,
+    n_current: current.n,
     psi: psi(p, q),
     ks_statistic: ks.statistic,
     ks_p_value: ks.pValue,
@@ -106,6 +133,23 @@ export function numericalDrift(
     hellinger: hellinger(p, q),
     drifted: small ? ks.pValue < thresholds.pValue : wNorm > thresholds.wassersteinNorm,
     drift_test: small ? 'ks_p_value' : 'wasserstein_norm',
+  }
+}
+
+function noNumericalData(nReference: number, nCurrent: number): NumericalDrift {
+  return {
+    type: 'numerical',
+    n_reference: nReference,
+    n_current: nCurrent,
+    psi: null,
+    ks_statistic: null,
+    ks_p_value: null,
+    wasserstein: null,
+    wasserstein_norm: null,
+    jensen_shannon: null,
+    hellinger: null,
+    drifted: false,
+    drift_test: 'none',
   }
 }
 

@@ -15,5 +15,13 @@ export {
   STD_FLOOR,
 } from './drift.js'
 export { KS_EXACT_MAX_N, type KsResult, kolmogorovSf, ksTwoSample } from './ks.js'
+export {
+  type CategoricalProfile,
+  categoricalProfile,
+  DEFAULT_SAMPLE_SIZE,
+  type FeatureProfile,
+  type NumericalProfile,
+  numericalProfile,
+} from './profile.js'
 export { mean, populationStd, quantileSorted, sortedNumbers } from './sample.js'
 export { wasserstein } from './wasserstein.js'
