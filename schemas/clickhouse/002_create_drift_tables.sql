@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.baselines
     model_version LowCardinality(String) COMMENT '* applies to every version without its own',
     feature String,
     feature_type LowCardinality(String) COMMENT 'numerical or categorical',
-    profile String CODEC(ZSTD(3)) COMMENT 'JSON: bin edges and shares, category counts, a sample for KS (docs/metrics.md)',
+    profile String COMMENT 'JSON: bin edges and shares, category counts, a sample for KS (docs/metrics.md)' CODEC(ZSTD(3)),
     count UInt64,
     missing UInt64,
     mean Nullable(Float64),
@@ -74,17 +74,19 @@ SETTINGS ttl_only_drop_parts = 1, non_replicated_deduplication_window = 10000;
 
 -- The state of a windowed consumer's partition (its open windows) with the offset to resume
 -- from; written after the windows it closed are durable and before the Kafka commit.
--- ReplacingMergeTree(next_offset): the newest checkpoint wins; readers take the highest.
+-- ReplacingMergeTree(seq): the newest checkpoint wins (seq rises with every save, also when an
+-- idle close saves twice at the same offset); readers take the highest seq.
 CREATE TABLE IF NOT EXISTS {db:Identifier}.consumer_checkpoints
 (
     consumer_group String,
     topic String,
     partition UInt32,
     next_offset UInt64,
+    seq UInt64,
     state String CODEC(ZSTD(3)),
     saved_at DateTime64(3, 'UTC') DEFAULT now64(3)
 )
-ENGINE = ReplacingMergeTree(next_offset)
+ENGINE = ReplacingMergeTree(seq)
 ORDER BY (consumer_group, topic, partition);
 
 -- migrate:down

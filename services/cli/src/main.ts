@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs'
 import { connectClickHouse, migrate } from '@vigil/clickhouse'
 import { loadVigilConfig, type VigilConfig } from '@vigil/config'
+import { type Reference, saveReference } from '@vigil/drift'
 import { createKafka, createProducer, ensureTopics, replayFile } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
 import { explainStartupError, onShutdownSignal, startProcess } from '@vigil/runtime'
 import { Command } from 'commander'
 import { type ColumnType, compareTables, renderReport } from './drift-check/compare.js'
+import { profileTable } from './drift-check/profile.js'
 import { InputFileError, readTable } from './drift-check/table.js'
 import { SERVICES } from './services.js'
 
@@ -28,6 +30,20 @@ async function run(action: () => Promise<void>, brokers?: () => string[] | undef
     process.stderr.write(`vigil: ${message}\n`)
     process.exit(exitCode)
   }
+}
+
+/** `--type name=numerical|categorical` options; a malformed one exits 2. */
+function parseTypes(specs: readonly string[]): Map<string, ColumnType> {
+  const types = new Map<string, ColumnType>()
+  for (const t of specs) {
+    const m = /^([^=]+)=(numerical|categorical)$/.exec(t)
+    if (!m) {
+      process.stderr.write(`vigil: --type ${t}: expected name=numerical or name=categorical\n`)
+      process.exit(2)
+    }
+    types.set(m[1]!, m[2] as ColumnType)
+  }
+  return types
 }
 
 const program = new Command('vigil')
@@ -153,15 +169,7 @@ program
       type: string[]
       failOnDrift?: boolean
     }) => {
-      const types = new Map<string, ColumnType>()
-      for (const t of opts.type) {
-        const m = /^([^=]+)=(numerical|categorical)$/.exec(t)
-        if (!m) {
-          process.stderr.write(`vigil: --type ${t}: expected name=numerical or name=categorical\n`)
-          process.exit(2)
-        }
-        types.set(m[1]!, m[2] as ColumnType)
-      }
+      const types = parseTypes(opts.type)
       try {
         const [reference, current] = await Promise.all([readTable(opts.reference), readTable(opts.current)])
         const report = compareTables(reference, current, types)
@@ -173,6 +181,62 @@ program
         process.exit(2)
       }
     },
+  )
+
+const baseline = program.command('baseline').description('Reference profiles that drift is measured against')
+
+baseline
+  .command('create')
+  .description(
+    'Store a baseline for a model from a file of feature values (training data, or a sample of traffic)',
+  )
+  .requiredOption('-m, --model <id>', 'model id')
+  .option('-v, --version <version>', 'model version it applies to; * for every version without its own', '*')
+  .requiredOption(
+    '-f, --from <file>',
+    'CSV with a header row, or NDJSON of feature objects or prediction events',
+  )
+  .option(
+    '-t, --type <name=type>',
+    'force a column type, numerical or categorical (repeatable)',
+    (v: string, all: string[]) => [...all, v],
+    [] as string[],
+  )
+  .addHelpText(
+    'after',
+    '\nExamples:\n  $ vigil baseline create --model fraud-detector --from training.csv\n' +
+      '  $ vigil baseline create -m fraud-detector -v 2026-11-01 -f last-week.ndjson --type zip=categorical\n\n' +
+      'The drift service compares each window with the baseline of its model version (or *); without one,\n' +
+      "a model version's first complete window becomes its reference. Restart vigil to use a new baseline.",
+  )
+  .action((opts: { model: string; version: string; from: string; type: string[] }) =>
+    run(async () => {
+      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(opts.model)) {
+        process.stderr.write(`vigil: --model ${opts.model}: a model id is 1-128 of A-Z a-z 0-9 _ . -\n`)
+        process.exit(2)
+      }
+      let reference: Reference
+      try {
+        reference = profileTable(await readTable(opts.from), opts.version, parseTypes(opts.type))
+      } catch (err) {
+        if (!(err instanceof InputFileError)) throw err
+        process.stderr.write(`vigil: ${err.message}\n`)
+        process.exit(2)
+      }
+      const cfg = config(program.opts())
+      const ch = await connectClickHouse(cfg.clickhouse)
+      try {
+        await migrate(ch)
+        await saveReference(ch, opts.model, opts.version, reference, `file:${opts.from}`)
+      } finally {
+        await ch.close()
+      }
+      const n = Object.values(reference.features)
+      process.stdout.write(
+        `baseline for ${opts.model} (version ${opts.version}) stored: ${n.length} features, ` +
+          `${Math.max(0, ...n.map((f) => f.count + f.missing))} rows from ${opts.from}\n`,
+      )
+    }),
   )
 
 await program.parseAsync(process.argv)

@@ -1,7 +1,9 @@
+import { createDrift } from '@vigil/drift'
 import { createRecorder } from '@vigil/recorder'
 import type { ServiceFactory } from '@vigil/runtime'
 
 /** The services `vigil start` can run, by name; later services register here. */
 export const SERVICES: Record<string, ServiceFactory> = {
   recorder: createRecorder,
+  drift: createDrift,
 }

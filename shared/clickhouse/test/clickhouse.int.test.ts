@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { loadMigrations } from '@vigil/schemas'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ClickHouse, connectClickHouse, UnsupportedClickHouseVersionError } from '../src/client.js'
 import { insertRows, queryRows } from '../src/insert.js'
@@ -24,14 +25,25 @@ afterAll(async () => {
 describe('migrations on the embedded engine', () => {
   it('creates the tables once and is a no-op the second time', async () => {
     const ch = await connect()
+    const names = loadMigrations().map((m) => m.name)
+    expect(names.slice(0, 2)).toEqual(['001_create_raw_events', '002_create_drift_tables'])
     const first = await migrate(ch)
-    expect(first.applied).toEqual(['001_create_raw_events'])
-    expect(await migrate(ch)).toEqual({ applied: [], alreadyApplied: ['001_create_raw_events'] })
+    expect(first.applied).toEqual(names)
+    expect(await migrate(ch)).toEqual({ applied: [], alreadyApplied: names })
     const tables = await queryRows<{ name: string }>(
       ch,
       'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
     )
-    expect(tables.map((t) => t.name)).toEqual(['labels', 'predictions', 'vigil_migrations'])
+    expect(tables.map((t) => t.name)).toEqual(
+      expect.arrayContaining([
+        'labels',
+        'predictions',
+        'vigil_migrations',
+        'baselines',
+        'drift_windows',
+        'quality_windows',
+      ]),
+    )
   })
 
   it('is safe when two clients migrate the same database at once', async () => {
@@ -42,7 +54,8 @@ describe('migrations on the embedded engine', () => {
       a,
       'SELECT version, count() AS n FROM {db:Identifier}.vigil_migrations GROUP BY version',
     )
-    expect(rows.map((r) => [Number(r.version), Number(r.n)])).toEqual([[1, 1]])
+    const counts = rows.map((r) => [Number(r.version), Number(r.n)]).sort((a, b) => a[0]! - b[0]!)
+    expect(counts).toEqual(loadMigrations().map((m) => [m.version, 1]))
   })
 })
 

@@ -11,7 +11,9 @@ export {
   driftShare,
   type FeatureDrift,
   type NumericalDrift,
+  type NumericalSide,
   numericalDrift,
+  numericalDriftFromParts,
   STD_FLOOR,
 } from './drift.js'
 export { KS_EXACT_MAX_N, type KsResult, kolmogorovSf, ksTwoSample } from './ks.js'

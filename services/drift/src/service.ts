@@ -1,0 +1,290 @@
+import { type ClickHouse, insertRows } from '@vigil/clickhouse'
+import { modelConfig, type VigilConfig } from '@vigil/config'
+import { createEventParser, type PredictionEvent } from '@vigil/events'
+import { type BatchContext, createBatchConsumer, type PartitionBatch, type VigilProducer } from '@vigil/kafka'
+import { Counter, Gauge, type Logger, type Registry } from '@vigil/observability'
+import type { Service } from '@vigil/runtime'
+import type { DriftThresholds } from '@vigil/stats'
+import { type ClosedWindow, PartitionWindows, type WindowsSnapshot } from '@vigil/windows'
+import type { Kafka } from 'kafkajs'
+import { createDriftAggregator, type WindowState } from './steps/aggregate.js'
+import { evaluateWindow } from './steps/evaluate.js'
+import { type Reference, windowKey } from './steps/reference.js'
+import {
+  baselineFor,
+  hash,
+  loadCheckpoint,
+  loadReferences,
+  type References,
+  referenceKey,
+  saveCheckpoint,
+  saveReference,
+} from './store.js'
+
+export interface DriftDeps {
+  kafka: Kafka
+  producer: VigilProducer
+  ch: ClickHouse
+  log: Logger
+  registry: Registry
+}
+
+type DriftConfig = Pick<VigilConfig, 'kafka' | 'drift' | 'models' | 'recorder'>
+
+interface PartitionState {
+  topic: string
+  partition: number
+  nextOffset: bigint
+  /** Windows per model: each model has its own window size, lateness and watermark. */
+  models: Map<string, PartitionWindows<PredictionEvent, WindowState>>
+  /** Batches and idle closes of a partition run one after another. */
+  lock: Promise<unknown>
+}
+
+function driftMetrics(registry: Registry) {
+  return {
+    closed: new Counter({
+      name: 'vigil_drift_windows_closed_total',
+      help: 'Model windows closed and published, by what closed them',
+      labelNames: ['closed_by'],
+      registers: [registry],
+    }),
+    late: new Counter({
+      name: 'vigil_drift_late_events_total',
+      help: 'Events that arrived after their window had closed (counted, not applied)',
+      registers: [registry],
+    }),
+    invalid: new Counter({
+      name: 'vigil_drift_invalid_events_total',
+      help: 'Invalid prediction events skipped (the recorder sends them to the DLQ)',
+      registers: [registry],
+    }),
+    open: new Gauge({
+      name: 'vigil_drift_open_windows',
+      help: 'Open model windows in memory',
+      registers: [registry],
+    }),
+  }
+}
+
+/**
+ * The drift service: prediction events → per model, version and event-time window, drift of
+ * every feature and of the prediction against the model version's reference, and data quality;
+ * written to drift_windows and quality_windows and published on vigil.metrics.
+ *
+ * Restart rule (DESIGN §4): after each batch, the windows it closed are made durable (rows,
+ * metrics messages, references), then the partition's open windows are checkpointed with the
+ * next offset, then the offset is committed. A restarted or rebalanced consumer restores the
+ * checkpoint and skips offsets below it, so it publishes what an uninterrupted one would.
+ */
+export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
+  const { kafka, producer, ch, registry } = deps
+  const log = deps.log.child({ service: 'drift' })
+  const metrics = driftMetrics(registry)
+  const group = config.drift.groupId
+  const parser = createEventParser('prediction', { maxBytes: config.recorder.maxEventBytes })
+  let references: References = { baselines: new Map(), firsts: new Map() }
+  const partitions = new Map<string, PartitionState>()
+  const announcedFirst = new Set<string>()
+
+  /** An uploaded baseline, when the model is configured to use one (the default). */
+  const baselineOf = (modelId: string, modelVersion: string) =>
+    modelConfig(config, modelId).reference.kind === 'baseline'
+      ? baselineFor(references, modelId, modelVersion)
+      : undefined
+  const aggregator = createDriftAggregator({
+    sampleSize: config.drift.sampleSize,
+    baselineOf,
+    declaredTypes: (modelId) => modelConfig(config, modelId).features,
+  })
+
+  /** The uploaded baseline, else the model version's first complete window, else none yet. */
+  function referenceFor(modelId: string, modelVersion: string): Reference | undefined {
+    return baselineOf(modelId, modelVersion) ?? references.firsts.get(referenceKey(modelId, modelVersion))
+  }
+
+  function thresholdsFor(modelId: string) {
+    const d = modelConfig(config, modelId).drift
+    return (feature: string): DriftThresholds => ({
+      smallSample: d.smallSample,
+      pValue: d.pValue,
+      wassersteinNorm: d.wassersteinNorm,
+      jensenShannon: d.jensenShannon,
+      ...d.features[feature],
+    })
+  }
+
+  function windowsFor(ps: PartitionState, modelId: string, snapshot?: WindowsSnapshot) {
+    let w = ps.models.get(modelId)
+    if (!w) {
+      const m = modelConfig(config, modelId)
+      const spec = {
+        sizeMs: m.windowMs,
+        allowedLatenessMs: m.allowedLatenessMs,
+        idleTimeoutMs: m.idleTimeoutMs,
+      }
+      w = snapshot
+        ? PartitionWindows.restore(spec, aggregator, snapshot)
+        : new PartitionWindows(spec, aggregator)
+      ps.models.set(modelId, w)
+    }
+    return w
+  }
+
+  async function partitionState(topic: string, partition: number): Promise<PartitionState> {
+    const id = `${topic}:${partition}`
+    let ps = partitions.get(id)
+    if (ps) return ps
+    const cp = await loadCheckpoint(ch, group, topic, partition)
+    ps = { topic, partition, nextOffset: cp?.nextOffset ?? 0n, models: new Map(), lock: Promise.resolve() }
+    const saved = (cp?.state ?? {}) as { models?: Record<string, WindowsSnapshot> }
+    for (const [modelId, snap] of Object.entries(saved.models ?? {})) windowsFor(ps, modelId, snap)
+    if (cp)
+      log.info(
+        { topic, partition, nextOffset: cp.nextOffset.toString() },
+        'restored open windows from checkpoint',
+      )
+    partitions.set(id, ps)
+    return ps
+  }
+
+  /** Runs `work` after everything queued for this partition, and returns its result. */
+  function serialized<T>(ps: PartitionState, work: () => Promise<T>): Promise<T> {
+    const run = ps.lock.then(work, work)
+    ps.lock = run.catch(() => undefined)
+    return run
+  }
+
+  async function publish(
+    ps: PartitionState,
+    closed: { modelId: string; window: ClosedWindow<WindowState> }[],
+  ) {
+    if (closed.length === 0) return
+    const driftRows = []
+    const qualityRows = []
+    const messages = []
+    for (const { modelId, window } of closed) {
+      const version = window.key.split('\u0001')[1] ?? ''
+      const reference = referenceFor(modelId, version)
+      if (!reference && !announcedFirst.has(`${modelId}|${version}`)) {
+        announcedFirst.add(`${modelId}|${version}`)
+        log.info(
+          { model: modelId, version, window: new Date(window.start).toISOString() },
+          'no baseline for this model version: its first complete window becomes the reference',
+        )
+      }
+      const result = evaluateWindow(window, reference, thresholdsFor(modelId))
+      if (result.becomesReference) {
+        await saveReference(ch, modelId, version, result.becomesReference, result.becomesReference.name)
+        references.firsts.set(referenceKey(modelId, version), result.becomesReference)
+      }
+      driftRows.push(...result.driftRows)
+      qualityRows.push(...result.qualityRows)
+      messages.push({ key: modelId, value: JSON.stringify(result.message) })
+      metrics.closed.inc({ closed_by: window.closedBy })
+      metrics.late.inc(window.lateEvents)
+    }
+    // The same windows always give the same rows and the same token.
+    const token = hash(closed.map(({ window }) => `${window.key}@${window.start}`).join(','))
+    await insertRows(ch, 'drift_windows', driftRows, { dedupToken: `drift-${token}` })
+    await insertRows(ch, 'quality_windows', qualityRows, { dedupToken: `quality-${token}` })
+    await producer.send(config.kafka.topics.metrics, messages)
+  }
+
+  async function checkpoint(ps: PartitionState) {
+    const models = Object.fromEntries([...ps.models.entries()].map(([m, w]) => [m, w.snapshot()]))
+    await saveCheckpoint(ch, group, ps.topic, ps.partition, { nextOffset: ps.nextOffset, state: { models } })
+    metrics.open.set(
+      [...partitions.values()].reduce(
+        (n, p) => n + [...p.models.values()].reduce((k, w) => k + w.openWindows(), 0),
+        0,
+      ),
+    )
+  }
+
+  async function handleBatch(batch: PartitionBatch, ctx: BatchContext): Promise<void> {
+    const ps = await partitionState(batch.topic, batch.partition)
+    await serialized(ps, async () => {
+      const closed: { modelId: string; window: ClosedWindow<WindowState> }[] = []
+      const now = Date.now()
+      for (const m of batch.messages) {
+        if (BigInt(m.offset) < ps.nextOffset) continue
+        const parsed = parser.parse(m.value ?? Buffer.alloc(0))
+        if (!parsed.ok) {
+          metrics.invalid.inc()
+          continue
+        }
+        const e = parsed.value
+        const w = windowsFor(ps, e.model_id)
+        for (const window of w.add(windowKey(e.model_id, e.model_version), Date.parse(e.timestamp), e, now)) {
+          closed.push({ modelId: e.model_id, window })
+        }
+      }
+      if (!ctx.isActive()) throw new Error('consumer stopping or rebalanced; batch abandoned uncommitted')
+      await publish(ps, closed)
+      ps.nextOffset = BigInt(batch.messages.at(-1)!.offset) + 1n
+      await checkpoint(ps)
+    })
+  }
+
+  async function closeIdleWindows(): Promise<void> {
+    for (const ps of partitions.values()) {
+      await serialized(ps, async () => {
+        const closed: { modelId: string; window: ClosedWindow<WindowState> }[] = []
+        for (const [modelId, w] of ps.models)
+          for (const window of w.closeIdle()) closed.push({ modelId, window })
+        if (closed.length === 0) return
+        await publish(ps, closed)
+        await checkpoint(ps)
+      })
+    }
+  }
+
+  const consumer = createBatchConsumer({
+    kafka,
+    name: 'drift',
+    groupId: group,
+    topics: [config.kafka.topics.predictions],
+    log,
+    registry,
+    handleBatch,
+    // A new assignment may bring partitions another consumer advanced: start from checkpoints.
+    onRebalance: () => partitions.clear(),
+    minBytes: 1024 * 1024,
+    maxWaitTimeInMs: config.recorder.batchMaxWaitMs,
+  })
+
+  let idleTimer: NodeJS.Timeout | undefined
+  let idleFailures = 0
+  return {
+    name: 'drift',
+    async start() {
+      references = await loadReferences(ch)
+      log.info(
+        { baselines: [...references.baselines.keys()], firstWindows: [...references.firsts.keys()] },
+        'references loaded',
+      )
+      await consumer.start()
+      idleTimer = setInterval(() => {
+        closeIdleWindows().then(
+          () => {
+            idleFailures = 0
+          },
+          (err: unknown) => {
+            idleFailures++
+            log.warn({ err }, 'closing idle windows failed; retrying on the next tick')
+          },
+        )
+      }, 1000)
+    },
+    async stop() {
+      clearInterval(idleTimer)
+      await consumer.stop()
+      await Promise.all([...partitions.values()].map((ps) => ps.lock))
+    },
+    health() {
+      const h = consumer.health()
+      return { ready: h.running && h.sinkHealthy && idleFailures < 5, detail: { ...h, idleFailures } }
+    },
+  }
+}

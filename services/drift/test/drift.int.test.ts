@@ -1,0 +1,183 @@
+import { type ClickHouse, queryRows } from '@vigil/clickhouse'
+import type { VigilConfig } from '@vigil/config'
+import { createEventParser, type PredictionEvent } from '@vigil/events'
+import { createLogger, createMetricsRegistry } from '@vigil/observability'
+import { type RunningProcess, startProcess } from '@vigil/runtime'
+import {
+  createTestTopics,
+  groupLag,
+  publish,
+  readTopic,
+  testConfig,
+  testKafka,
+  waitFor,
+} from '@vigil/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createDrift } from '../src/service.js'
+
+const MIN = 60_000
+const T0 = Date.UTC(2026, 10, 24, 8, 0, 0)
+const WINDOWS = 6
+const PER_WINDOW = 1200
+
+/** mulberry32 + Box–Muller: the same traffic on every run. */
+function rng(seed: number) {
+  let a = seed >>> 0
+  const u = () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = Math.imul(a ^ (a >>> 15), a | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  return { u, normal: () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()) }
+}
+
+/** Six 10-minute windows; x shifts by 1.5σ from window 3 on, c gets a new category from window 4 on. */
+function traffic(): PredictionEvent[] {
+  const r = rng(7)
+  const events: PredictionEvent[] = []
+  for (let w = 0; w < WINDOWS; w++) {
+    for (let i = 0; i < PER_WINDOW; i++) {
+      const c = w >= 4 && r.u() < 0.3 ? 'd' : (['a', 'b', 'c'] as const)[Math.floor(r.u() * 3)]!
+      events.push({
+        schema_version: 1,
+        prediction_id: `w${w}-${i}`,
+        model_id: 'm1',
+        model_version: 'v1',
+        timestamp: new Date(T0 + w * 10 * MIN + Math.floor((i / PER_WINDOW) * 10 * MIN)).toISOString(),
+        features: { x: r.normal() + (w >= 3 ? 1.5 : 0), y: 5 + 2 * r.normal(), c, z: Math.round(r.u() * 10) },
+        prediction: { label: r.u() < 0.2 ? 'yes' : 'no', score: r.u() },
+      })
+    }
+  }
+  // One event a day later closes every window by the watermark (no wall-clock idle close needed).
+  events.push({ ...events[0]!, prediction_id: 'closer', timestamp: new Date(T0 + 86_400_000).toISOString() })
+  return events
+}
+
+const running: RunningProcess[] = []
+afterEach(async () => {
+  for (const p of running.splice(0).reverse()) await p.stop()
+})
+
+function withModels(config: VigilConfig): VigilConfig {
+  return {
+    ...config,
+    models: {
+      '*': {
+        windowMs: 10 * MIN,
+        allowedLatenessMs: MIN,
+        idleTimeoutMs: 3_600_000,
+        reference: { kind: 'baseline' },
+      },
+    },
+  }
+}
+
+async function start(config: VigilConfig): Promise<RunningProcess> {
+  const proc = await startProcess(config, [createDrift], {
+    log: createLogger({ name: 'test', level: config.logLevel }),
+    registry: createMetricsRegistry({ defaultMetrics: false }),
+  })
+  running.push(proc)
+  return proc
+}
+
+async function driftTable(ch: ClickHouse) {
+  return queryRows<{ w: number; feature: string; drifted: number; metric: string; value: number | null }>(
+    ch,
+    `SELECT toUInt32((toUnixTimestamp64Milli(window_start) - {t0:Int64}) / 600000) AS w, feature, metric, value, drifted
+     FROM {db:Identifier}.drift_windows FINAL ORDER BY w, feature, metric`,
+    { t0: T0 },
+  )
+}
+
+describe('drift service on the real broker and embedded ClickHouse', () => {
+  it('finds the injected drift in the right windows and features, and nothing else', async () => {
+    const config = withModels(testConfig({ name: 'drift' }))
+    const kafka = testKafka(config)
+    await createTestTopics(config)
+    await publish(kafka, config.kafka.topics.predictions, traffic())
+    const proc = await start(config)
+    const lagZero = async () =>
+      (await groupLag(kafka, config.drift.groupId, [config.kafka.topics.predictions])) === 0
+    expect(await waitFor(lagZero, 60_000)).toBe(true)
+
+    const rows = await driftTable(proc.deps.ch)
+    const drifted = (feature: string) =>
+      [
+        ...new Set(rows.filter((r) => r.feature === feature && r.drifted === 1).map((r) => Number(r.w))),
+      ].sort()
+    // Window 0 is the reference (no baseline uploaded): windows 1-5 are compared with it.
+    expect(drifted('x')).toEqual([3, 4, 5])
+    expect(drifted('c')).toEqual([4, 5])
+    for (const f of ['y', 'z', '__score__', '__label__']) expect(drifted(f), f).toEqual([])
+    const share = rows.filter((r) => r.feature === '__model__').map((r) => [Number(r.w), r.value])
+    expect(share).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 1 / 6],
+      [4, 2 / 6],
+      [5, 2 / 6],
+    ])
+
+    const quality = await queryRows<{ w: number; value: number }>(
+      proc.deps.ch,
+      `SELECT toUInt32((toUnixTimestamp64Milli(window_start) - {t0:Int64}) / 600000) AS w, value
+       FROM {db:Identifier}.quality_windows FINAL WHERE feature = 'c' AND metric = 'new_categories' ORDER BY w`,
+      { t0: T0 },
+    )
+    expect(quality.map((q) => [Number(q.w), q.value])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [4, 1],
+      [5, 1],
+    ])
+
+    const messages = await readTopic(kafka, config.kafka.topics.metrics, WINDOWS, 10_000)
+    expect(messages).toHaveLength(WINDOWS)
+    const parser = createEventParser('metrics')
+    for (const m of messages) {
+      const parsed = parser.parse(m.value)
+      expect(parsed.ok, parsed.ok ? '' : parsed.reason).toBe(true)
+      expect(m.key).toBe('m1')
+    }
+  })
+
+  it('publishes the same windows after a restart in the middle of the stream', async () => {
+    const base = withModels(testConfig({ name: 'driftre' }))
+    const kafka = testKafka(base)
+    await createTestTopics(base)
+    const events = traffic()
+    const half = Math.floor(events.length * 0.45)
+    await publish(kafka, base.kafka.topics.predictions, events.slice(0, half))
+
+    // Interrupted: stop after the first part, start again, finish.
+    const interrupted: VigilConfig = base
+    let proc = await start(interrupted)
+    const topics = [base.kafka.topics.predictions]
+    const caughtUp = (c: VigilConfig) => async () => (await groupLag(kafka, c.drift.groupId, topics)) === 0
+    expect(await waitFor(caughtUp(interrupted), 60_000)).toBe(true)
+    await proc.stop()
+    running.splice(running.indexOf(proc), 1)
+    await publish(kafka, base.kafka.topics.predictions, events.slice(half))
+    proc = await start(interrupted)
+    expect(await waitFor(caughtUp(interrupted), 60_000)).toBe(true)
+    const afterRestart = await driftTable(proc.deps.ch)
+    await proc.stop()
+    running.splice(running.indexOf(proc), 1)
+
+    // Uninterrupted: another database and group over the same topic, all at once.
+    const whole: VigilConfig = {
+      ...base,
+      clickhouse: { ...base.clickhouse, database: `${base.clickhouse.database}_whole` },
+      drift: { ...base.drift, groupId: `${base.drift.groupId}-whole` },
+    }
+    const other = await start(whole)
+    expect(await waitFor(caughtUp(whole), 60_000)).toBe(true)
+    const uninterrupted = await driftTable(other.deps.ch)
+    expect(afterRestart.length).toBeGreaterThan(50)
+    expect(afterRestart).toEqual(uninterrupted)
+  })
+})
