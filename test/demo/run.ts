@@ -3,14 +3,17 @@
 // (with some invalid events), and prints what landed. `--follow` keeps vigil running afterwards.
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { queryRows } from '@vigil/clickhouse'
+import { queryRows, toClickHouseTime } from '@vigil/clickhouse'
 import { loadVigilConfig } from '@vigil/config'
+import { createDrift } from '@vigil/drift'
 import { createKafka, createProducer, readDlqHeaders, replayFile } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
 import { createRecorder } from '@vigil/recorder'
 import { onShutdownSignal, startProcess } from '@vigil/runtime'
 import { groupLag, readTopic, testKafka, waitFor } from '@vigil/testing'
-import { FIXTURES } from './sample.js'
+import { AMOUNT_DRIFT_FROM, FIXTURES, NEW_COUNTRY_FROM, SAMPLE_START, TRAINING_CSV } from './sample.js'
+
+const iso = (ms: number) => new Date(ms).toISOString().slice(11, 16)
 
 const follow = process.argv.includes('--follow')
 const kafkaScript = fileURLToPath(new URL('../../deploy/local/kafka.sh', import.meta.url))
@@ -40,18 +43,34 @@ say(`  broker on 127.0.0.1:9092 (${startedBroker ? 'started for this demo' : 'al
 
 // Each run gets its own topics, so the counts below are this run's alone.
 const run = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)
+const env = {
+  ...process.env,
+  KAFKA_TOPIC_PREFIX: process.env.KAFKA_TOPIC_PREFIX ?? `demo-${run}.`,
+  CLICKHOUSE_DATABASE: process.env.CLICKHOUSE_DATABASE ?? `vigil_demo_${run}`,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+}
 const config = loadVigilConfig({
   cwd: process.cwd(),
-  env: {
-    ...process.env,
-    KAFKA_TOPIC_PREFIX: process.env.KAFKA_TOPIC_PREFIX ?? `demo-${run}.`,
-    CLICKHOUSE_DATABASE: process.env.CLICKHOUSE_DATABASE ?? 'vigil_demo',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  },
+  env,
+  file: fileURLToPath(new URL('./vigil.yaml', import.meta.url)),
 })
 
+heading('A baseline for fraud-detector, from its training data')
+const cli = fileURLToPath(new URL('../../services/cli/bin/vigil.mjs', import.meta.url))
+const uploaded = execFileSync(
+  process.execPath,
+  [cli, 'baseline', 'create', '--model', 'fraud-detector', '--from', TRAINING_CSV],
+  {
+    env,
+    encoding: 'utf8',
+  },
+)
+say(`  $ vigil baseline create --model fraud-detector --from test/fixtures/${TRAINING_CSV.split('/').at(-1)}`)
+say(`  ${uploaded.trim()}`)
+say('  churn-model has no baseline: its first complete window becomes its reference.')
+
 heading('vigil')
-const proc = await startProcess(config, [createRecorder], {
+const proc = await startProcess(config, [createRecorder, createDrift], {
   log: createLogger({ name: 'vigil', level: config.logLevel }),
 })
 async function cleanUp(): Promise<void> {
@@ -61,16 +80,15 @@ async function cleanUp(): Promise<void> {
 
 try {
   const { ch } = proc.deps
-  await ch.client.command({
-    query: 'TRUNCATE TABLE IF EXISTS {db:Identifier}.predictions',
-    query_params: { db: ch.database },
-  })
-  await ch.client.command({
-    query: 'TRUNCATE TABLE IF EXISTS {db:Identifier}.labels',
-    query_params: { db: ch.database },
-  })
+  // Earlier demo runs' databases: this run's is all the demo prints.
+  const old = await queryRows<{ name: string }>(
+    ch,
+    `SELECT name FROM system.databases WHERE name LIKE 'vigil_demo%' AND name != {db:String}`,
+  )
+  for (const { name } of old)
+    await ch.client.command({ query: 'DROP DATABASE {d:Identifier}', query_params: { d: name } })
   say(
-    `  recorder running; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.dataDir}, database ${ch.database}`,
+    `  recorder and drift running; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.dataDir}, database ${ch.database}`,
   )
   say(`  topics ${Object.values(config.kafka.topics).join(', ')}`)
   say(
@@ -90,11 +108,23 @@ try {
   const kafka = testKafka(config)
   const topics = [config.kafka.topics.predictions, config.kafka.topics.labels]
   const caughtUp = await waitFor(
-    async () => (await groupLag(kafka, config.recorder.groupId, topics)) === 0,
+    async () =>
+      (await groupLag(kafka, config.recorder.groupId, topics)) === 0 &&
+      (await groupLag(kafka, config.drift.groupId, [config.kafka.topics.predictions])) === 0,
     120_000,
     250,
   )
-  if (!caughtUp) say('  the recorder did not catch up within 2 minutes; the counts below are partial')
+  if (!caughtUp) say('  vigil did not catch up within 2 minutes; the counts below are partial')
+  // The last windows close after the idle timeout (5 s in test/demo/vigil.yaml).
+  const lastWindow = toClickHouseTime(SAMPLE_START + 2.5 * 3_600_000)
+  await waitFor(async () => {
+    const [r] = await queryRows<{ n: string }>(
+      ch,
+      'SELECT count() AS n FROM {db:Identifier}.quality_windows WHERE window_start = {w:DateTime64(3)} AND feature = {f:String} AND metric = {m:String}',
+      { w: lastWindow, f: '__model__', m: 'count' },
+    )
+    return Number(r?.n) >= 2
+  }, 30_000)
 
   heading('What landed in ClickHouse')
   table(
@@ -121,6 +151,49 @@ try {
       {},
     ),
   )
+
+  heading('Drift per 30-minute window')
+  say(
+    `  injected: fraud-detector.amount runs higher from ${iso(AMOUNT_DRIFT_FROM)}, a new country (PL) appears from ${iso(NEW_COUNTRY_FROM)}`,
+  )
+  const windows = await queryRows<{
+    model: string
+    window: string
+    events: number
+    reference: string
+    drift_share: number | null
+    drifted: string
+  }>(
+    ch,
+    `SELECT q.model_id AS model, formatDateTime(q.window_start, '%H:%i') AS window, toUInt32(q.value) AS events,
+            anyIf(d.reference, d.feature = '__model__') AS reference,
+            anyIf(d.value, d.feature = '__model__' AND d.metric = 'drift_share') AS drift_share,
+            arrayStringConcat(arraySort(groupUniqArrayIf(d.feature, d.drifted = 1 AND d.feature != '__model__')), ', ') AS drifted
+     FROM {db:Identifier}.quality_windows AS q FINAL
+     LEFT JOIN (SELECT * FROM {db:Identifier}.drift_windows FINAL) AS d
+       ON d.model_id = q.model_id AND d.window_start = q.window_start
+     WHERE q.feature = '__model__' AND q.metric = 'count'
+     GROUP BY model, q.window_start, window, events ORDER BY model, q.window_start`,
+  )
+  for (const w of windows) {
+    if (!w.reference) (w as Record<string, unknown>).reference = '(this window is the reference)'
+    ;(w as Record<string, unknown>).drift_share =
+      w.drift_share === null ? '-' : Number(w.drift_share).toFixed(2)
+    if (!w.drifted) (w as Record<string, unknown>).drifted = w.reference.startsWith('(') ? '-' : 'none'
+  }
+  table(windows)
+  const newCountry = await queryRows<{ window: string; share: number }>(
+    ch,
+    `SELECT formatDateTime(window_start, '%H:%i') AS window, round(value, 3) AS share
+     FROM {db:Identifier}.quality_windows FINAL
+     WHERE model_id = 'fraud-detector' AND feature = 'country' AND metric = 'new_category_share' AND value > 0
+     ORDER BY window_start`,
+  )
+  say(
+    `  fraud-detector.country new-category share: ${newCountry.map((r) => `${r.window} ${r.share}`).join(', ') || 'none'}`,
+  )
+  const messages = await readTopic(kafka, config.kafka.topics.metrics, windows.length, 5000)
+  say(`  ${messages.length} window messages on ${config.kafka.topics.metrics} for the rules service`)
 
   heading('Dead-letter topic')
   const dlq = await readTopic(kafka, config.kafka.topics.dlq, 10, 5000)

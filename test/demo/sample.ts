@@ -40,20 +40,28 @@ export interface Sample {
 }
 
 export const SAMPLE_START = Date.UTC(2026, 10, 24, 8, 0, 0)
+/** From here on, fraud-detector's `amount` runs higher (a drift the demo must find). */
+export const AMOUNT_DRIFT_FROM = Date.UTC(2026, 10, 24, 9, 30, 0)
+/** From here on, a new country appears in fraud-detector's `country`. */
+export const NEW_COUNTRY_FROM = Date.UTC(2026, 10, 24, 10, 0, 0)
 
 /** `count` predictions spread over `hours` of event time, with labels for `labelShare` of them. */
-export function generateSample({ seed = 42, count = 3000, hours = 3, labelShare = 0.4 } = {}): Sample {
+export function generateSample({ seed = 42, count = 14_400, hours = 3, labelShare = 0.4 } = {}): Sample {
   const r = rng(seed)
   const predictions: string[] = []
   const labels: string[] = []
   for (let i = 0; i < count; i++) {
-    const at = SAMPLE_START + Math.floor((i / count) * hours * 3_600_000) + Math.floor(r() * 1000)
+    // Spread over the hours, the last event still inside the last window.
+    const at = SAMPLE_START + Math.floor((i / count) * (hours * 3_600_000 - 1000)) + Math.floor(r() * 1000)
     const fraud = i % 2 === 0
     const id = `${fraud ? 'fd' : 'ch'}-${String(i).padStart(6, '0')}`
     let event: PredictionEvent
     if (fraud) {
-      const amount = round(Math.exp(4 + 1.1 * normal(r)))
-      const country = pick(r, ['DE', 'FR', 'NL', 'ES', 'IT'], [40, 25, 15, 12, 8])
+      const amount = round(Math.exp((at >= AMOUNT_DRIFT_FROM ? 4.5 : 4) + 1.1 * normal(r)))
+      const country =
+        at >= NEW_COUNTRY_FROM && r() < 0.2
+          ? 'PL'
+          : pick(r, ['DE', 'FR', 'NL', 'ES', 'IT'], [40, 25, 15, 12, 8])
       const score = round(1 / (1 + Math.exp(-(Math.log(amount) - 6 + normal(r)))), 4)
       event = {
         schema_version: 1,
@@ -156,6 +164,27 @@ export const FIXTURES = {
   labels: fileURLToPath(new URL('../fixtures/sample-labels.ndjson', import.meta.url)),
 }
 
+/** fraud-detector's training data, as a data scientist would upload it as the baseline. */
+export const TRAINING_CSV = fileURLToPath(new URL('../fixtures/fraud-detector-training.csv', import.meta.url))
+
+export function trainingCsv(seed = 7, rows = 5000): string {
+  const r = rng(seed)
+  const lines = ['amount,country,age,device,account_age_days']
+  for (let i = 0; i < rows; i++) {
+    const age = r() < 0.05 ? '' : String(Math.round(18 + 50 * r()))
+    lines.push(
+      [
+        round(Math.exp(4 + 1.1 * normal(r))),
+        pick(r, ['DE', 'FR', 'NL', 'ES', 'IT'], [40, 25, 15, 12, 8]),
+        age,
+        pick(r, ['ios', 'android', 'web'], [45, 35, 20]),
+        Math.round(Math.exp(5 + normal(r))),
+      ].join(','),
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { predictions, labels, invalid } = generateSample()
   // Invalid events are mixed into the files at fixed places, as they would arrive in real traffic.
@@ -179,7 +208,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       invalid.filter((x) => x.topic === 'labels').map((x) => x.value),
     ),
   )
+  writeFileSync(TRAINING_CSV, trainingCsv())
   console.log(
-    `wrote ${predictions.length} predictions, ${labels.length} labels, ${invalid.length} invalid events`,
+    `wrote ${predictions.length} predictions, ${labels.length} labels, ${invalid.length} invalid events, training CSV`,
   )
 }

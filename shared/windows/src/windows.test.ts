@@ -58,16 +58,15 @@ describe('PartitionWindows', () => {
   it('closes a quiet partition after the idle timeout of wall time, then treats its events as late', () => {
     const w = new PartitionWindows(spec, ids)
     w.add('m', T0 + 50 * MIN, 'a', 1_000)
+    w.add('m', T0 + 61 * MIN, 'b', 1_000)
     expect(w.closeIdle(20_000)).toEqual([]) // idle 19 s < 30 s
-    expect(w.closeIdle(1_000 + 14 * MIN)).toEqual([]) // watermark 10:45 + 14 min idle = 10:59: not yet
-    const idle = new PartitionWindows(spec, ids)
-    idle.add('m', T0 + 50 * MIN, 'a', 1_000)
-    expect(summary(idle.closeIdle(1_000 + 16 * MIN))).toEqual([
+    expect(summary(w.closeIdle(31_000))).toEqual([
       { key: 'm', start: 0, events: ['a'], late: 0, by: 'idle' },
+      { key: 'm', start: 60, events: ['b'], late: 0, by: 'idle' },
     ])
-    expect(idle.add('m', T0 + 55 * MIN, 'after-idle-close', 1_000 + 17 * MIN)).toEqual([])
-    expect(summary(idle.add('m', T0 + 130 * MIN, 'x', 0))).toEqual([])
-    expect(summary(idle.add('m', T0 + 200 * MIN, 'y', 0))[0]).toMatchObject({ start: 120, late: 1 })
+    expect(w.add('m', T0 + 62 * MIN, 'after-idle-close', 40_000)).toEqual([])
+    expect(summary(w.add('m', T0 + 200 * MIN, 'c', 50_000))).toEqual([])
+    expect(summary(w.closeIdle(90_000))[0]).toMatchObject({ start: 180, events: ['c'], late: 1 })
   })
 
   it('closes every model’s windows on a shared partition as the partition’s time advances', () => {

@@ -55,8 +55,9 @@ export function windowStart(t: number, sizeMs: number): number {
  *   events from a snapshot closes the same windows with the same contents.
  * - An event whose window has closed is late: it is counted (reported with the key's next
  *   closed window) and never changes a published window.
- * - `closeIdle` advances the watermark by the wall time that passed without events, so a quiet
- *   partition still gets its windows; windows it closes count as closed for late events too.
+ * - `closeIdle` closes every open window once the partition has had no events for the idle
+ *   timeout of wall time, so a quiet partition still gets its windows; windows it closed count
+ *   as closed for late events too.
  */
 export class PartitionWindows<E, S> {
   private maxEventTime = Number.NEGATIVE_INFINITY
@@ -103,12 +104,14 @@ export class PartitionWindows<E, S> {
     return []
   }
 
-  /** Closes the windows a quiet partition would have closed by now, if idle long enough. */
+  /**
+   * After `idleTimeoutMs` of wall time without events, closes every open window: a quiet
+   * partition still gets its windows, and whatever arrives for them later counts as late.
+   */
   closeIdle(wallTime = Date.now()): ClosedWindow<S>[] {
     const idle = wallTime - this.lastEventWallTime
     if (this.open.size === 0 || idle < this.spec.idleTimeoutMs) return []
-    const through = this.maxEventTime - this.spec.allowedLatenessMs + idle
-    const closed = this.closeThrough(through, 'idle')
+    const closed = this.closeThrough(Number.POSITIVE_INFINITY, 'idle')
     if (closed.length > 0)
       this.idleClosedThrough = Math.max(this.idleClosedThrough, ...closed.map((w) => w.end))
     return closed
