@@ -2,23 +2,15 @@
 // next to a bare kafkajs consumer that only JSON.parses the same topic, in the same run on the
 // same machine; and the recorder's peak RSS. Prints figures; never fails on timing.
 //   BENCH_EVENTS (default 500000) events of 20 features (15 numerical, 5 categorical).
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { createTestTopics, makePrediction, publish, testConfig, testKafka } from '@vigil/testing'
-import type { Kafka } from 'kafkajs'
-import { envFor, finished, spawnVigil, tsxLoader } from '../e2e/processes.js'
+import { createTestTopics, makePrediction, testConfig, testKafka } from '@vigil/testing'
+import { envFor, finished, spawnVigil } from '../e2e/processes.js'
+import { bareConsumer, ensureBroker, followGroup, produce, report } from './common.js'
 
 const N = Number(process.env.BENCH_EVENTS ?? 500_000)
-const kafkaScript = fileURLToPath(new URL('../../deploy/local/kafka.sh', import.meta.url))
-const state = execFileSync('bash', [kafkaScript, 'start'], {
-  encoding: 'utf8',
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
-const startedBroker = state.trim().split('\n').at(-1) === 'started'
-
+const stopBroker = ensureBroker()
 const config = testConfig({
   name: 'bench',
   dataDir: mkdtempSync(join(tmpdir(), 'vigil-bench-')),
@@ -28,82 +20,39 @@ const kafka = testKafka(config)
 const topic = config.kafka.topics.predictions
 await createTestTopics(config)
 
-process.stdout.write(
-  `producing ${N} prediction events (20 features) to ${topic} (${config.kafka.partitions} partitions)...\n`,
-)
+process.stdout.write(`producing ${N} prediction events (20 features) to ${topic}...\n`)
 const bytes = JSON.stringify(makePrediction(1)).length
-let t = performance.now()
-for (let start = 0; start < N; start += 50_000) {
-  const events = Array.from({ length: Math.min(50_000, N - start) }, (_, i) => makePrediction(start + i))
-  await publish(kafka, topic, events, 1000)
-}
-const produceSeconds = (performance.now() - t) / 1000
+const produced = await produce(kafka, topic, N, makePrediction)
+const bare = await bareConsumer(config.kafka.brokers, topic, N)
 
-async function committed(k: Kafka, groupId: string): Promise<number> {
-  const admin = k.admin()
-  await admin.connect()
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] })
-    return (offsets?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0)
-  } finally {
-    await admin.disconnect()
-  }
-}
-
-// 1. The bare consumer: consume + JSON.parse, nothing else.
-const bare = spawn(
-  process.execPath,
-  [
-    '--import',
-    tsxLoader,
-    fileURLToPath(new URL('./bare-consumer.ts', import.meta.url)),
-    config.kafka.brokers.join(','),
-    topic,
-    String(N),
-  ],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-)
-const bareOut = await finished(bare)
-const bareResult = JSON.parse(bareOut.stdout.trim().split('\n').at(-1)!) as {
-  events: number
-  seconds: number
-  maxRssMiB: number
-}
-
-// 2. The recorder in its own process, as `vigil start recorder` runs it. The rate is measured
-// between its first and its last commit (steady state, like the bare consumer's first to last batch).
 const recorder = spawnVigil(['start', 'recorder'], envFor(config))
 const exit = finished(recorder)
-let first: { at: number; done: number } | undefined
-let peakRssKiB = 0
-for (;;) {
-  const done = await committed(kafka, config.recorder.groupId)
-  const status = readFileSync(`/proc/${recorder.pid}/status`, 'utf8')
-  peakRssKiB = Math.max(peakRssKiB, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0))
-  if (done > 0 && !first) first = { at: performance.now(), done }
-  if (done >= N) break
-  await new Promise((r) => setTimeout(r, 50))
-}
-t = performance.now()
+const rec = await followGroup(kafka, config.recorder.groupId, topic, N, recorder.pid!)
 recorder.kill('SIGTERM')
 await exit
-const recorderSeconds = (t - first!.at) / 1000
-const recorderRate = (N - first!.done) / recorderSeconds
-const bareRate = bareResult.events / bareResult.seconds
 
-const rows: [string, string][] = [
-  ['events', `${N} (${bytes} bytes each, 20 features)`],
-  ['producer (kafkajs, acks=all, batches of 1000)', `${Math.round(N / produceSeconds)} events/s`],
+report(
   [
-    'bare kafkajs consumer + JSON.parse',
-    `${Math.round(bareRate)} events/s, peak RSS ${Math.round(bareResult.maxRssMiB)} MiB`,
+    ['events', `${N} (${bytes} bytes each, 20 features)`],
+    ['producer (kafkajs, acks=all, batches of 1000)', `${Math.round(produced)} events/s`],
+    [
+      'bare kafkajs consumer + JSON.parse',
+      `${Math.round(bare.eventsPerSec)} events/s, peak RSS ${Math.round(bare.maxRssMiB)} MiB`,
+    ],
+    [
+      'recorder: Kafka → validated → ClickHouse insert acked → commit',
+      `${Math.round(rec.eventsPerSec)} events/s`,
+    ],
+    ['recorder / bare consumer', `${(rec.eventsPerSec / bare.eventsPerSec).toFixed(2)} (goal ≥ 0.5)`],
+    ['recorder peak RSS (VmHWM)', `${Math.round(rec.peakRssMiB)} MiB`],
   ],
-  ['recorder: Kafka → validated → ClickHouse insert acked → commit', `${Math.round(recorderRate)} events/s`],
-  ['recorder / bare consumer', `${(recorderRate / bareRate).toFixed(2)} (goal ≥ 0.5)`],
-  ['recorder peak RSS (VmHWM)', `${Math.round(peakRssKiB / 1024)} MiB`],
-]
-process.stdout.write(`\n${rows.map(([k, v]) => `${k.padEnd(64)} ${v}`).join('\n')}\n`)
-process.stdout.write(
-  `${JSON.stringify({ bench: 'recorder', events: N, bareEventsPerSec: Math.round(bareRate), recorderEventsPerSec: Math.round(recorderRate), ratio: Number((recorderRate / bareRate).toFixed(3)), recorderPeakRssMiB: Math.round(peakRssKiB / 1024) })}\n`,
+  {
+    bench: 'recorder',
+    events: N,
+    bareEventsPerSec: Math.round(bare.eventsPerSec),
+    recorderEventsPerSec: Math.round(rec.eventsPerSec),
+    ratio: Number((rec.eventsPerSec / bare.eventsPerSec).toFixed(3)),
+    recorderPeakRssMiB: Math.round(rec.peakRssMiB),
+  },
 )
-if (startedBroker) execFileSync('bash', [kafkaScript, 'stop'], { stdio: 'inherit' })
+stopBroker()

@@ -86,16 +86,26 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
   let references: References = { baselines: new Map(), firsts: new Map() }
   const partitions = new Map<string, PartitionState>()
   const announcedFirst = new Set<string>()
+  // Resolved once per model: the aggregator asks for every event.
+  const modelSettings = new Map<string, ReturnType<typeof modelConfig>>()
+  const settingsOf = (modelId: string) => {
+    let m = modelSettings.get(modelId)
+    if (!m) {
+      m = modelConfig(config, modelId)
+      modelSettings.set(modelId, m)
+    }
+    return m
+  }
 
   /** An uploaded baseline, when the model is configured to use one (the default). */
   const baselineOf = (modelId: string, modelVersion: string) =>
-    modelConfig(config, modelId).reference.kind === 'baseline'
+    settingsOf(modelId).reference.kind === 'baseline'
       ? baselineFor(references, modelId, modelVersion)
       : undefined
   const aggregator = createDriftAggregator({
     sampleSize: config.drift.sampleSize,
     baselineOf,
-    declaredTypes: (modelId) => modelConfig(config, modelId).features,
+    declaredTypes: (modelId) => settingsOf(modelId).features,
   })
 
   /** The uploaded baseline, else the model version's first complete window, else none yet. */
@@ -104,7 +114,7 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
   }
 
   function thresholdsFor(modelId: string) {
-    const d = modelConfig(config, modelId).drift
+    const d = settingsOf(modelId).drift
     return (feature: string): DriftThresholds => ({
       smallSample: d.smallSample,
       pValue: d.pValue,
@@ -117,7 +127,7 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
   function windowsFor(ps: PartitionState, modelId: string, snapshot?: WindowsSnapshot) {
     let w = ps.models.get(modelId)
     if (!w) {
-      const m = modelConfig(config, modelId)
+      const m = settingsOf(modelId)
       const spec = {
         sizeMs: m.windowMs,
         allowedLatenessMs: m.allowedLatenessMs,

@@ -66,6 +66,8 @@ export class PartitionWindows<E, S> {
   private readonly open = new Map<string, Open<S>>()
   private readonly late = new Map<string, number>()
   private lastEventWallTime = 0
+  /** The smallest end of an open window (Infinity when none), so most events skip the close scan. */
+  private earliestEnd = Number.POSITIVE_INFINITY
 
   constructor(
     private readonly spec: WindowSpec,
@@ -95,6 +97,7 @@ export class PartitionWindows<E, S> {
       }
       window = { key, start, state: this.aggregator.create(key, start) }
       this.open.set(id, window)
+      this.earliestEnd = Math.min(this.earliestEnd, end)
     }
     this.aggregator.add(window.state, event, eventTime)
     if (eventTime > this.maxEventTime) {
@@ -118,9 +121,11 @@ export class PartitionWindows<E, S> {
   }
 
   private closeThrough(watermark: number, closedBy: ClosedWindow<S>['closedBy']): ClosedWindow<S>[] {
+    // Hot path: most events advance the watermark without reaching any window's end.
+    if (watermark < this.earliestEnd) return []
     const due = [...this.open.entries()].filter(([, w]) => w.start + this.spec.sizeMs <= watermark)
     due.sort(([, a], [, b]) => a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    return due.map(([id, w]) => {
+    const closed = due.map(([id, w]) => {
       this.open.delete(id)
       const lateEvents = this.late.get(w.key) ?? 0
       this.late.delete(w.key)
@@ -133,6 +138,14 @@ export class PartitionWindows<E, S> {
         closedBy,
       }
     })
+    this.earliestEnd = this.computeEarliestEnd()
+    return closed
+  }
+
+  private computeEarliestEnd(): number {
+    let end = Number.POSITIVE_INFINITY
+    for (const w of this.open.values()) end = Math.min(end, w.start + this.spec.sizeMs)
+    return end
   }
 
   snapshot(): WindowsSnapshot {
@@ -163,6 +176,7 @@ export class PartitionWindows<E, S> {
         state: aggregator.fromJSON(o.state),
       })
     for (const [k, n] of snap.late) w.late.set(k, n)
+    w.earliestEnd = w.computeEarliestEnd()
     return w
   }
 }
