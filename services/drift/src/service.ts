@@ -8,7 +8,7 @@ import type { DriftThresholds } from '@vigil/stats'
 import { type ClosedWindow, PartitionWindows, type WindowsSnapshot } from '@vigil/windows'
 import type { Kafka } from 'kafkajs'
 import { createDriftAggregator, type WindowState } from './steps/aggregate.js'
-import { evaluateWindow } from './steps/evaluate.js'
+import { evaluateWindow, referenceFromWindow } from './steps/evaluate.js'
 import { type Reference, windowKey } from './steps/reference.js'
 import {
   baselineFor,
@@ -16,6 +16,7 @@ import {
   loadCheckpoint,
   loadReferences,
   type References,
+  rangeReference,
   referenceKey,
   saveCheckpoint,
   saveReference,
@@ -37,6 +38,8 @@ interface PartitionState {
   nextOffset: bigint
   /** Windows per model: each model has its own window size, lateness and watermark. */
   models: Map<string, PartitionWindows<PredictionEvent, WindowState>>
+  /** For models compared with their previous window: the last closed window's profile, by window key. */
+  previous: Map<string, Reference>
   /** Batches and idle closes of a partition run one after another. */
   lock: Promise<unknown>
 }
@@ -97,20 +100,48 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     return m
   }
 
-  /** An uploaded baseline, when the model is configured to use one (the default). */
-  const baselineOf = (modelId: string, modelVersion: string) =>
-    settingsOf(modelId).reference.kind === 'baseline'
-      ? baselineFor(references, modelId, modelVersion)
-      : undefined
+  /** References of kind `range`, by model id, read from the predictions table once. */
+  const ranges = new Map<string, Reference | null>()
+
+  /** A reference known before windows open: an uploaded baseline, or a time range of traffic. */
+  const baselineOf = (modelId: string, modelVersion: string) => {
+    const { kind, version } = settingsOf(modelId).reference
+    // A pinned `version` compares every model version with that version's baseline.
+    if (kind === 'baseline') return baselineFor(references, modelId, version ?? modelVersion)
+    if (kind === 'range') return ranges.get(modelId) ?? undefined
+    return undefined
+  }
+
+  async function loadRangeReferences(modelIds: Iterable<string>): Promise<void> {
+    for (const modelId of modelIds) {
+      const r = settingsOf(modelId).reference
+      if (r.kind !== 'range' || ranges.has(modelId)) continue
+      const ref = await rangeReference(ch, modelId, r.from!, r.to!, config.drift.sampleSize)
+      ranges.set(modelId, ref ?? null)
+      if (ref)
+        log.info({ model: modelId, reference: ref.name }, 'reference read from the model’s own traffic')
+      else
+        log.warn(
+          { model: modelId },
+          'no traffic in the reference range: the first complete window becomes the reference',
+        )
+    }
+  }
   const aggregator = createDriftAggregator({
     sampleSize: config.drift.sampleSize,
     baselineOf,
     declaredTypes: (modelId) => settingsOf(modelId).features,
   })
 
-  /** The uploaded baseline, else the model version's first complete window, else none yet. */
-  function referenceFor(modelId: string, modelVersion: string): Reference | undefined {
-    return baselineOf(modelId, modelVersion) ?? references.firsts.get(referenceKey(modelId, modelVersion))
+  /** A known reference, else the previous window (kind `previous`) or the first complete window. */
+  function referenceFor(
+    ps: PartitionState,
+    modelId: string,
+    window: ClosedWindow<WindowState>,
+  ): Reference | undefined {
+    const version = window.key.split('\u0001')[1] ?? ''
+    if (settingsOf(modelId).reference.kind === 'previous') return ps.previous.get(window.key)
+    return baselineOf(modelId, version) ?? references.firsts.get(referenceKey(modelId, version))
   }
 
   function thresholdsFor(modelId: string) {
@@ -146,8 +177,18 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     let ps = partitions.get(id)
     if (ps) return ps
     const cp = await loadCheckpoint(ch, group, topic, partition)
-    ps = { topic, partition, nextOffset: cp?.nextOffset ?? 0n, models: new Map(), lock: Promise.resolve() }
-    const saved = (cp?.state ?? {}) as { models?: Record<string, WindowsSnapshot> }
+    const saved = (cp?.state ?? {}) as {
+      models?: Record<string, WindowsSnapshot>
+      previous?: Record<string, Reference>
+    }
+    ps = {
+      topic,
+      partition,
+      nextOffset: cp?.nextOffset ?? 0n,
+      models: new Map(),
+      previous: new Map(Object.entries(saved.previous ?? {})),
+      lock: Promise.resolve(),
+    }
     for (const [modelId, snap] of Object.entries(saved.models ?? {})) windowsFor(ps, modelId, snap)
     if (cp)
       log.info(
@@ -175,8 +216,9 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     const messages = []
     for (const { modelId, window } of closed) {
       const version = window.key.split('\u0001')[1] ?? ''
-      const reference = referenceFor(modelId, version)
-      if (!reference && !announcedFirst.has(`${modelId}|${version}`)) {
+      const kind = settingsOf(modelId).reference.kind
+      const reference = referenceFor(ps, modelId, window)
+      if (!reference && kind !== 'previous' && !announcedFirst.has(`${modelId}|${version}`)) {
         announcedFirst.add(`${modelId}|${version}`)
         log.info(
           { model: modelId, version, window: new Date(window.start).toISOString() },
@@ -184,7 +226,14 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
         )
       }
       const result = evaluateWindow(window, reference, thresholdsFor(modelId))
-      if (result.becomesReference) {
+      if (kind === 'previous') {
+        // The next window of this model version is compared with this one; kept in the checkpoint.
+        const self = referenceFromWindow(window.state, new Date(window.start).toISOString())
+        ps.previous.set(window.key, {
+          ...self,
+          name: `previous-window:${new Date(window.start).toISOString()}`,
+        })
+      } else if (result.becomesReference) {
         await saveReference(ch, modelId, version, result.becomesReference, result.becomesReference.name)
         references.firsts.set(referenceKey(modelId, version), result.becomesReference)
       }
@@ -203,7 +252,11 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
 
   async function checkpoint(ps: PartitionState) {
     const models = Object.fromEntries([...ps.models.entries()].map(([m, w]) => [m, w.snapshot()]))
-    await saveCheckpoint(ch, group, ps.topic, ps.partition, { nextOffset: ps.nextOffset, state: { models } })
+    const previous = Object.fromEntries(ps.previous)
+    await saveCheckpoint(ch, group, ps.topic, ps.partition, {
+      nextOffset: ps.nextOffset,
+      state: { models, previous },
+    })
     metrics.open.set(
       [...partitions.values()].reduce(
         (n, p) => n + [...p.models.values()].reduce((k, w) => k + w.openWindows(), 0),
@@ -217,14 +270,16 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     await serialized(ps, async () => {
       const closed: { modelId: string; window: ClosedWindow<WindowState> }[] = []
       const now = Date.now()
+      const events: PredictionEvent[] = []
       for (const m of batch.messages) {
         if (BigInt(m.offset) < ps.nextOffset) continue
         const parsed = parser.parse(m.value ?? Buffer.alloc(0))
-        if (!parsed.ok) {
-          metrics.invalid.inc()
-          continue
-        }
-        const e = parsed.value
+        if (parsed.ok) events.push(parsed.value)
+        else metrics.invalid.inc()
+      }
+      // A time-range reference must be known before its model's first window opens.
+      await loadRangeReferences(new Set(events.map((e) => e.model_id)))
+      for (const e of events) {
         const w = windowsFor(ps, e.model_id)
         for (const window of w.add(windowKey(e.model_id, e.model_version), Date.parse(e.timestamp), e, now)) {
           closed.push({ modelId: e.model_id, window })

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { type ClickHouse, insertRows, queryRows } from '@vigil/clickhouse'
-import type { FeatureProfile } from '@vigil/stats'
-import type { Reference } from './steps/reference.js'
+import { type ClickHouse, insertRows, queryRows, toClickHouseTime } from '@vigil/clickhouse'
+import { categoricalProfile, type FeatureProfile, numericalProfile } from '@vigil/stats'
+import { LABEL, type Reference, SCORE } from './steps/reference.js'
 
 /**
  * Stored references by `model|version`: uploaded baselines (version `*` applies to versions
@@ -136,4 +136,58 @@ export async function saveCheckpoint(
 
 export function hash(text: string): string {
   return createHash('sha1').update(text).digest('hex').slice(0, 16)
+}
+
+/** Rows read from a model's own traffic for a range reference, at most (a deterministic sample). */
+export const RANGE_REFERENCE_ROWS = 200_000
+
+/**
+ * A reference from the model's own traffic between `from` and `to` (epoch ms), read from the
+ * raw predictions table; undefined when there is none. Over RANGE_REFERENCE_ROWS rows, a sample
+ * chosen by a hash of the prediction id (the same rows every time).
+ */
+export async function rangeReference(
+  ch: ClickHouse,
+  modelId: string,
+  from: number,
+  to: number,
+  sampleSize: number,
+): Promise<Reference | undefined> {
+  const rows = await queryRows<{
+    num_features: Record<string, number>
+    cat_features: Record<string, string>
+    missing_features: string[]
+    score: number | null
+    predicted_value: number | null
+    predicted_label: string | null
+  }>(
+    ch,
+    `SELECT num_features, cat_features, missing_features, score, predicted_value, predicted_label
+     FROM {db:Identifier}.predictions
+     WHERE model_id = {model:String} AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+     ORDER BY cityHash64(prediction_id) LIMIT {limit:UInt32}`,
+    { model: modelId, from: toClickHouseTime(from), to: toClickHouseTime(to), limit: RANGE_REFERENCE_ROWS },
+  )
+  if (rows.length === 0) return undefined
+  const nums = new Map<string, number[]>()
+  const cats = new Map<string, string[]>()
+  const missing = new Map<string, number>()
+  const push = <T>(m: Map<string, T[]>, k: string, v: T) => {
+    const list = m.get(k)
+    if (list) list.push(v)
+    else m.set(k, [v])
+  }
+  for (const r of rows) {
+    for (const [k, v] of Object.entries(r.num_features)) push(nums, k, Number(v))
+    for (const [k, v] of Object.entries(r.cat_features)) push(cats, k, v)
+    for (const k of r.missing_features) missing.set(k, (missing.get(k) ?? 0) + 1)
+    const score = r.score ?? r.predicted_value
+    if (score !== null) push(nums, SCORE, Number(score))
+    if (r.predicted_label !== null) push(cats, LABEL, r.predicted_label)
+  }
+  const features: Record<string, FeatureProfile> = {}
+  for (const [k, v] of nums) features[k] = numericalProfile(v, missing.get(k) ?? 0, sampleSize)
+  for (const [k, v] of cats) if (!(k in features)) features[k] = categoricalProfile(v, missing.get(k) ?? 0)
+  const iso = (ms: number) => new Date(ms).toISOString()
+  return { name: `range:${iso(from)}/${iso(to)}`, kind: 'baseline', features }
 }

@@ -1,8 +1,10 @@
-import { type ClickHouse, queryRows } from '@vigil/clickhouse'
-import type { VigilConfig } from '@vigil/config'
+import { type ClickHouse, connectClickHouse, migrate, queryRows } from '@vigil/clickhouse'
+import type { ModelConfig, VigilConfig } from '@vigil/config'
 import { createEventParser, type PredictionEvent } from '@vigil/events'
 import { createLogger, createMetricsRegistry } from '@vigil/observability'
+import { createRecorder } from '@vigil/recorder'
 import { type RunningProcess, startProcess } from '@vigil/runtime'
+import { categoricalProfile, numericalProfile } from '@vigil/stats'
 import {
   createTestTopics,
   groupLag,
@@ -14,6 +16,8 @@ import {
 } from '@vigil/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createDrift } from '../src/service.js'
+import type { Reference } from '../src/steps/reference.js'
+import { saveReference } from '../src/store.js'
 
 const MIN = 60_000
 const T0 = Date.UTC(2026, 10, 24, 8, 0, 0)
@@ -60,7 +64,10 @@ afterEach(async () => {
   for (const p of running.splice(0).reverse()) await p.stop()
 })
 
-function withModels(config: VigilConfig): VigilConfig {
+function withModels(
+  config: VigilConfig,
+  reference: ModelConfig['reference'] = { kind: 'baseline' },
+): VigilConfig {
   return {
     ...config,
     models: {
@@ -68,14 +75,14 @@ function withModels(config: VigilConfig): VigilConfig {
         windowMs: 10 * MIN,
         allowedLatenessMs: MIN,
         idleTimeoutMs: 3_600_000,
-        reference: { kind: 'baseline' },
+        reference,
       },
     },
   }
 }
 
-async function start(config: VigilConfig): Promise<RunningProcess> {
-  const proc = await startProcess(config, [createDrift], {
+async function start(config: VigilConfig, services = [createDrift]): Promise<RunningProcess> {
+  const proc = await startProcess(config, services, {
     log: createLogger({ name: 'test', level: config.logLevel }),
     registry: createMetricsRegistry({ defaultMetrics: false }),
   })
@@ -92,6 +99,23 @@ async function driftTable(ch: ClickHouse) {
   )
 }
 
+/** Windows (0-5) in which a feature was found drifted. */
+function driftedWindows(rows: Awaited<ReturnType<typeof driftTable>>, feature: string): number[] {
+  return [
+    ...new Set(rows.filter((r) => r.feature === feature && r.drifted === 1).map((r) => Number(r.w))),
+  ].sort()
+}
+
+/** Publishes the traffic, runs the drift service until it has read everything, returns the table. */
+async function runOnTraffic(config: VigilConfig) {
+  const kafka = testKafka(config)
+  const proc = await start(config)
+  const lagZero = async () =>
+    (await groupLag(kafka, config.drift.groupId, [config.kafka.topics.predictions])) === 0
+  expect(await waitFor(lagZero, 60_000)).toBe(true)
+  return driftTable(proc.deps.ch)
+}
+
 describe('drift service on the real broker and embedded ClickHouse', () => {
   it('finds the injected drift in the right windows and features, and nothing else', async () => {
     const config = withModels(testConfig({ name: 'drift' }))
@@ -104,10 +128,7 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     expect(await waitFor(lagZero, 60_000)).toBe(true)
 
     const rows = await driftTable(proc.deps.ch)
-    const drifted = (feature: string) =>
-      [
-        ...new Set(rows.filter((r) => r.feature === feature && r.drifted === 1).map((r) => Number(r.w))),
-      ].sort()
+    const drifted = (feature: string) => driftedWindows(rows, feature)
     // Window 0 is the reference (no baseline uploaded): windows 1-5 are compared with it.
     expect(drifted('x')).toEqual([3, 4, 5])
     expect(drifted('c')).toEqual([4, 5])
@@ -179,5 +200,70 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     const uninterrupted = await driftTable(other.deps.ch)
     expect(afterRestart.length).toBeGreaterThan(50)
     expect(afterRestart).toEqual(uninterrupted)
+  })
+
+  it('compares each window with the previous one when the model says so', async () => {
+    const config = withModels(testConfig({ name: 'driftprev' }), { kind: 'previous' })
+    await createTestTopics(config)
+    await publish(testKafka(config), config.kafka.topics.predictions, traffic())
+    const rows = await runOnTraffic(config)
+    // Only the windows where something changed: x moves in window 3, c gains a category in 4.
+    expect(driftedWindows(rows, 'x')).toEqual([3])
+    expect(driftedWindows(rows, 'c')).toEqual([4])
+    for (const f of ['y', 'z', '__score__', '__label__']) expect(driftedWindows(rows, f), f).toEqual([])
+    // The first window has nothing before it to be compared with.
+    expect(rows.some((r) => r.w === 0)).toBe(false)
+  })
+
+  it('takes the reference from a time range of the model’s own recorded traffic', async () => {
+    const config = withModels(testConfig({ name: 'driftrange' }), {
+      kind: 'range',
+      from: T0,
+      to: T0 + 30 * MIN,
+    })
+    const kafka = testKafka(config)
+    await createTestTopics(config)
+    await publish(kafka, config.kafka.topics.predictions, traffic())
+    // The recorder stores the traffic first, so the range (windows 0-2) is in `predictions`.
+    const recorder = await start(config, [createRecorder])
+    const recorded = async () =>
+      (await groupLag(kafka, config.recorder.groupId, [config.kafka.topics.predictions])) === 0
+    expect(await waitFor(recorded, 60_000)).toBe(true)
+    await recorder.stop()
+    running.splice(running.indexOf(recorder), 1)
+
+    const rows = await runOnTraffic(config)
+    expect(driftedWindows(rows, 'x')).toEqual([3, 4, 5])
+    expect(driftedWindows(rows, 'c')).toEqual([4, 5])
+    // Window 0 is compared too: the range, not the first window, is the reference.
+    expect(rows.some((r) => r.w === 0 && r.feature === 'x')).toBe(true)
+  })
+
+  it('compares every model version with a pinned version’s baseline', async () => {
+    const config = withModels(testConfig({ name: 'driftpin' }), { kind: 'baseline', version: 'v0' })
+    await createTestTopics(config)
+    await publish(testKafka(config), config.kafka.topics.predictions, traffic())
+    // v0 was trained on shifted x; v1's own baseline is not: the pin decides which one applies.
+    const r = rng(11)
+    const baseline = (shift: number): Reference => {
+      const xs = Array.from({ length: 5000 }, () => r.normal() + shift)
+      const cs = Array.from({ length: 5000 }, () => (['a', 'b', 'c'] as const)[Math.floor(r.u() * 3)]!)
+      return {
+        name: `test:${shift}`,
+        kind: 'baseline',
+        features: { x: numericalProfile(xs), c: categoricalProfile(cs) },
+      }
+    }
+    const ch = await connectClickHouse(config.clickhouse)
+    try {
+      await migrate(ch)
+      await saveReference(ch, 'm1', 'v0', baseline(1.5), 'test')
+      await saveReference(ch, 'm1', 'v1', baseline(0), 'test')
+    } finally {
+      await ch.close()
+    }
+    const rows = await runOnTraffic(config)
+    expect(driftedWindows(rows, 'x')).toEqual([0, 1, 2])
+    expect(driftedWindows(rows, 'c')).toEqual([4, 5])
   })
 })

@@ -113,4 +113,24 @@ describe('models', () => {
       /^3 models\.m\.idle_timeout: not a duration/,
     )
   })
+
+  it('reads a time-range reference as epoch milliseconds', () => {
+    const cwd = withFile(
+      'models:\n  m:\n    reference:\n      kind: range\n      from: 2026-11-01T00:00:00Z\n      to: 2026-11-08T00:00:00+00:00\n',
+    )
+    expect(modelConfig(loadVigilConfig({ env: {}, cwd }), 'm').reference).toEqual({
+      kind: 'range',
+      from: Date.UTC(2026, 10, 1),
+      to: Date.UTC(2026, 10, 8),
+    })
+  })
+
+  it('refuses a range reference without an end, with its line', () => {
+    const cwd = withFile(
+      'models:\n  m:\n    reference:\n      kind: range\n      from: 2026-11-01T00:00:00Z\n',
+    )
+    expect(problems(() => loadVigilConfig({ env: {}, cwd }))).toEqual([
+      '3 models.m.reference: a range reference needs from and to (RFC 3339), from before to',
+    ])
+  })
 })

@@ -25,9 +25,19 @@ const modelSchema = z.strictObject({
   features: z.record(z.string(), z.enum(['numerical', 'categorical'])).optional(),
   reference: z
     .strictObject({
-      kind: z.enum(['baseline', 'first']),
+      kind: z.enum(['baseline', 'first', 'previous', 'range']),
       version: z.string().min(1).optional(),
+      from: z.iso.datetime({ offset: true }).optional(),
+      to: z.iso.datetime({ offset: true }).optional(),
     })
+    .refine(
+      (r) =>
+        r.kind !== 'range' ||
+        (r.from !== undefined && r.to !== undefined && Date.parse(r.from) < Date.parse(r.to)),
+      {
+        message: 'a range reference needs from and to (RFC 3339), from before to',
+      },
+    )
     .optional(),
   drift: driftThresholdsSchema
     .extend({ features: z.record(z.string(), driftThresholdsSchema).optional() })
@@ -222,7 +232,18 @@ export interface ModelConfig {
   /** Declared feature types; others are inferred (numbers numerical, strings and booleans categorical). */
   features: Record<string, 'numerical' | 'categorical'>
   /** `baseline`: a profile stored with `vigil baseline create`; `first`: the first complete window. */
-  reference: { kind: 'baseline' | 'first'; version?: string }
+  /**
+   * `baseline`: uploaded with `vigil baseline create` (else the first window), the baseline of
+   * `version` when set, else of the window's own model version; `first`: the
+   * first complete window; `previous`: the previous window; `range`: the model's own traffic
+   * between `from` and `to` (epoch milliseconds), read from the predictions table at start.
+   */
+  reference: {
+    kind: 'baseline' | 'first' | 'previous' | 'range'
+    version?: string
+    from?: number
+    to?: number
+  }
   drift: DriftThresholdSettings & { features: Record<string, Partial<DriftThresholdSettings>> }
 }
 
@@ -252,11 +273,14 @@ function toModelConfig(m: ModelFile): Partial<ModelConfig> {
   if (m.allowed_lateness !== undefined) out.allowedLatenessMs = m.allowed_lateness
   if (m.idle_timeout !== undefined) out.idleTimeoutMs = m.idle_timeout
   if (m.features) out.features = m.features
-  if (m.reference)
+  if (m.reference) {
     out.reference = {
       kind: m.reference.kind,
       ...(m.reference.version ? { version: m.reference.version } : {}),
+      ...(m.reference.from ? { from: Date.parse(m.reference.from) } : {}),
+      ...(m.reference.to ? { to: Date.parse(m.reference.to) } : {}),
     }
+  }
   if (m.drift) {
     out.drift = {
       ...DEFAULT_MODEL_CONFIG.drift,
