@@ -2,7 +2,7 @@
 // kafkajs consumer that only JSON.parses the same topic; and peak RSS after 1M and after 5M
 // events through the same open windows (state must not grow with events).
 //   BENCH_EVENTS (default 500000), BENCH_RSS_EVENTS (default "1000000,5000000"; "" skips).
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { VigilConfig } from '@vigil/config'
@@ -26,7 +26,6 @@ function setup(name: string, window: string) {
 }
 
 async function runDrift(config: VigilConfig, yaml: string, window: string, n: number) {
-  const { writeFileSync } = await import('node:fs')
   writeFileSync(
     yaml,
     `models:\n  "*":\n    window: ${window}\n    allowed_lateness: 30s\n    idle_timeout: 1h\n`,
@@ -39,7 +38,10 @@ async function runDrift(config: VigilConfig, yaml: string, window: string, n: nu
     config.kafka.topics.predictions,
     n,
     drift.pid!,
-  )
+  ).catch(async (err: unknown) => {
+    const out = await exit
+    throw new Error(`${(err as Error).message} (exit ${out.code ?? out.signal}):\n${out.stderr.slice(-3000)}`)
+  })
   drift.kill('SIGTERM')
   const out = await exit
   if (out.code !== 0) process.stderr.write(out.stderr)

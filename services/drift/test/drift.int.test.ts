@@ -14,6 +14,7 @@ import {
   testKafka,
   waitFor,
 } from '@vigil/testing'
+import { AssignerProtocol } from 'kafkajs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createDrift } from '../src/service.js'
 import type { Reference } from '../src/steps/reference.js'
@@ -36,26 +37,46 @@ function rng(seed: number) {
   return { u, normal: () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()) }
 }
 
-/** Six 10-minute windows; x shifts by 1.5σ from window 3 on, c gets a new category from window 4 on. */
-function traffic(): PredictionEvent[] {
-  const r = rng(7)
+/**
+ * Six 10-minute windows per model; x shifts by 1.5σ from window 3 on, c gets a new category from
+ * window 4 on. Several models' events are interleaved in time, as a live topic has them.
+ */
+function traffic(models: readonly string[] = ['m1']): PredictionEvent[] {
   const events: PredictionEvent[] = []
-  for (let w = 0; w < WINDOWS; w++) {
-    for (let i = 0; i < PER_WINDOW; i++) {
-      const c = w >= 4 && r.u() < 0.3 ? 'd' : (['a', 'b', 'c'] as const)[Math.floor(r.u() * 3)]!
-      events.push({
-        schema_version: 1,
-        prediction_id: `w${w}-${i}`,
-        model_id: 'm1',
-        model_version: 'v1',
-        timestamp: new Date(T0 + w * 10 * MIN + Math.floor((i / PER_WINDOW) * 10 * MIN)).toISOString(),
-        features: { x: r.normal() + (w >= 3 ? 1.5 : 0), y: 5 + 2 * r.normal(), c, z: Math.round(r.u() * 10) },
-        prediction: { label: r.u() < 0.2 ? 'yes' : 'no', score: r.u() },
-      })
+  for (const model of models) {
+    const r = rng(7)
+    const prefix = model === 'm1' ? '' : `${model}-`
+    for (let w = 0; w < WINDOWS; w++) {
+      for (let i = 0; i < PER_WINDOW; i++) {
+        const c = w >= 4 && r.u() < 0.3 ? 'd' : (['a', 'b', 'c'] as const)[Math.floor(r.u() * 3)]!
+        events.push({
+          schema_version: 1,
+          prediction_id: `${prefix}w${w}-${i}`,
+          model_id: model,
+          model_version: 'v1',
+          timestamp: new Date(T0 + w * 10 * MIN + Math.floor((i / PER_WINDOW) * 10 * MIN)).toISOString(),
+          features: {
+            x: r.normal() + (w >= 3 ? 1.5 : 0),
+            y: 5 + 2 * r.normal(),
+            c,
+            z: Math.round(r.u() * 10),
+          },
+          prediction: { label: r.u() < 0.2 ? 'yes' : 'no', score: r.u() },
+        })
+      }
     }
   }
-  // One event a day later closes every window by the watermark (no wall-clock idle close needed).
-  events.push({ ...events[0]!, prediction_id: 'closer', timestamp: new Date(T0 + 86_400_000).toISOString() })
+  // Stable sort: one model's events keep their order, models interleave by event time.
+  events.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp))
+  // One event a day later per model closes every window by the watermark (no idle close needed).
+  for (const model of models) {
+    const first = events.find((e) => e.model_id === model)!
+    events.push({
+      ...first,
+      prediction_id: `${model}-closer`,
+      timestamp: new Date(T0 + 86_400_000).toISOString(),
+    })
+  }
   return events
 }
 
@@ -91,10 +112,17 @@ async function start(config: VigilConfig, services = [createDrift]): Promise<Run
 }
 
 async function driftTable(ch: ClickHouse) {
-  return queryRows<{ w: number; feature: string; drifted: number; metric: string; value: number | null }>(
+  return queryRows<{
+    model_id: string
+    w: number
+    feature: string
+    drifted: number
+    metric: string
+    value: number | null
+  }>(
     ch,
-    `SELECT toUInt32((toUnixTimestamp64Milli(window_start) - {t0:Int64}) / 600000) AS w, feature, metric, value, drifted
-     FROM {db:Identifier}.drift_windows FINAL ORDER BY w, feature, metric`,
+    `SELECT model_id, toUInt32((toUnixTimestamp64Milli(window_start) - {t0:Int64}) / 600000) AS w, feature, metric, value, drifted
+     FROM {db:Identifier}.drift_windows FINAL ORDER BY model_id, w, feature, metric`,
     { t0: T0 },
   )
 }
@@ -265,5 +293,53 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     const rows = await runOnTraffic(config)
     expect(driftedWindows(rows, 'x')).toEqual([0, 1, 2])
     expect(driftedWindows(rows, 'c')).toEqual([4, 5])
+  })
+
+  it('publishes the same windows when a second consumer joins the group mid-stream', async () => {
+    const base = withModels(testConfig({ name: 'driftrb' }))
+    const kafka = testKafka(base)
+    await createTestTopics(base)
+    const topic = base.kafka.topics.predictions
+    const events = traffic(['m1', 'm2', 'm3', 'm4', 'm5', 'm6'])
+    const part = Math.floor(events.length * 0.4)
+    await publish(kafka, topic, events.slice(0, part))
+    const caughtUp = (c: VigilConfig) => async () => (await groupLag(kafka, c.drift.groupId, [topic])) === 0
+
+    // One consumer holds every partition and has windows open on each.
+    const first = await start(base)
+    expect(await waitFor(caughtUp(base), 60_000)).toBe(true)
+    // A second joins the group while the rest of the stream arrives: partitions move to it.
+    const [second] = await Promise.all([start(base), publish(kafka, topic, events.slice(part))])
+    const admin = kafka.admin()
+    await admin.connect()
+    const owners = async () => {
+      const { groups } = await admin.describeGroups([base.drift.groupId])
+      return (groups[0]?.members ?? []).filter(
+        (m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic]?.length,
+      ).length
+    }
+    try {
+      expect(await waitFor(async () => (await owners()) === 2, 60_000)).toBe(true)
+    } finally {
+      await admin.disconnect()
+    }
+    expect(await waitFor(caughtUp(base), 60_000)).toBe(true)
+    const shared = await driftTable(second.deps.ch)
+    for (const p of [first, second]) {
+      await p.stop()
+      running.splice(running.indexOf(p), 1)
+    }
+
+    // The same stream through one consumer of another group into another database.
+    const alone: VigilConfig = {
+      ...base,
+      clickhouse: { ...base.clickhouse, database: `${base.clickhouse.database}_alone` },
+      drift: { ...base.drift, groupId: `${base.drift.groupId}-alone` },
+    }
+    const other = await start(alone)
+    expect(await waitFor(caughtUp(alone), 60_000)).toBe(true)
+    const uninterrupted = await driftTable(other.deps.ch)
+    expect(new Set(uninterrupted.map((r) => r.model_id)).size).toBe(6)
+    expect(shared).toEqual(uninterrupted)
   })
 })

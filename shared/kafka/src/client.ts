@@ -13,6 +13,19 @@ const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 }
 
+/** Broker answers that are part of normal group life, which kafkajs nevertheless logs as errors. */
+const ROUTINE_ERRORS = new Set(['The group is rebalancing, so a rejoin is needed'])
+
+/**
+ * The level a kafkajs log entry is written at: its own, except that a rebalance (a consumer
+ * joining or leaving) is info, so an on-call engineer's error alerts do not fire on a deploy.
+ */
+export function logLevelOf(level: logLevel, entry: object): 'error' | 'warn' | 'info' | 'debug' {
+  const error = (entry as { error?: unknown }).error
+  if (typeof error === 'string' && ROUTINE_ERRORS.has(error)) return 'info'
+  return LEVEL[level] ?? 'info'
+}
+
 /**
  * The one place vigil builds a kafkajs client (kafkajs is unmaintained upstream; keeping it
  * behind shared/kafka keeps it replaceable). Its logs go to the service's JSON logger.
@@ -28,7 +41,7 @@ export function createKafka(options: KafkaOptions & { log: Logger; retry?: Kafka
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, timestamp: _t, logger: _l, ...rest } = entry
-        log[LEVEL[level] ?? 'info'](rest, message)
+        log[logLevelOf(level, entry)](rest, message)
       },
   })
 }
