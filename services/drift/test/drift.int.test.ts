@@ -127,6 +127,15 @@ async function driftTable(ch: ClickHouse) {
   )
 }
 
+/** The same topic read by one consumer of another group into another database, start to end. */
+async function uninterruptedRun(base: VigilConfig) {
+  return runOnTraffic({
+    ...base,
+    clickhouse: { ...base.clickhouse, database: `${base.clickhouse.database}_whole` },
+    drift: { ...base.drift, groupId: `${base.drift.groupId}-whole` },
+  })
+}
+
 /** Windows (0-5) in which a feature was found drifted. */
 function driftedWindows(rows: Awaited<ReturnType<typeof driftTable>>, feature: string): number[] {
   return [
@@ -217,15 +226,7 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     await proc.stop()
     running.splice(running.indexOf(proc), 1)
 
-    // Uninterrupted: another database and group over the same topic, all at once.
-    const whole: VigilConfig = {
-      ...base,
-      clickhouse: { ...base.clickhouse, database: `${base.clickhouse.database}_whole` },
-      drift: { ...base.drift, groupId: `${base.drift.groupId}-whole` },
-    }
-    const other = await start(whole)
-    expect(await waitFor(caughtUp(whole), 60_000)).toBe(true)
-    const uninterrupted = await driftTable(other.deps.ch)
+    const uninterrupted = await uninterruptedRun(base)
     expect(afterRestart.length).toBeGreaterThan(50)
     expect(afterRestart).toEqual(uninterrupted)
   })
@@ -330,15 +331,7 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
       running.splice(running.indexOf(p), 1)
     }
 
-    // The same stream through one consumer of another group into another database.
-    const alone: VigilConfig = {
-      ...base,
-      clickhouse: { ...base.clickhouse, database: `${base.clickhouse.database}_alone` },
-      drift: { ...base.drift, groupId: `${base.drift.groupId}-alone` },
-    }
-    const other = await start(alone)
-    expect(await waitFor(caughtUp(alone), 60_000)).toBe(true)
-    const uninterrupted = await driftTable(other.deps.ch)
+    const uninterrupted = await uninterruptedRun(base)
     expect(new Set(uninterrupted.map((r) => r.model_id)).size).toBe(6)
     expect(shared).toEqual(uninterrupted)
   })
