@@ -1,3 +1,13 @@
+export {
+  type AlertingConfig,
+  type Condition,
+  formatCondition,
+  type MetricFamily,
+  parseCondition,
+  RULE_METRICS,
+  type Rule,
+  type WebhookConfig,
+} from './alerting.js'
 export { durationSetting, parseDuration } from './duration.js'
 export { BoolEnv, CsvEnv, parseEnv } from './env.js'
 export { ConfigError, type ConfigProblem, formatProblem } from './errors.js'

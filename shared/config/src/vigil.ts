@@ -1,6 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { z } from 'zod'
+import {
+  type AlertingConfig,
+  alertingSchema,
+  crossCheck,
+  type Rule,
+  ruleSchema,
+  toAlerting,
+  toRule,
+} from './alerting.js'
 import { durationSetting } from './duration.js'
 import { CsvEnv, parseEnv } from './env.js'
 import { ConfigError } from './errors.js'
@@ -45,57 +54,67 @@ const modelSchema = z.strictObject({
 })
 
 /** The file `vigil.yaml`: snake_case keys, every one optional, unknown keys refused. */
-export const vigilFileSchema = z.strictObject({
-  kafka: z
-    .strictObject({
-      brokers: z.array(z.string().min(1)).min(1).optional(),
-      client_id: z.string().min(1).optional(),
-      partitions: positiveInt.max(10_000).optional(),
-      replication_factor: positiveInt.max(10).optional(),
-      topics: z
-        .strictObject({
-          predictions: topicName.optional(),
-          labels: topicName.optional(),
-          dlq: topicName.optional(),
-          metrics: topicName.optional(),
-        })
-        .optional(),
-    })
-    .optional(),
-  clickhouse: z
-    .strictObject({
-      url: z.url().optional(),
-      database: z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a ClickHouse database name: letters, digits, _')
-        .optional(),
-      data_dir: z.string().min(1).optional(),
-      request_timeout_ms: positiveInt.optional(),
-    })
-    .optional(),
-  recorder: z
-    .strictObject({
-      group_id: z.string().min(1).optional(),
-      batch_max_rows: positiveInt.max(1_000_000).optional(),
-      batch_max_wait_ms: positiveInt.max(60_000).optional(),
-      max_event_bytes: positiveInt.max(16 * 1024 * 1024).optional(),
-    })
-    .optional(),
-  http: z
-    .strictObject({
-      host: z.string().min(1).optional(),
-      port: z.number().int().min(0).max(65535).optional(),
-    })
-    .optional(),
-  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-  drift: z
-    .strictObject({ group_id: z.string().min(1).optional(), sample_size: positiveInt.max(10_000).optional() })
-    .optional(),
-  /** Per model id; `"*"` sets the defaults for every model. */
-  models: z
-    .record(z.string().regex(/^(\*|[A-Za-z0-9_.-]{1,128})$/, 'a model id or "*"'), modelSchema)
-    .optional(),
-})
+export const vigilFileSchema = z
+  .strictObject({
+    kafka: z
+      .strictObject({
+        brokers: z.array(z.string().min(1)).min(1).optional(),
+        client_id: z.string().min(1).optional(),
+        partitions: positiveInt.max(10_000).optional(),
+        replication_factor: positiveInt.max(10).optional(),
+        topics: z
+          .strictObject({
+            predictions: topicName.optional(),
+            labels: topicName.optional(),
+            dlq: topicName.optional(),
+            metrics: topicName.optional(),
+          })
+          .optional(),
+      })
+      .optional(),
+    clickhouse: z
+      .strictObject({
+        url: z.url().optional(),
+        database: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a ClickHouse database name: letters, digits, _')
+          .optional(),
+        data_dir: z.string().min(1).optional(),
+        request_timeout_ms: positiveInt.optional(),
+      })
+      .optional(),
+    recorder: z
+      .strictObject({
+        group_id: z.string().min(1).optional(),
+        batch_max_rows: positiveInt.max(1_000_000).optional(),
+        batch_max_wait_ms: positiveInt.max(60_000).optional(),
+        max_event_bytes: positiveInt.max(16 * 1024 * 1024).optional(),
+      })
+      .optional(),
+    http: z
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+      })
+      .optional(),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    drift: z
+      .strictObject({
+        group_id: z.string().min(1).optional(),
+        sample_size: positiveInt.max(10_000).optional(),
+      })
+      .optional(),
+    /** Per model id; `"*"` sets the defaults for every model. */
+    models: z
+      .record(z.string().regex(/^(\*|[A-Za-z0-9_.-]{1,128})$/, 'a model id or "*"'), modelSchema)
+      .optional(),
+    alerting: alertingSchema.optional(),
+    rules: z.array(ruleSchema).optional(),
+  })
+  .superRefine((file, ctx) => {
+    for (const p of crossCheck(file.rules ?? [], file.alerting))
+      ctx.addIssue({ code: 'custom', path: p.path, message: p.message })
+  })
 export type VigilFile = z.output<typeof vigilFileSchema>
 
 /** Infrastructure and secrets come from the environment and override the file. */
@@ -116,6 +135,11 @@ export const vigilEnvSchema = z.object({
   VIGIL_DATA_DIR: z.string().min(1).optional(),
   VIGIL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  SLACK_TOKEN: z.string().min(1).optional(),
+  /** Slack's Web API base URL; tests and demos point it at a local stand-in. */
+  SLACK_API_URL: z.url().optional(),
+  /** `smtp://user:pass@host:port` or `smtps://…`; never logged. */
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
 })
 
 export interface VigilConfig {
@@ -141,6 +165,9 @@ export interface VigilConfig {
   drift: { groupId: string; sampleSize: number }
   /** Monitoring settings by model id; `modelConfig()` resolves a model through `"*"` and defaults. */
   models: Record<string, Partial<ModelConfig>>
+  /** Alert rules, in file order. */
+  rules: Rule[]
+  alerting: AlertingConfig
   http: { host: string; port: number }
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
@@ -205,6 +232,8 @@ export function loadVigilConfig(options: {
       sampleSize: y.drift?.sample_size ?? 2000,
     },
     models: Object.fromEntries(Object.entries(y.models ?? {}).map(([id, m]) => [id, toModelConfig(m)])),
+    rules: (y.rules ?? []).map(toRule),
+    alerting: toAlerting(y.alerting, env, options.env, prefix),
     http: {
       host: y.http?.host ?? '127.0.0.1',
       port: env.VIGIL_HTTP_PORT ?? y.http?.port ?? 9464,
@@ -231,7 +260,6 @@ export interface ModelConfig {
   idleTimeoutMs: number
   /** Declared feature types; others are inferred (numbers numerical, strings and booleans categorical). */
   features: Record<string, 'numerical' | 'categorical'>
-  /** `baseline`: a profile stored with `vigil baseline create`; `first`: the first complete window. */
   /**
    * `baseline`: uploaded with `vigil baseline create` (else the first window), the baseline of
    * `version` when set, else of the window's own model version; `first`: the

@@ -52,6 +52,12 @@ export interface MetricsMessage {
     }
   >
   quality?: Record<string, Record<string, number>>
+  label_coverage?: number
+  performance?: Record<string, number | null>
+  fairness?: Record<
+    string,
+    { reference_group: string; groups: Record<string, Record<string, number | null>> }
+  >
 }
 
 /** Outcome of a step: a value, or a reason the input is invalid (it goes to the DLQ). */

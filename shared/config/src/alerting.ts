@@ -1,0 +1,299 @@
+import { z } from 'zod'
+import { durationSetting } from './duration.js'
+
+/**
+ * Every metric a rule can watch, by family (docs/metrics.md defines each). `drift.drifted` is 1
+ * when a feature counts as drifted; `drift.drift_share` is model-level.
+ */
+export const RULE_METRICS = {
+  drift: [
+    'psi',
+    'ks_statistic',
+    'ks_p_value',
+    'wasserstein',
+    'wasserstein_norm',
+    'jensen_shannon',
+    'hellinger',
+    'chi2_statistic',
+    'chi2_p_value',
+    'linf',
+    'new_category_share',
+    'drifted',
+    'drift_share',
+  ],
+  quality: [
+    'count',
+    'missing_rate',
+    'type_mismatches',
+    'new_categories',
+    'new_category_share',
+    'out_of_range_share',
+    'late_events',
+  ],
+  performance: [
+    'accuracy',
+    'precision',
+    'recall',
+    'f1',
+    'roc_auc',
+    'log_loss',
+    'brier',
+    'mae',
+    'rmse',
+    'mape',
+    'r2',
+    'label_coverage',
+    'n_labelled',
+  ],
+  fairness: [
+    'selection_rate',
+    'tpr',
+    'fpr',
+    'precision',
+    'disparate_impact',
+    'demographic_parity_difference',
+    'equal_opportunity_difference',
+    'equalised_odds_difference',
+  ],
+} as const
+export type MetricFamily = keyof typeof RULE_METRICS
+
+/** A threshold: `> 0.2`, `>= 0.2`, `< 0.8`, `<= 0.8`, or `outside [a, b]`. */
+export type Condition =
+  | { op: '>' | '>=' | '<' | '<='; value: number }
+  | { op: 'outside'; low: number; high: number }
+
+const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`
+const COMPARISON = new RegExp(String.raw`^\s*(>=|<=|>|<)\s*(${NUMBER})\s*$`)
+const OUTSIDE = new RegExp(String.raw`^\s*outside\s*\[\s*(${NUMBER})\s*,\s*(${NUMBER})\s*\]\s*$`)
+
+export function parseCondition(text: string): Condition | undefined {
+  const c = COMPARISON.exec(text)
+  if (c) return { op: c[1] as '>' | '>=' | '<' | '<=', value: Number(c[2]) }
+  const o = OUTSIDE.exec(text)
+  if (o && Number(o[1]) < Number(o[2])) return { op: 'outside', low: Number(o[1]), high: Number(o[2]) }
+  return undefined
+}
+
+export function formatCondition(c: Condition): string {
+  return c.op === 'outside' ? `outside [${c.low}, ${c.high}]` : `${c.op} ${c.value}`
+}
+
+/** `slack:#channel`, `email:address`, `webhook:name`, `alertmanager`. */
+const notifyTarget = z
+  .string()
+  .regex(
+    /^(slack:#?[A-Za-z0-9._-]{1,80}|email:[^@\s]+@[^@\s]+|webhook:[A-Za-z0-9_.-]{1,64}|alertmanager)$/,
+    'a target: slack:#channel, email:address, webhook:<name> or alertmanager',
+  )
+
+const selector = z.string().min(1).max(256)
+
+export const ruleSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'a rule name: 1-128 of A-Z a-z 0-9 _ . -'),
+    model: z.string().regex(/^(\*|[A-Za-z0-9_.-]{1,128})$/, 'a model id or "*"'),
+    metric: z.string().refine(
+      (m) => {
+        const [family, name, ...rest] = m.split('.')
+        const names: readonly string[] | undefined = RULE_METRICS[family as MetricFamily]
+        return rest.length === 0 && names !== undefined && names.includes(name ?? '')
+      },
+      {
+        message: `family.metric, one of: ${Object.entries(RULE_METRICS)
+          .map(([f, ms]) => ms.map((m) => `${f}.${m}`).join(', '))
+          .join(', ')}`,
+      },
+    ),
+    feature: selector.optional(),
+    attribute: selector.optional(),
+    group: selector.optional(),
+    when: z.string().refine((w) => parseCondition(w) !== undefined, {
+      message: 'a condition: "> 0.2", ">= 0.2", "< 0.8", "<= 0.8" or "outside [a, b]" (a < b)',
+    }),
+    for: z.number().int().min(1).max(1000).optional(),
+    min_samples: z.number().int().min(0).optional(),
+    min_label_coverage: z.number().min(0).max(1).optional(),
+    severity: z.enum(['info', 'warning', 'critical']).optional(),
+    notify: z.array(notifyTarget).min(1),
+    retrain: z.string().min(1).optional(),
+    labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+    runbook: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .refine((r) => !(r.feature && (r.attribute || r.group)), {
+    message: 'feature selects drift and quality metrics; attribute and group select fairness metrics',
+  })
+
+const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  kind: z.enum(['notify', 'retrain']).optional(),
+  /** The environment variable holding the signing secret (never the secret itself). */
+  secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+  timeout: durationSetting(100, 120_000).optional(),
+  cooldown: durationSetting(0, 30 * 86_400_000).optional(),
+})
+
+export const alertingSchema = z.strictObject({
+  group_id: z.string().min(1).optional(),
+  repeat_interval: durationSetting(60_000, 30 * 86_400_000).optional(),
+  retry: z
+    .strictObject({
+      max_attempts: z.number().int().min(1).max(100).optional(),
+      initial_backoff: durationSetting(10, 3_600_000).optional(),
+      max_backoff: durationSetting(10, 86_400_000).optional(),
+    })
+    .optional(),
+  email: z.strictObject({ from: z.email() }).optional(),
+  webhooks: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), webhookSchema).optional(),
+  alertmanager: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
+  /** Hosts, IPs or CIDRs that webhooks may reach although they are private, loopback or link-local. */
+  allow_private: z.array(z.string().min(1)).optional(),
+})
+
+export interface Rule {
+  name: string
+  model: string
+  family: MetricFamily
+  metric: string
+  feature?: string
+  attribute?: string
+  group?: string
+  condition: Condition
+  for: number
+  minSamples: number
+  minLabelCoverage: number
+  severity: 'info' | 'warning' | 'critical'
+  notify: string[]
+  retrain?: string
+  labels: Record<string, string>
+  runbook?: string
+}
+
+export interface WebhookConfig {
+  name: string
+  url: string
+  kind: 'notify' | 'retrain'
+  secretEnv: string
+  /** From the environment variable `secretEnv`; the rules service refuses to start without it. */
+  secret?: string
+  timeoutMs: number
+  cooldownMs: number
+}
+
+export interface AlertingConfig {
+  groupId: string
+  repeatIntervalMs: number
+  retry: { maxAttempts: number; initialBackoffMs: number; maxBackoffMs: number }
+  slack: { token?: string; apiUrl?: string }
+  email: { from: string; smtpUrl?: string }
+  webhooks: Record<string, WebhookConfig>
+  alertmanager?: { url: string }
+  allowPrivate: string[]
+}
+
+type RuleFile = z.output<typeof ruleSchema>
+type AlertingFile = z.output<typeof alertingSchema>
+
+export function toRule(r: RuleFile): Rule {
+  const [family, metric] = r.metric.split('.') as [MetricFamily, string]
+  return {
+    name: r.name,
+    model: r.model,
+    family,
+    metric,
+    ...(r.feature ? { feature: r.feature } : {}),
+    ...(r.attribute ? { attribute: r.attribute } : {}),
+    ...(r.group ? { group: r.group } : {}),
+    condition: parseCondition(r.when)!,
+    for: r.for ?? 1,
+    minSamples: r.min_samples ?? 0,
+    minLabelCoverage: r.min_label_coverage ?? 0,
+    severity: r.severity ?? 'warning',
+    notify: r.notify,
+    ...(r.retrain ? { retrain: r.retrain } : {}),
+    labels: r.labels ?? {},
+    ...(r.runbook ? { runbook: r.runbook } : {}),
+  }
+}
+
+export function toAlerting(
+  a: AlertingFile | undefined,
+  env: { SLACK_TOKEN?: string; SLACK_API_URL?: string; SMTP_URL?: string },
+  rawEnv: Record<string, string | undefined>,
+  prefix: string,
+): AlertingConfig {
+  return {
+    groupId: `${prefix}${a?.group_id ?? 'vigil-rules'}`,
+    repeatIntervalMs: a?.repeat_interval ?? 4 * 3_600_000,
+    retry: {
+      maxAttempts: a?.retry?.max_attempts ?? 12,
+      initialBackoffMs: a?.retry?.initial_backoff ?? 1000,
+      maxBackoffMs: a?.retry?.max_backoff ?? 300_000,
+    },
+    slack: {
+      ...(env.SLACK_TOKEN ? { token: env.SLACK_TOKEN } : {}),
+      ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
+    },
+    email: { from: a?.email?.from ?? 'vigil@localhost', ...(env.SMTP_URL ? { smtpUrl: env.SMTP_URL } : {}) },
+    webhooks: Object.fromEntries(
+      Object.entries(a?.webhooks ?? {}).map(([name, w]) => {
+        const secret = rawEnv[w.secret_env]
+        return [
+          name,
+          {
+            name,
+            url: w.url,
+            kind: w.kind ?? 'notify',
+            secretEnv: w.secret_env,
+            ...(secret ? { secret } : {}),
+            timeoutMs: w.timeout ?? 10_000,
+            cooldownMs: w.cooldown ?? 86_400_000,
+          },
+        ]
+      }),
+    ),
+    ...(a?.alertmanager ? { alertmanager: { url: a.alertmanager.url } } : {}),
+    allowPrivate: a?.allow_private ?? [],
+  }
+}
+
+/** Problems between rules and the alerting section, with the path of the setting at fault. */
+export function crossCheck(
+  rules: readonly RuleFile[],
+  alerting: AlertingFile | undefined,
+): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = []
+  const seen = new Set<string>()
+  const webhooks = alerting?.webhooks ?? {}
+  rules.forEach((r, i) => {
+    if (seen.has(r.name))
+      problems.push({ path: ['rules', i, 'name'], message: `a second rule named ${r.name}` })
+    seen.add(r.name)
+    r.notify.forEach((t, j) => {
+      const name = t.startsWith('webhook:') ? t.slice('webhook:'.length) : undefined
+      if (name !== undefined && !webhooks[name])
+        problems.push({ path: ['rules', i, 'notify', j], message: `no webhook ${name} in alerting.webhooks` })
+      if (t === 'alertmanager' && !alerting?.alertmanager)
+        problems.push({ path: ['rules', i, 'notify', j], message: 'alerting.alertmanager.url is not set' })
+    })
+    if (r.retrain !== undefined) {
+      const w = webhooks[r.retrain]
+      if (!w)
+        problems.push({
+          path: ['rules', i, 'retrain'],
+          message: `no webhook ${r.retrain} in alerting.webhooks`,
+        })
+      else if ((w.kind ?? 'notify') !== 'retrain')
+        problems.push({
+          path: ['rules', i, 'retrain'],
+          message: `webhook ${r.retrain} is not of kind retrain`,
+        })
+    }
+    const family = r.metric.split('.')[0]
+    if (r.feature && family !== 'drift' && family !== 'quality')
+      problems.push({ path: ['rules', i, 'feature'], message: `${r.metric} has no features` })
+    if ((r.attribute || r.group) && family !== 'fairness')
+      problems.push({ path: ['rules', i, 'attribute'], message: `${r.metric} has no attributes or groups` })
+  })
+  return problems
+}
