@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.notifications
     last_error String,
     result String COMMENT 'channel reply worth keeping, e.g. the Slack message ts for threads',
     seq UInt64,
-    created_at DateTime64(3, 'UTC'),
+    created_at DateTime64(3, 'UTC') COMMENT 'the end of the window whose evaluation created it (event time)',
     updated_at DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree(seq)

@@ -1,9 +1,11 @@
 import { createDrift } from '@vigil/drift'
 import { createRecorder } from '@vigil/recorder'
+import { createRules } from '@vigil/rules'
 import type { ServiceFactory } from '@vigil/runtime'
 
 /** The services `vigil start` can run, by name; later services register here. */
 export const SERVICES: Record<string, ServiceFactory> = {
   recorder: createRecorder,
   drift: createDrift,
+  rules: createRules,
 }

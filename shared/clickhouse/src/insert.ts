@@ -40,3 +40,8 @@ export async function queryRows<T>(
 export function toClickHouseTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
 }
+
+/** The inverse of {@link toClickHouseTime}: a DateTime64 in UTC as returned in JSON → epoch ms. */
+export function fromClickHouseTime(text: string): number {
+  return Date.parse(`${text.replace(' ', 'T')}Z`)
+}

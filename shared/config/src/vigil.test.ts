@@ -30,6 +30,7 @@ describe('loadVigilConfig', () => {
       labels: 'vigil.labels',
       dlq: 'vigil.dlq',
       metrics: 'vigil.metrics',
+      alerts: 'vigil.alerts',
     })
     expect(cfg.clickhouse.url).toBeUndefined()
     expect(cfg.clickhouse.dataDir).toMatch(/data\/clickhouse$/)

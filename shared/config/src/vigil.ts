@@ -68,6 +68,7 @@ export const vigilFileSchema = z
             labels: topicName.optional(),
             dlq: topicName.optional(),
             metrics: topicName.optional(),
+            alerts: topicName.optional(),
           })
           .optional(),
       })
@@ -150,7 +151,7 @@ export interface VigilConfig {
     clientId: string
     partitions: number
     replicationFactor: number
-    topics: { predictions: string; labels: string; dlq: string; metrics: string }
+    topics: { predictions: string; labels: string; dlq: string; metrics: string; alerts: string }
   }
   clickhouse: {
     /** Set: a ClickHouse server over HTTP. Unset: the embedded engine in `dataDir`. */
@@ -203,6 +204,7 @@ export function loadVigilConfig(options: {
     labels: prefix + (y.kafka?.topics?.labels ?? 'vigil.labels'),
     dlq: prefix + (y.kafka?.topics?.dlq ?? 'vigil.dlq'),
     metrics: prefix + (y.kafka?.topics?.metrics ?? 'vigil.metrics'),
+    alerts: prefix + (y.kafka?.topics?.alerts ?? 'vigil.alerts'),
   }
   return {
     ...(file ? { file } : {}),

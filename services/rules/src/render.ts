@@ -1,0 +1,186 @@
+import type { AlertView, Notification } from './steps/plan.js'
+
+// Slack's limits (shared/notes/reliability.md §5.1): 50 blocks, 3000 characters of section text;
+// long messages were refused well below the documented totals, so the whole is kept small.
+const SLACK_MAX_BLOCKS = 50
+const SLACK_SECTION_CHARS = 3000
+const SLACK_ALERTS_LISTED = 20
+
+const ICON = {
+  firing: ':red_circle:',
+  repeat: ':red_circle:',
+  resolved: ':large_green_circle:',
+  retrain: ':arrows_counterclockwise:',
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
+
+function fmtValue(v: number | null): string {
+  if (v === null) return 'n/a'
+  return Math.abs(v) >= 1000 || Math.abs(v) < 0.001 ? v.toPrecision(3) : String(Number(v.toFixed(4)))
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+}
+
+/** `critical` if any alert is, else `warning` if any is, else `info`. */
+export function severityOf(alerts: readonly AlertView[]): AlertView['severity'] {
+  if (alerts.some((a) => a.severity === 'critical')) return 'critical'
+  return alerts.some((a) => a.severity === 'warning') ? 'warning' : 'info'
+}
+
+/** One line a person reads first: what broke, on which model, how many. */
+export function headline(n: Notification): string {
+  const rules = [...new Set(n.alerts.map((a) => a.rule))].join(', ')
+  const subjects = n.alerts.map((a) => a.subject || a.metric)
+  const what =
+    subjects.length <= 3
+      ? subjects.join(', ')
+      : `${subjects.slice(0, 3).join(', ')} and ${subjects.length - 3} more`
+  const model = `${n.modelId} ${n.modelVersion}`
+  switch (n.kind) {
+    case 'firing':
+      return `[${severityOf(n.alerts).toUpperCase()}] ${model}: ${rules} firing (${what})`
+    case 'repeat':
+      return `[${severityOf(n.alerts).toUpperCase()}] ${model}: ${rules} still firing (${what})`
+    case 'resolved':
+      return `[RESOLVED] ${model}: ${rules} (${what})`
+    case 'retrain':
+      return `[RETRAIN] ${model}: retraining requested by ${rules}`
+  }
+}
+
+function alertLine(a: AlertView): string {
+  const subject = a.subject ? ` ${a.subject}` : ''
+  return `${a.metric}${subject} = ${fmtValue(a.value)} (threshold ${a.condition}), since ${iso(a.since)}`
+}
+
+/** Slack Block Kit: header, the alerts worst first, the window, runbook links; within Slack's limits. */
+export function slackMessage(n: Notification): { text: string; blocks: object[] } {
+  const text = truncate(headline(n), 3000)
+  const listed = n.alerts.slice(0, SLACK_ALERTS_LISTED)
+  const lines = listed.map((a) => `• ${alertLine(a)}`)
+  if (n.alerts.length > listed.length) lines.push(`• …and ${n.alerts.length - listed.length} more`)
+  const runbooks = [...new Set(n.alerts.flatMap((a) => (a.runbook ? [a.runbook] : [])))]
+  const blocks: object[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: truncate(`${ICON[n.kind]} ${text}`, 150), emoji: true },
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), SLACK_SECTION_CHARS) } },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: truncate(
+            `window ${iso(n.windowStart)} – ${iso(n.windowEnd)} · model ${n.modelId} version ${n.modelVersion} · severity ${severityOf(n.alerts)}`,
+            SLACK_SECTION_CHARS,
+          ),
+        },
+      ],
+    },
+  ]
+  if (runbooks.length > 0)
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(runbooks.map((u) => `<${u}|Runbook>`).join(' · '), SLACK_SECTION_CHARS),
+      },
+    })
+  return { text, blocks: blocks.slice(0, SLACK_MAX_BLOCKS) }
+}
+
+/** Email: the subject says what broke; text and HTML bodies say the same. */
+export function emailMessage(n: Notification): { subject: string; text: string; html: string } {
+  const subject = truncate(headline(n), 200)
+  const lines = n.alerts.map(alertLine)
+  const runbooks = [...new Set(n.alerts.flatMap((a) => (a.runbook ? [a.runbook] : [])))]
+  const text = [
+    subject,
+    '',
+    ...lines.map((l) => `- ${l}`),
+    '',
+    `Window: ${iso(n.windowStart)} – ${iso(n.windowEnd)}`,
+    `Model: ${n.modelId}, version ${n.modelVersion}`,
+    ...runbooks.map((u) => `Runbook: ${u}`),
+  ].join('\n')
+  const esc = (s: string) =>
+    s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+  const html = [
+    `<h2>${esc(subject)}</h2>`,
+    `<ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`,
+    `<p>Window: ${esc(iso(n.windowStart))} – ${esc(iso(n.windowEnd))}<br>Model: ${esc(n.modelId)}, version ${esc(n.modelVersion)}</p>`,
+    ...runbooks.map((u) => `<p><a href="${esc(u)}">Runbook</a></p>`),
+  ].join('\n')
+  return { subject, text, html }
+}
+
+/** How a retraining pipeline fetches the model version's recent labelled data (docs/alerts.md). */
+export function labelledDataQuery(database: string): string {
+  return [
+    'SELECT p.*, l.label, l.timestamp AS label_time',
+    `FROM ${database}.predictions AS p FINAL`,
+    `INNER JOIN ${database}.labels AS l FINAL ON l.model_id = p.model_id AND l.prediction_id = p.prediction_id`,
+    'WHERE p.model_id = {model_id:String} AND p.model_version = {model_version:String}',
+    '  AND p.event_time >= {from:DateTime64(3)}',
+  ].join('\n')
+}
+
+/** The JSON body of webhooks (schemas/events/webhook.v1.schema.json). */
+export function webhookBody(n: Notification, database: string, labelledSince: number): object {
+  const base = {
+    schema_version: 1,
+    id: n.id,
+    kind: n.kind,
+    summary: headline(n),
+    severity: severityOf(n.alerts),
+    model: { id: n.modelId, version: n.modelVersion },
+    window: { start: iso(n.windowStart), end: iso(n.windowEnd) },
+    alerts: n.alerts.map((a) => ({
+      rule: a.rule,
+      metric: a.metric,
+      subject: a.subject,
+      value: a.value,
+      condition: a.condition,
+      severity: a.severity,
+      episode: a.episode,
+      since: iso(a.since),
+      window: { start: iso(a.windowStart), end: iso(a.windowEnd) },
+      labels: a.labels,
+      ...(a.runbook ? { runbook: a.runbook } : {}),
+    })),
+  }
+  if (n.kind !== 'retrain') return base
+  return {
+    ...base,
+    training_data: {
+      description: "the model version's predictions joined with their labels since the given time",
+      query: labelledDataQuery(database),
+      params: { model_id: n.modelId, model_version: n.modelVersion, from: iso(labelledSince) },
+    },
+  }
+}
+
+/** Alertmanager `/api/v2/alerts` entries: firing alerts carry no end, resolved ones end now. */
+export function alertmanagerAlerts(n: Notification, now: number): object[] {
+  return n.alerts.map((a) => ({
+    labels: {
+      alertname: a.rule,
+      model: a.modelId,
+      model_version: a.modelVersion,
+      metric: a.metric,
+      severity: a.severity,
+      ...(a.subject ? { subject: a.subject } : {}),
+      ...a.labels,
+    },
+    annotations: {
+      summary: alertLine(a),
+      ...(a.runbook ? { runbook_url: a.runbook } : {}),
+    },
+    startsAt: iso(a.since),
+    ...(n.kind === 'resolved' ? { endsAt: iso(now) } : {}),
+  }))
+}

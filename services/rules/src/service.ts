@@ -1,0 +1,270 @@
+import type { ClickHouse } from '@vigil/clickhouse'
+import { ConfigError, type ConfigProblem, type VigilConfig } from '@vigil/config'
+import { createEventParser, type MetricsMessage } from '@vigil/events'
+import { createBatchConsumer, type KafkaMessage, toDlqMessage, type VigilProducer } from '@vigil/kafka'
+import { Counter, type Logger, type Registry } from '@vigil/observability'
+import type { Service } from '@vigil/runtime'
+import type { Kafka } from 'kafkajs'
+import { emailSender } from './channels/email.js'
+import { RefusedAddressError, resolveAllowed } from './channels/http.js'
+import { slackSender } from './channels/slack.js'
+import type { ChannelSender } from './channels/types.js'
+import { alertmanagerSender, webhookSender } from './channels/webhook.js'
+import { createOutbox } from './outbox.js'
+import { type AlertState, step } from './steps/lifecycle.js'
+import { observe } from './steps/observe.js'
+import { type Channel, type Notification, parseTarget, plan, type Silence } from './steps/plan.js'
+import {
+  enqueueNotifications,
+  loadAlerts,
+  loadRetrains,
+  loadSilences,
+  saveAlerts,
+  saveRetrains,
+} from './store.js'
+
+export interface RulesDeps {
+  kafka: Kafka
+  producer: VigilProducer
+  ch: ClickHouse
+  log: Logger
+  registry: Registry
+}
+
+type RulesConfig = Pick<VigilConfig, 'kafka' | 'rules' | 'alerting' | 'clickhouse' | 'file'>
+
+/**
+ * What the rules need from the environment and the network, checked before the service starts:
+ * a Slack token if a rule notifies Slack, an SMTP URL for email, each webhook's secret, and
+ * webhook URLs that do not resolve to private addresses unless allow-listed.
+ */
+export async function checkChannels(config: RulesConfig): Promise<ConfigProblem[]> {
+  const problems: ConfigProblem[] = []
+  const file = config.file ?? 'vigil.yaml'
+  const used = new Set(config.rules.flatMap((r) => r.notify.map((t) => parseTarget(t).channel)))
+  if (used.has('slack') && !config.alerting.slack.token)
+    problems.push({
+      source: 'environment',
+      path: 'SLACK_TOKEN',
+      reason: 'a rule notifies Slack, but SLACK_TOKEN is not set',
+    })
+  if (used.has('email') && !config.alerting.email.smtpUrl)
+    problems.push({
+      source: 'environment',
+      path: 'SMTP_URL',
+      reason: 'a rule sends email, but SMTP_URL is not set',
+    })
+  const hooks = new Set(
+    config.rules.flatMap((r) => [
+      ...r.notify.filter((t) => t.startsWith('webhook:')).map((t) => parseTarget(t).target),
+      ...(r.retrain ? [r.retrain] : []),
+    ]),
+  )
+  for (const name of hooks) {
+    const hook = config.alerting.webhooks[name]
+    if (!hook) continue
+    if (!hook.secret)
+      problems.push({
+        source: 'environment',
+        path: hook.secretEnv,
+        reason: `the signing secret of webhook ${name} is not set`,
+      })
+    try {
+      await resolveAllowed(new URL(hook.url), { allowPrivate: config.alerting.allowPrivate })
+    } catch (err) {
+      // A name that does not resolve now may later; only a refused address stops the start.
+      if (err instanceof RefusedAddressError)
+        problems.push({ source: file, path: `alerting.webhooks.${name}.url`, reason: err.message })
+    }
+  }
+  return problems
+}
+
+/** Alert state changes on `vigil.alerts` (schemas/events/alert.v1.schema.json). */
+function alertEvent(s: AlertState, transition: string, m: MetricsMessage, severity: string) {
+  return {
+    schema_version: 1,
+    alert_key: s.key,
+    rule: s.rule,
+    model_id: s.modelId,
+    model_version: s.modelVersion,
+    subject: s.subject,
+    transition,
+    status: s.status,
+    severity,
+    value: s.value,
+    episode: s.episode,
+    window_start: m.window_start,
+    window_end: m.window_end,
+  }
+}
+
+/**
+ * The rules service: consumes `vigil.metrics`, runs every message through the rules' lifecycle,
+ * and makes the result durable before the offset is committed: new notifications into the
+ * outbox, alert states into `alerts`, state changes onto `vigil.alerts`. The outbox delivers
+ * them in the background. Invalid messages go to the DLQ with the reason.
+ */
+export function createRules(config: RulesConfig, deps: RulesDeps): Service {
+  const { kafka, producer, ch, registry } = deps
+  const log = deps.log.child({ service: 'rules' })
+  const parser = createEventParser('metrics', { maxBytes: 4 * 1024 * 1024 })
+  const { alerting } = config
+  const severityOf = new Map(config.rules.map((r) => [r.name, r.severity]))
+  const metrics = {
+    evaluated: new Counter({
+      name: 'vigil_rules_messages_total',
+      help: 'Metrics messages evaluated against the rules',
+      registers: [registry],
+    }),
+    transitions: new Counter({
+      name: 'vigil_alert_transitions_total',
+      help: 'Alert state changes by transition',
+      labelNames: ['transition'] as const,
+      registers: [registry],
+    }),
+    invalid: new Counter({
+      name: 'vigil_rules_dlq_total',
+      help: 'Metrics messages sent to the DLQ',
+      registers: [registry],
+    }),
+  }
+  let states = new Map<string, AlertState>()
+  let lastRetrain = new Map<string, number>()
+  let reloadStates = false
+
+  const senders: Partial<Record<Channel, ChannelSender>> = {
+    webhook: webhookSender({
+      webhooks: alerting.webhooks,
+      policy: { allowPrivate: alerting.allowPrivate },
+      database: config.clickhouse.database,
+    }),
+  }
+  if (alerting.slack.token)
+    senders.slack = slackSender({
+      token: alerting.slack.token,
+      ...(alerting.slack.apiUrl ? { apiUrl: alerting.slack.apiUrl } : {}),
+    })
+  if (alerting.email.smtpUrl)
+    senders.email = emailSender({ smtpUrl: alerting.email.smtpUrl, from: alerting.email.from })
+  if (alerting.alertmanager) senders.alertmanager = alertmanagerSender({ url: alerting.alertmanager.url })
+  const outbox = createOutbox({ ch, senders, retry: alerting.retry, log, registry })
+
+  /** Runs one message through the rules; returns what must be made durable. */
+  function evaluate(m: MetricsMessage, silences: readonly Silence[], now: number) {
+    const steps = observe(config.rules, m).map((observation) => {
+      const previous = states.get(observation.key)
+      return { observation, previous, step: step(previous, observation, alerting.repeatIntervalMs) }
+    })
+    const p = plan({
+      steps,
+      silences,
+      now,
+      lastRetrain,
+      retrainCooldownMs: (w) => alerting.webhooks[w]?.cooldownMs ?? 86_400_000,
+    })
+    const changed: { state: AlertState; severity: string }[] = []
+    const events: object[] = []
+    for (const { observation: o, previous, step: s } of steps) {
+      if (s.state === previous) continue
+      const state = { ...s.state, firingNotices: p.firingNotices.get(o.key) ?? s.state.firingNotices }
+      states.set(o.key, state)
+      changed.push({ state, severity: o.rule.severity })
+      if (s.transition) {
+        metrics.transitions.inc({ transition: s.transition })
+        events.push(alertEvent(state, s.transition, m, o.rule.severity))
+      }
+    }
+    for (const [k, v] of p.retrains) lastRetrain.set(k, v.at)
+    return { notifications: p.notifications, changed, events, retrains: p.retrains }
+  }
+
+  async function handleBatch(batch: { topic: string; partition: number; messages: KafkaMessage[] }) {
+    const invalid: { message: KafkaMessage; reason: string }[] = []
+    const notifications: Notification[] = []
+    const changed = new Map<string, { state: AlertState; severity: string }>()
+    const events: object[] = []
+    const retrains = new Map<string, { at: number; notificationId: string }>()
+    if (reloadStates) {
+      states = await loadAlerts(ch)
+      lastRetrain = await loadRetrains(ch)
+      reloadStates = false
+    }
+    const now = Date.now()
+    const silences = await loadSilences(ch, now)
+    for (const message of batch.messages) {
+      const parsed = parser.parse(message.value ?? Buffer.alloc(0))
+      if (!parsed.ok) {
+        invalid.push({ message, reason: parsed.reason })
+        continue
+      }
+      metrics.evaluated.inc()
+      const r = evaluate(parsed.value, silences, now)
+      notifications.push(...r.notifications)
+      for (const c of r.changed) changed.set(c.state.key, c)
+      events.push(...r.events)
+      for (const [k, v] of r.retrains) retrains.set(k, v)
+    }
+    if (invalid.length > 0) {
+      const source = { topic: batch.topic, partition: batch.partition, service: 'rules', step: 'validate' }
+      await producer.send(
+        config.kafka.topics.dlq,
+        invalid.map((i) => toDlqMessage(i.message, source, i.reason)),
+      )
+      metrics.invalid.inc(invalid.length)
+    }
+    // Notifications first: a crash before the states are saved re-plans the same ids (deduplicated).
+    const rows = await enqueueNotifications(ch, notifications)
+    await saveRetrains(ch, retrains)
+    await saveAlerts(ch, [...changed.values()])
+    await producer.send(
+      config.kafka.topics.alerts,
+      events.map((e) => ({ key: (e as { model_id: string }).model_id, value: JSON.stringify(e) })),
+    )
+    outbox.add(rows)
+  }
+
+  const consumer = createBatchConsumer({
+    kafka,
+    name: 'rules',
+    groupId: alerting.groupId,
+    topics: [config.kafka.topics.metrics],
+    log,
+    registry,
+    handleBatch,
+    // Another instance may have moved the alerts of partitions now assigned here: reload before
+    // the next batch (inside it, so a reload never races an evaluation).
+    onRebalance: () => {
+      reloadStates = true
+    },
+  })
+
+  return {
+    name: 'rules',
+    async start() {
+      const problems = await checkChannels(config)
+      if (problems.length > 0) throw new ConfigError(problems)
+      states = await loadAlerts(ch)
+      lastRetrain = await loadRetrains(ch)
+      await outbox.load()
+      log.info(
+        {
+          rules: config.rules.length,
+          alerts: states.size,
+          firing: [...states.values()].filter((s) => s.status === 'firing').length,
+        },
+        'rules loaded',
+      )
+      outbox.start()
+      await consumer.start()
+    },
+    async stop() {
+      await consumer.stop()
+      await outbox.stop()
+    },
+    health() {
+      const h = consumer.health()
+      return { ready: h.running && h.sinkHealthy, detail: { ...h, pendingNotifications: outbox.pending() } }
+    },
+  }
+}

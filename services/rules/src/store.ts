@@ -1,0 +1,238 @@
+import { createHash } from 'node:crypto'
+import {
+  type ClickHouse,
+  fromClickHouseTime as fromTime,
+  insertRows,
+  queryRows,
+  toClickHouseTime,
+} from '@vigil/clickhouse'
+import type { AlertState } from './steps/lifecycle.js'
+import type { Notification, Silence } from './steps/plan.js'
+
+const token = (parts: readonly string[]) =>
+  createHash('sha1').update(parts.join('\u0000')).digest('hex').slice(0, 32)
+
+/** Every alert's last state, by key. */
+export async function loadAlerts(ch: ClickHouse): Promise<Map<string, AlertState>> {
+  const rows = await queryRows<{ alert_key: string; state: string }>(
+    ch,
+    'SELECT alert_key, state FROM {db:Identifier}.alerts FINAL',
+  )
+  return new Map(rows.map((r) => [r.alert_key, JSON.parse(r.state) as AlertState]))
+}
+
+/**
+ * Saves changed alert states. `seq` orders them: the window and its version, so replaying an
+ * evaluation writes an identical row (deduplicated) and never undoes a newer one.
+ */
+export async function saveAlerts(
+  ch: ClickHouse,
+  states: readonly { state: AlertState; severity: string }[],
+): Promise<void> {
+  if (states.length === 0) return
+  const rows = states.map(({ state: s, severity }) => ({
+    alert_key: s.key,
+    rule: s.rule,
+    model_id: s.modelId,
+    model_version: s.modelVersion,
+    subject: s.subject,
+    status: s.status,
+    severity,
+    value: s.value,
+    window_start: toClickHouseTime(s.lastWindowStart),
+    episode: s.episode ?? '',
+    since: s.since === null ? null : toClickHouseTime(s.since),
+    // JSON has no -Infinity; an alert that never judged a window is not saved anyway.
+    state: JSON.stringify(s),
+    seq: (BigInt(s.lastWindowStart) * 1000n + BigInt(Math.min(s.lastVersion, 999))).toString(),
+  }))
+  await insertRows(ch, 'alerts', rows, {
+    dedupToken: `alerts-${token(rows.map((r) => `${r.alert_key}@${r.seq}`))}`,
+  })
+}
+
+export interface OutboxRow {
+  notification: Notification
+  status: 'pending' | 'delivered' | 'failed'
+  attempts: number
+  nextAttemptAt: number
+  lastError: string
+  result: string
+  createdAt: number
+}
+
+function toRow(r: OutboxRow) {
+  const n = r.notification
+  return {
+    id: n.id,
+    channel: n.channel,
+    target: n.target,
+    kind: n.kind,
+    model_id: n.modelId,
+    window_start: toClickHouseTime(n.windowStart),
+    payload: JSON.stringify(n),
+    status: r.status,
+    attempts: r.attempts,
+    next_attempt_at: toClickHouseTime(r.nextAttemptAt),
+    last_error: r.lastError,
+    result: r.result,
+    seq: r.attempts,
+    created_at: toClickHouseTime(r.createdAt),
+  }
+}
+
+/**
+ * New notifications, pending, seq 0. Their ids are deterministic and `created_at` is the window
+ * end (event time, not the wall clock), so planning the same evaluation again inserts an identical
+ * block (deduplicated), and a delivered row (seq ≥ 1) always outranks it.
+ */
+export async function enqueueNotifications(
+  ch: ClickHouse,
+  ns: readonly Notification[],
+): Promise<OutboxRow[]> {
+  const rows: OutboxRow[] = ns.map((n) => ({
+    notification: n,
+    status: 'pending',
+    attempts: 0,
+    // Due at once; a constant (not the wall clock) keeps a re-planned row identical.
+    nextAttemptAt: 0,
+    lastError: '',
+    result: '',
+    createdAt: n.windowEnd,
+  }))
+  await insertRows(ch, 'notifications', rows.map(toRow), {
+    dedupToken: `notifications-${token(ns.map((n) => n.id))}`,
+  })
+  return rows
+}
+
+/** The outcome of a delivery attempt (seq = attempts, so the newest attempt wins). */
+export async function recordAttempt(ch: ClickHouse, row: OutboxRow): Promise<void> {
+  await insertRows(ch, 'notifications', [toRow(row)], {
+    dedupToken: `attempt-${row.notification.id}-${row.attempts}`,
+  })
+}
+
+interface NotificationRow {
+  payload: string
+  status: OutboxRow['status']
+  attempts: number
+  next_attempt_at: string
+  last_error: string
+  result: string
+  created_at: string
+}
+
+function fromRow(r: NotificationRow): OutboxRow {
+  return {
+    notification: JSON.parse(r.payload) as Notification,
+    status: r.status,
+    attempts: Number(r.attempts),
+    nextAttemptAt: fromTime(r.next_attempt_at),
+    lastError: r.last_error,
+    result: r.result,
+    createdAt: fromTime(r.created_at),
+  }
+}
+
+/** Notifications not yet delivered nor given up, to resume after a restart. */
+export async function loadPending(ch: ClickHouse): Promise<OutboxRow[]> {
+  const rows = await queryRows<NotificationRow>(
+    ch,
+    `SELECT payload, status, attempts, next_attempt_at, last_error, result, created_at
+     FROM {db:Identifier}.notifications FINAL WHERE status = 'pending' ORDER BY created_at, id`,
+  )
+  return rows.map(fromRow)
+}
+
+/** One notification's current row (e.g. a firing message whose Slack ts a resolution threads on). */
+export async function loadNotification(ch: ClickHouse, id: string): Promise<OutboxRow | undefined> {
+  const [row] = await queryRows<NotificationRow>(
+    ch,
+    `SELECT payload, status, attempts, next_attempt_at, last_error, result, created_at
+     FROM {db:Identifier}.notifications FINAL WHERE id = {id:String}`,
+    { id },
+  )
+  return row ? fromRow(row) : undefined
+}
+
+export async function loadSilences(ch: ClickHouse, now: number): Promise<Silence[]> {
+  const rows = await queryRows<{
+    id: string
+    rule: string
+    model_id: string
+    subject: string
+    starts_at: string
+    ends_at: string
+  }>(
+    ch,
+    `SELECT id, rule, model_id, subject, starts_at, ends_at FROM {db:Identifier}.silences FINAL
+     WHERE ends_at > {now:DateTime64(3)}`,
+    { now: toClickHouseTime(now) },
+  )
+  return rows.map((r) => ({
+    id: r.id,
+    rule: r.rule,
+    modelId: r.model_id,
+    subject: r.subject,
+    startsAt: fromTime(r.starts_at),
+    endsAt: fromTime(r.ends_at),
+  }))
+}
+
+export interface NewSilence {
+  rule: string
+  modelId: string
+  subject: string
+  startsAt: number
+  endsAt: number
+  comment: string
+  author: string
+}
+
+/** Stores a silence (or, with an existing id, changes it, e.g. to expire it now). */
+export async function saveSilence(ch: ClickHouse, s: NewSilence & { id?: string }): Promise<string> {
+  const id =
+    s.id ?? token([s.rule, s.modelId, s.subject, String(s.startsAt), String(s.endsAt), s.author]).slice(0, 12)
+  await insertRows(ch, 'silences', [
+    {
+      id,
+      rule: s.rule,
+      model_id: s.modelId,
+      subject: s.subject,
+      starts_at: toClickHouseTime(s.startsAt),
+      ends_at: toClickHouseTime(s.endsAt),
+      comment: s.comment,
+      author: s.author,
+    },
+  ])
+  return id
+}
+
+export async function loadRetrains(ch: ClickHouse): Promise<Map<string, number>> {
+  const rows = await queryRows<{ webhook: string; model_id: string; model_version: string; last_at: string }>(
+    ch,
+    'SELECT webhook, model_id, model_version, last_at FROM {db:Identifier}.retrains FINAL',
+  )
+  return new Map(rows.map((r) => [`${r.webhook}|${r.model_id}|${r.model_version}`, fromTime(r.last_at)]))
+}
+
+export async function saveRetrains(
+  ch: ClickHouse,
+  retrains: ReadonlyMap<string, { at: number; notificationId: string }>,
+): Promise<void> {
+  const rows = [...retrains].map(([k, v]) => {
+    const [webhook, model_id, model_version] = k.split('|')
+    return {
+      webhook,
+      model_id,
+      model_version,
+      last_at: toClickHouseTime(v.at),
+      notification_id: v.notificationId,
+    }
+  })
+  if (rows.length === 0) return
+  await insertRows(ch, 'retrains', rows, {
+    dedupToken: `retrains-${token(rows.map((r) => r.notification_id))}`,
+  })
+}

@@ -1,0 +1,224 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { queryRows } from '@vigil/clickhouse'
+import type { VigilConfig } from '@vigil/config'
+import type { MetricsMessage } from '@vigil/events'
+import { readDlqHeaders } from '@vigil/kafka'
+import { createLogger, createMetricsRegistry } from '@vigil/observability'
+import { type RunningProcess, startProcess } from '@vigil/runtime'
+import { createTestTopics, publish, readTopic, testConfig, testKafka, waitFor } from '@vigil/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createRules } from '../src/service.js'
+import { saveSilence } from '../src/store.js'
+import { slackStandIn, smtpStandIn, webhookReceiver } from './standins.js'
+
+const H = 3_600_000
+const T0 = Date.UTC(2026, 10, 24, 8)
+const SECRET = 'whsec-test-0123456789'
+
+function metrics(w: number, psi: Record<string, number>): MetricsMessage {
+  return {
+    schema_version: 1,
+    family: 'drift',
+    model_id: 'fraud',
+    model_version: 'v1',
+    window_start: new Date(T0 + w * H).toISOString(),
+    window_end: new Date(T0 + (w + 1) * H).toISOString(),
+    version: 1,
+    n: 2000,
+    drift_share: Object.values(psi).filter((v) => v > 0.2).length / Object.keys(psi).length,
+    features: Object.fromEntries(
+      Object.entries(psi).map(([f, v]) => [f, { type: 'numerical', drifted: v > 0.2, metrics: { psi: v } }]),
+    ),
+  }
+}
+
+const cleanup: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f()
+})
+
+async function setup(options: { smtpDown?: boolean; webhookDown?: boolean; maxAttempts?: number } = {}) {
+  const slack = await slackStandIn()
+  const smtp = await smtpStandIn()
+  if (options.smtpDown) await smtp.reservePort()
+  else await smtp.start()
+  const hooks = await webhookReceiver(SECRET)
+  cleanup.push(slack.close, smtp.stop, hooks.close)
+  const notifyUrl = options.webhookDown ? 'http://127.0.0.1:9/closed' : hooks.url('/notify')
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-'))
+  const file = join(dir, 'vigil.yaml')
+  writeFileSync(
+    file,
+    `alerting:
+  retry: { max_attempts: ${options.maxAttempts ?? 12}, initial_backoff: 200ms, max_backoff: 1s }
+  email: { from: vigil@example.com }
+  allow_private: [127.0.0.1]
+  webhooks:
+    oncall-hook: { url: "${notifyUrl}", secret_env: HOOK_SECRET, timeout: 2s }
+    retrain-fraud: { url: "${hooks.url('/retrain')}", kind: retrain, secret_env: HOOK_SECRET }
+rules:
+  - name: feature-psi
+    model: fraud
+    metric: drift.psi
+    feature: "*"
+    when: "> 0.2"
+    severity: critical
+    notify: ["slack:#ml-alerts", "email:oncall@example.com", "webhook:oncall-hook"]
+    retrain: retrain-fraud
+    runbook: https://runbooks.example.com/drift
+`,
+  )
+  const config = testConfig({
+    name: 'rules',
+    env: {
+      VIGIL_CONFIG: file,
+      SLACK_TOKEN: 'xoxb-test-token',
+      SLACK_API_URL: slack.url,
+      SMTP_URL: smtp.url(),
+      HOOK_SECRET: SECRET,
+    },
+  })
+  await createTestTopics(config)
+  return { config, slack, smtp, hooks }
+}
+
+async function start(config: VigilConfig): Promise<RunningProcess> {
+  const proc = await startProcess(config, [createRules], {
+    log: createLogger({ name: 'test', level: config.logLevel }),
+    registry: createMetricsRegistry({ defaultMetrics: false }),
+  })
+  cleanup.push(() => proc.stop())
+  return proc
+}
+
+async function send(config: VigilConfig, messages: MetricsMessage[]) {
+  await publish(testKafka(config), config.kafka.topics.metrics, messages)
+}
+
+async function outbox(proc: RunningProcess) {
+  return queryRows<{ channel: string; kind: string; status: string; attempts: number; last_error: string }>(
+    proc.deps.ch,
+    'SELECT channel, kind, status, attempts, last_error FROM {db:Identifier}.notifications FINAL ORDER BY created_at, channel, kind',
+  )
+}
+
+describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
+  it('fires once per channel for the features that break together, then resolves in the thread', async () => {
+    const { config, slack, smtp, hooks } = await setup()
+    const proc = await start(config)
+    await send(config, [
+      metrics(0, { amount: 0.5, age: 0.4, zip: 0.01 }),
+      metrics(1, { amount: 0.6, age: 0.3, zip: 0.02 }), // still firing, before the repeat interval
+      metrics(2, { amount: 0.05, age: 0.01, zip: 0.02 }),
+    ])
+    const done = async () => slack.posts.length >= 2 && smtp.mails.length >= 2 && hooks.deliveries.length >= 3
+    expect(
+      await waitFor(done, 30_000),
+      JSON.stringify([slack.posts.length, smtp.mails.length, hooks.deliveries.length]),
+    ).toBe(true)
+    await new Promise((r) => setTimeout(r, 500)) // nothing more arrives
+
+    expect(slack.posts.map((p) => [p.channel, p.threadTs])).toEqual([
+      ['#ml-alerts', undefined],
+      ['#ml-alerts', slack.posts[0]!.ts],
+    ])
+    expect(slack.posts[0]!.text).toBe('[CRITICAL] fraud v1: feature-psi firing (age, amount)')
+    expect(slack.posts[1]!.text).toMatch(/^\[RESOLVED\] fraud v1/)
+    expect(JSON.stringify(slack.posts[0]!.blocks)).toContain('runbooks.example.com')
+    expect(smtp.mails.map((m) => [m.to, m.subject])).toEqual([
+      ['oncall@example.com', '[CRITICAL] fraud v1: feature-psi firing (age, amount)'],
+      ['oncall@example.com', '[RESOLVED] fraud v1: feature-psi (age, amount)'],
+    ])
+    expect(hooks.deliveries.every((d) => d.valid)).toBe(true)
+    const kinds = hooks.deliveries.map((d) => d.body.kind).sort()
+    expect(kinds).toEqual(['firing', 'resolved', 'retrain'])
+    const retrain = hooks.deliveries.find((d) => d.body.kind === 'retrain')!.body as {
+      model: unknown
+      training_data: { query: string; params: Record<string, string> }
+    }
+    expect(retrain.model).toEqual({ id: 'fraud', version: 'v1' })
+    expect(retrain.training_data.params).toMatchObject({ model_id: 'fraud', model_version: 'v1' })
+    // Every delivery carries its own idempotency key; none arrived twice.
+    const keys = [
+      ...slack.posts.map((p) => p.key),
+      ...smtp.mails.map((m) => m.key),
+      ...hooks.deliveries.map((d) => d.key),
+    ]
+    expect(new Set(keys).size).toBe(keys.length)
+
+    const alerts = await queryRows<{ subject: string; status: string }>(
+      proc.deps.ch,
+      'SELECT subject, status FROM {db:Identifier}.alerts FINAL ORDER BY subject',
+    )
+    expect(alerts).toEqual([
+      { subject: 'age', status: 'inactive' },
+      { subject: 'amount', status: 'inactive' },
+      { subject: 'zip', status: 'inactive' },
+    ])
+    const events = await readTopic(testKafka(config), config.kafka.topics.alerts, 4, 10_000)
+    expect(events.map((e) => JSON.parse(String(e.value)).transition).sort()).toEqual([
+      'firing',
+      'firing',
+      'resolved',
+      'resolved',
+    ])
+  })
+
+  it('waits out a Slack 429, delivers email once SMTP is back, and gives up visibly on a dead receiver', async () => {
+    const { config, slack, smtp } = await setup({ smtpDown: true, webhookDown: true, maxAttempts: 5 })
+    slack.replies.push({ status: 429, retryAfter: 1 })
+    const proc = await start(config)
+    await send(config, [metrics(0, { amount: 0.5 })])
+
+    expect(await waitFor(async () => slack.posts.length === 1, 20_000)).toBe(true)
+    // The retry came no sooner than Retry-After.
+    expect(slack.calls[1]! - slack.calls[0]!).toBeGreaterThanOrEqual(1000)
+
+    await new Promise((r) => setTimeout(r, 800))
+    expect(smtp.mails).toHaveLength(0)
+    await smtp.start()
+    expect(await waitFor(async () => smtp.mails.length === 1, 20_000)).toBe(true)
+
+    const failed = async () =>
+      (await outbox(proc)).some(
+        (r) => r.channel === 'webhook' && r.kind === 'firing' && r.status === 'failed',
+      )
+    expect(await waitFor(failed, 20_000)).toBe(true)
+    const rows = await outbox(proc)
+    const hook = rows.find((r) => r.channel === 'webhook' && r.kind === 'firing')!
+    expect(Number(hook.attempts)).toBe(5)
+    expect(hook.last_error).toMatch(/127\.0\.0\.1:9/)
+    const [alert] = await queryRows<{ status: string }>(
+      proc.deps.ch,
+      'SELECT status FROM {db:Identifier}.alerts FINAL',
+    )
+    expect(alert!.status).toBe('firing')
+    await new Promise((r) => setTimeout(r, 500))
+    expect(slack.posts).toHaveLength(1)
+    expect(smtp.mails).toHaveLength(1)
+  })
+
+  it('keeps silenced alerts quiet, and sends a malformed metrics message to the DLQ with the reason', async () => {
+    const { config, slack } = await setup()
+    const proc = await start(config)
+    await saveSilence(proc.deps.ch, {
+      rule: '*',
+      modelId: 'fraud',
+      subject: 'amount',
+      startsAt: Date.now() - 1000,
+      endsAt: Date.now() + H,
+      comment: 'known: new pricing launched',
+      author: 'test',
+    })
+    await publish(testKafka(config), config.kafka.topics.metrics, [
+      { not: 'a metrics message' },
+      metrics(0, { amount: 0.9, age: 0.5 }),
+    ])
+    expect(await waitFor(async () => slack.posts.length === 1, 20_000)).toBe(true)
+    expect(slack.posts[0]!.text).toBe('[CRITICAL] fraud v1: feature-psi firing (age)')
+    const [dead] = await readTopic(testKafka(config), config.kafka.topics.dlq, 1, 10_000)
+    expect(readDlqHeaders(dead!.headers).reason).toMatch(/schema_version/)
+  })
+})

@@ -1,0 +1,152 @@
+// Local stand-ins at the network boundary (DESIGN.md §11): a Slack Web API, an SMTP server and a
+// webhook receiver that verifies signatures. Each records what it received.
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { SMTPServer } from 'smtp-server'
+
+async function listen(server: Server | SMTPServer, port = 0): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()))
+  const s = server as unknown as { address?: () => AddressInfo; server?: Server }
+  return ((s.address ? s.address() : s.server!.address()) as AddressInfo).port
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = ''
+  for await (const chunk of req) body += chunk
+  return body
+}
+
+export interface SlackPost {
+  channel: string
+  text: string
+  threadTs?: string
+  blocks: unknown[]
+  key: string
+  ts: string
+  at: number
+}
+
+/** Answers `chat.postMessage` like Slack; `replies` queues non-OK answers (429 with Retry-After, 500). */
+export async function slackStandIn() {
+  const posts: SlackPost[] = []
+  const calls: number[] = []
+  const replies: { status: number; retryAfter?: number }[] = []
+  let n = 0
+  const server = createServer(async (req, res) => {
+    const raw = await readBody(req)
+    calls.push(Date.now())
+    const reply = replies.shift()
+    if (reply) {
+      res.writeHead(reply.status, {
+        'content-type': 'application/json',
+        ...(reply.retryAfter !== undefined ? { 'retry-after': String(reply.retryAfter) } : {}),
+      })
+      return res.end(
+        JSON.stringify({ ok: false, error: reply.status === 429 ? 'ratelimited' : 'internal_error' }),
+      )
+    }
+    const form = new URLSearchParams(raw)
+    const field = (k: string) => form.get(k) ?? undefined
+    const ts = `1700000000.${String(++n).padStart(6, '0')}`
+    const metadata = JSON.parse(field('metadata') ?? '{}') as { event_payload?: { idempotency_key?: string } }
+    posts.push({
+      channel: field('channel') ?? '',
+      text: field('text') ?? '',
+      ...(field('thread_ts') ? { threadTs: field('thread_ts')! } : {}),
+      blocks: JSON.parse(field('blocks') ?? '[]') as unknown[],
+      key: metadata.event_payload?.idempotency_key ?? '',
+      ts,
+      at: Date.now(),
+    })
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ ok: true, channel: field('channel'), ts }))
+  })
+  const port = await listen(server)
+  return {
+    url: `http://127.0.0.1:${port}/api/`,
+    posts,
+    calls,
+    replies,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
+}
+
+export interface Mail {
+  to: string
+  subject: string
+  key: string
+  raw: string
+}
+
+/** An SMTP server on a fixed port that can be started and stopped (to play "down for a while"). */
+export async function smtpStandIn(port?: number) {
+  const mails: Mail[] = []
+  let server: SMTPServer | undefined
+  let bound = port ?? 0
+  const start = async () => {
+    server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, session, callback) {
+        let raw = ''
+        stream.setEncoding('utf8')
+        stream.on('data', (c: string) => {
+          raw += c
+        })
+        stream.on('end', () => {
+          const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(raw)?.[1]?.trim() ?? ''
+          mails.push({
+            to: session.envelope.rcptTo.map((r) => r.address).join(','),
+            subject: header('Subject'),
+            key: header('X-Vigil-Idempotency-Key'),
+            raw,
+          })
+          callback()
+        })
+      },
+    })
+    bound = await listen(server, bound)
+  }
+  return {
+    mails,
+    start,
+    stop: () => new Promise<void>((r) => (server ? server.close(() => r()) : r())),
+    url: () => `smtp://127.0.0.1:${bound}`,
+    reservePort: async () => {
+      // Learn a free port without keeping it open: the server is "down" until start().
+      const probe = createServer()
+      bound = await listen(probe)
+      await new Promise<void>((r) => probe.close(() => r()))
+      return bound
+    },
+  }
+}
+
+export interface Delivery {
+  key: string
+  body: Record<string, unknown>
+  valid: boolean
+}
+
+/** A webhook receiver that checks X-Vigil-Signature against the secret and counts idempotency keys. */
+export async function webhookReceiver(secret: string) {
+  const deliveries: Delivery[] = []
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req)
+    const ts = String(req.headers['x-vigil-timestamp'] ?? '')
+    const got = Buffer.from(String(req.headers['x-vigil-signature'] ?? ''))
+    const want = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`)
+    const fresh = Math.abs(Date.now() / 1000 - Number(ts)) <= 300
+    const valid = fresh && got.length === want.length && timingSafeEqual(got, want)
+    deliveries.push({ key: String(req.headers['idempotency-key'] ?? ''), body: JSON.parse(body), valid })
+    res.writeHead(valid ? 200 : 401).end()
+  })
+  const port = await listen(server)
+  return {
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    deliveries,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
+}
