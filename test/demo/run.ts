@@ -2,6 +2,9 @@
 // local broker (or reuses a running one), starts vigil, replays the bundled sample traffic
 // (with some invalid events), and prints what landed. `--follow` keeps vigil running afterwards.
 import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { queryRows, toClickHouseTime } from '@vigil/clickhouse'
 import { loadVigilConfig } from '@vigil/config'
@@ -9,8 +12,17 @@ import { createDrift } from '@vigil/drift'
 import { createKafka, createProducer, readDlqHeaders, replayFile } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
 import { createRecorder } from '@vigil/recorder'
+import { createRules } from '@vigil/rules'
 import { onShutdownSignal, startProcess } from '@vigil/runtime'
-import { groupLag, readTopic, testKafka, waitFor } from '@vigil/testing'
+import {
+  groupLag,
+  readTopic,
+  slackStandIn,
+  smtpStandIn,
+  testKafka,
+  waitFor,
+  webhookReceiver,
+} from '@vigil/testing'
 import { AMOUNT_DRIFT_FROM, FIXTURES, NEW_COUNTRY_FROM, SAMPLE_START, TRAINING_CSV } from './sample.js'
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(11, 16)
@@ -41,6 +53,21 @@ const brokerState = execFileSync('bash', [kafkaScript, 'start'], {
 const startedBroker = brokerState.trim().split('\n').at(-1) === 'started'
 say(`  broker on 127.0.0.1:9092 (${startedBroker ? 'started for this demo' : 'already running, reused'})`)
 
+heading('Stand-ins for Slack, email and the retraining pipeline')
+const DEMO_SECRET = 'demo-retrain-secret'
+const slack = await slackStandIn()
+const smtp = await smtpStandIn()
+await smtp.start()
+const retrainer = await webhookReceiver(DEMO_SECRET)
+say(
+  `  Slack Web API on ${slack.url}, SMTP on ${smtp.url()}, retraining webhook on ${retrainer.url('/retrain')}`,
+)
+const closeStandIns = async () => {
+  await slack.close()
+  await smtp.stop()
+  await retrainer.close()
+}
+
 // Each run gets its own topics, so the counts below are this run's alone.
 const run = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)
 const env = {
@@ -48,12 +75,21 @@ const env = {
   KAFKA_TOPIC_PREFIX: process.env.KAFKA_TOPIC_PREFIX ?? `demo-${run}.`,
   CLICKHOUSE_DATABASE: process.env.CLICKHOUSE_DATABASE ?? `vigil_demo_${run}`,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  SLACK_TOKEN: 'xoxb-demo',
+  SLACK_API_URL: slack.url,
+  SMTP_URL: smtp.url(),
+  DEMO_RETRAIN_SECRET: DEMO_SECRET,
 }
-const config = loadVigilConfig({
-  cwd: process.cwd(),
-  env,
-  file: fileURLToPath(new URL('./vigil.yaml', import.meta.url)),
-})
+// The bundled settings, with the retraining webhook pointed at this run's receiver.
+const configFile = join(mkdtempSync(join(tmpdir(), 'vigil-demo-')), 'vigil.yaml')
+writeFileSync(
+  configFile,
+  readFileSync(new URL('./vigil.yaml', import.meta.url), 'utf8').replace(
+    'http://127.0.0.1:18080/retrain',
+    retrainer.url('/retrain'),
+  ),
+)
+const config = loadVigilConfig({ cwd: process.cwd(), env, file: configFile })
 
 heading('A baseline for fraud-detector, from its training data')
 const cli = fileURLToPath(new URL('../../services/cli/bin/vigil.mjs', import.meta.url))
@@ -70,11 +106,12 @@ say(`  ${uploaded.trim()}`)
 say('  churn-model has no baseline: its first complete window becomes its reference.')
 
 heading('vigil')
-const proc = await startProcess(config, [createRecorder, createDrift], {
+const proc = await startProcess(config, [createRecorder, createDrift, createRules], {
   log: createLogger({ name: 'vigil', level: config.logLevel }),
 })
 async function cleanUp(): Promise<void> {
   await proc.stop()
+  await closeStandIns()
   if (startedBroker) execFileSync('bash', [kafkaScript, 'stop'], { stdio: 'inherit' })
 }
 
@@ -88,7 +125,7 @@ try {
   for (const { name } of old)
     await ch.client.command({ query: 'DROP DATABASE {d:Identifier}', query_params: { d: name } })
   say(
-    `  recorder and drift running; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.dataDir}, database ${ch.database}`,
+    `  recorder, drift and rules running; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.dataDir}, database ${ch.database}`,
   )
   say(`  topics ${Object.values(config.kafka.topics).join(', ')}`)
   say(
@@ -194,6 +231,48 @@ try {
   )
   const messages = await readTopic(kafka, config.kafka.topics.metrics, windows.length, 5000)
   say(`  ${messages.length} window messages on ${config.kafka.topics.metrics} for the rules service`)
+
+  heading('Alerts delivered')
+  // Every window message evaluated, and the outbox empty: all notifications have been delivered.
+  await waitFor(async () => {
+    if ((await groupLag(kafka, config.alerting.groupId, [config.kafka.topics.metrics])) !== 0) return false
+    const [r] = await queryRows<{ n: string }>(
+      ch,
+      "SELECT count() AS n FROM {db:Identifier}.notifications FINAL WHERE status = 'pending'",
+    )
+    return Number(r?.n) === 0
+  }, 60_000)
+  say(`  rules: ${config.rules.map((r) => r.name).join(', ')} (test/demo/vigil.yaml)`)
+  say(`  Slack (${slack.posts.length} messages):`)
+  for (const p of slack.posts) say(`    ${p.channel}${p.threadTs ? ' (in thread)' : ''}  ${p.text}`)
+  say(`  Email (${smtp.mails.length}):`)
+  for (const m of smtp.mails) say(`    to ${m.to}  "${m.subject}"`)
+  say(`  Retraining webhook (${retrainer.deliveries.length}):`)
+  for (const d of retrainer.deliveries) {
+    const body = d.body as { kind: string; model: { id: string; version: string }; alerts: unknown[] }
+    say(
+      `    ${body.kind} for ${body.model.id} ${body.model.version}, ${body.alerts.length} alert(s), signature ${d.valid ? 'valid' : 'INVALID'}`,
+    )
+  }
+  table(
+    await queryRows(
+      ch,
+      `SELECT rule, model_id AS model, subject, status, formatDateTime(since, '%H:%i') AS since, round(value, 3) AS value
+       FROM {db:Identifier}.alerts FINAL WHERE status != 'inactive' ORDER BY rule, model, subject`,
+    ),
+  )
+
+  // The demo's promise, checked: the injected drift found where it was injected, and told.
+  const amountFrom = windows.find((w) => w.model === 'fraud-detector' && w.window === iso(AMOUNT_DRIFT_FROM))
+  const failures = [
+    ...(amountFrom?.drifted.includes('amount')
+      ? []
+      : [`amount not found drifted at ${iso(AMOUNT_DRIFT_FROM)}`]),
+    ...(slack.posts.length > 0 ? [] : ['no Slack message delivered']),
+    ...(smtp.mails.length > 0 ? [] : ['no email delivered']),
+    ...(retrainer.deliveries.some((d) => d.valid) ? [] : ['no signed retraining webhook delivered']),
+  ]
+  if (failures.length > 0) throw new Error(`the demo did not show what it should: ${failures.join('; ')}`)
 
   heading('Dead-letter topic')
   const dlq = await readTopic(kafka, config.kafka.topics.dlq, 10, 5000)

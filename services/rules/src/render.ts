@@ -33,7 +33,7 @@ export function severityOf(alerts: readonly AlertView[]): AlertView['severity'] 
 /** One line a person reads first: what broke, on which model, how many. */
 export function headline(n: Notification): string {
   const rules = [...new Set(n.alerts.map((a) => a.rule))].join(', ')
-  const subjects = n.alerts.map((a) => a.subject || a.metric)
+  const subjects = [...new Set(n.alerts.map((a) => a.subject || a.metric))]
   const what =
     subjects.length <= 3
       ? subjects.join(', ')

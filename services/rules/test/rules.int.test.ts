@@ -7,11 +7,20 @@ import type { MetricsMessage } from '@vigil/events'
 import { readDlqHeaders } from '@vigil/kafka'
 import { createLogger, createMetricsRegistry } from '@vigil/observability'
 import { type RunningProcess, startProcess } from '@vigil/runtime'
-import { createTestTopics, publish, readTopic, testConfig, testKafka, waitFor } from '@vigil/testing'
+import {
+  createTestTopics,
+  publish,
+  readTopic,
+  slackStandIn,
+  smtpStandIn,
+  testConfig,
+  testKafka,
+  waitFor,
+  webhookReceiver,
+} from '@vigil/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRules } from '../src/service.js'
 import { saveSilence } from '../src/store.js'
-import { slackStandIn, smtpStandIn, webhookReceiver } from './standins.js'
 
 const H = 3_600_000
 const T0 = Date.UTC(2026, 10, 24, 8)

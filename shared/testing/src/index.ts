@@ -9,3 +9,11 @@ export {
   waitFor,
 } from './kafka.js'
 export { testConfig, testDataDir, uniqueName } from './names.js'
+export {
+  type Delivery,
+  type Mail,
+  type SlackPost,
+  slackStandIn,
+  smtpStandIn,
+  webhookReceiver,
+} from './standins.js'

@@ -1,5 +1,5 @@
-// Local stand-ins at the network boundary (DESIGN.md §11): a Slack Web API, an SMTP server and a
-// webhook receiver that verifies signatures. Each records what it received.
+// Local stand-ins at the network boundary (DESIGN.md §11) for tests and the demo: a Slack Web API,
+// an SMTP server and a webhook receiver that verifies signatures. Each records what it received.
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -96,7 +96,9 @@ export async function smtpStandIn(port?: number) {
           raw += c
         })
         stream.on('end', () => {
-          const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(raw)?.[1]?.trim() ?? ''
+          // Long headers are folded over lines (RFC 5322 §2.2.3); unfold before reading them.
+          const head = raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ')
+          const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1]?.trim() ?? ''
           mails.push({
             to: session.envelope.rcptTo.map((r) => r.address).join(','),
             subject: header('Subject'),

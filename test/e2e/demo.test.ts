@@ -1,0 +1,37 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { finished, repoRoot, tsxLoader } from './processes.js'
+
+// `npm run demo` is the first thing a newcomer runs: it must keep showing what it promises.
+describe('npm run demo', () => {
+  it('finds the injected drift where it was injected and delivers the alerts', async () => {
+    const script = fileURLToPath(new URL('../demo/run.ts', import.meta.url))
+    const child = spawn(process.execPath, ['--conditions=@vigil/source', '--import', tsxLoader, script], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        VIGIL_DATA_DIR: mkdtempSync(join(tmpdir(), 'vigil-demo-test-')),
+        VIGIL_HTTP_PORT: '0',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const out = await finished(child)
+    expect(out.code, out.stderr).toBe(0)
+    expect(out.stdout).toMatch(/fraud-detector\s+09:30\s+\d+\s+baseline:\*\s+0\.20\s+amount\s/)
+    expect(out.stdout).toMatch(/fraud-detector\s+10:00\s+\d+\s+baseline:\*\s+0\.40\s+amount, country\s/)
+    expect(out.stdout).not.toMatch(/churn-model\s+\S+\s+\d+\s+first-window\S*\s+\S+\s+(?!none)\w/)
+    expect(out.stdout).toContain(
+      '#ml-alerts  [CRITICAL] fraud-detector 2026-11-01: feature-drift firing (amount)',
+    )
+    expect(out.stdout).toContain(
+      'to oncall@example.com  "[CRITICAL] fraud-detector 2026-11-01: feature-drift firing (amount)"',
+    )
+    expect(out.stdout).toMatch(/retrain for fraud-detector 2026-11-01, 1 alert\(s\), signature valid/)
+    expect(out.stdout).toContain('10 invalid events')
+  })
+})
