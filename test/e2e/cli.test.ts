@@ -44,4 +44,21 @@ describe('vigil CLI refuses bad input with a clear message', () => {
     expect(out.code).toBe(0)
     expect(out.stdout).toMatch(/Examples:\n\s+\$ vigil replay/)
   })
+
+  it('checks rules: the shipped examples pass, a broken rule is named with its line (exit 2)', async () => {
+    const ok = await finished(spawnVigil(['rules', 'check', 'deploy/examples/vigil.yaml'], env))
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toContain('deploy/examples/vigil.yaml: 7 rules, 2 webhooks, ok')
+    const cwd = mkdtempSync(join(tmpdir(), 'vigil-cli-rules-'))
+    writeFileSync(
+      join(cwd, 'vigil.yaml'),
+      'rules:\n  - name: r\n    model: m\n    metric: drift.psy\n    when: "> 0.2"\n    notify: ["webhook:nope"]\n',
+    )
+    const bad = await finished(spawnVigil(['rules', 'check', join(cwd, 'vigil.yaml')], env))
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain(`${join(cwd, 'vigil.yaml')}:4:5: rules[0].metric: family.metric, one of:`)
+    expect(bad.stderr).toContain(
+      `${join(cwd, 'vigil.yaml')}:6:14: rules[0].notify[0]: no webhook nope in alerting.webhooks`,
+    )
+  })
 })
