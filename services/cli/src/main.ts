@@ -5,7 +5,7 @@ import { type Reference, saveReference } from '@vigil/drift'
 import { createKafka, createProducer, ensureTopics, replayFile } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
 import { checkChannels } from '@vigil/rules'
-import { explainStartupError, onShutdownSignal, startProcess } from '@vigil/runtime'
+import { explainStartupError, startUntilSignal } from '@vigil/runtime'
 import { Command } from 'commander'
 import { type ColumnType, compareTables, renderReport } from './drift-check/compare.js'
 import { profileTable } from './drift-check/profile.js'
@@ -74,11 +74,10 @@ program
           )
         }
         const cfg = config(program.opts())
-        const proc = await startProcess(
+        await startUntilSignal(
           cfg,
           chosen.map((n) => SERVICES[n]!),
         )
-        onShutdownSignal(proc.deps.log, () => proc.stop())
       },
       () => config(program.opts()).kafka.brokers,
     ),

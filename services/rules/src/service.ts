@@ -144,6 +144,7 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
     senders.slack = slackSender({
       token: alerting.slack.token,
       ...(alerting.slack.apiUrl ? { apiUrl: alerting.slack.apiUrl } : {}),
+      log,
     })
   if (alerting.email.smtpUrl)
     senders.email = emailSender({ smtpUrl: alerting.email.smtpUrl, from: alerting.email.from })

@@ -1,5 +1,11 @@
 export { explainStartupError } from './errors.js'
 export { createHealthApp, createHealthServer } from './health.js'
-export { type ProcessDeps, type RunningProcess, type ServiceFactory, startProcess } from './process.js'
+export {
+  type ProcessDeps,
+  type RunningProcess,
+  type ServiceFactory,
+  startProcess,
+  startUntilSignal,
+} from './process.js'
 export { type Service, type ServiceHealth, startAll } from './service.js'
 export { onShutdownSignal } from './signals.js'

@@ -11,6 +11,7 @@ import {
 import type { Kafka } from 'kafkajs'
 import { createHealthServer } from './health.js'
 import { type Service, startAll } from './service.js'
+import { onShutdownSignal } from './signals.js'
 
 /** What every service of a process shares: one config, logger, registry, Kafka client, producer, ClickHouse. */
 export interface ProcessDeps {
@@ -96,4 +97,19 @@ export async function startProcess(
     await ch.close()
     throw err
   }
+}
+
+/**
+ * Starts a process and stops it cleanly on SIGTERM or SIGINT, also when the signal arrives while
+ * it is still starting: after a crash, a consumer can wait a whole session timeout to rejoin its
+ * group, and an orchestrator's stop in that time must not kill it mid-start.
+ */
+export function startUntilSignal(
+  config: VigilConfig,
+  factories: readonly ServiceFactory[],
+): Promise<RunningProcess> {
+  const log = createLogger({ name: 'vigil', level: config.logLevel })
+  const starting = startProcess(config, factories, { log })
+  onShutdownSignal(log, async () => (await starting).stop())
+  return starting
 }

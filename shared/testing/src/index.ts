@@ -11,6 +11,7 @@ export {
 export { testConfig, testDataDir, uniqueName } from './names.js'
 export {
   type Delivery,
+  freePort,
   type Mail,
   type SlackPost,
   slackStandIn,

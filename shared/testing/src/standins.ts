@@ -11,6 +11,14 @@ async function listen(server: Server | SMTPServer, port = 0): Promise<number> {
   return ((s.address ? s.address() : s.server!.address()) as AddressInfo).port
 }
 
+/** A port that was free a moment ago: for a stand-in that is "down" until it starts there. */
+export async function freePort(): Promise<number> {
+  const probe = createServer()
+  const port = await listen(probe)
+  await new Promise<void>((r) => probe.close(() => r()))
+  return port
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   let body = ''
   for await (const chunk of req) body += chunk
@@ -28,7 +36,7 @@ export interface SlackPost {
 }
 
 /** Answers `chat.postMessage` like Slack; `replies` queues non-OK answers (429 with Retry-After, 500). */
-export async function slackStandIn() {
+export async function slackStandIn(port = 0) {
   const posts: SlackPost[] = []
   const calls: number[] = []
   const replies: { status: number; retryAfter?: number }[] = []
@@ -62,9 +70,10 @@ export async function slackStandIn() {
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ ok: true, channel: field('channel'), ts }))
   })
-  const port = await listen(server)
+  const bound = await listen(server, port)
   return {
-    url: `http://127.0.0.1:${port}/api/`,
+    port: bound,
+    url: `http://127.0.0.1:${bound}/api/`,
     posts,
     calls,
     replies,
@@ -117,10 +126,7 @@ export async function smtpStandIn(port?: number) {
     stop: () => new Promise<void>((r) => (server ? server.close(() => r()) : r())),
     url: () => `smtp://127.0.0.1:${bound}`,
     reservePort: async () => {
-      // Learn a free port without keeping it open: the server is "down" until start().
-      const probe = createServer()
-      bound = await listen(probe)
-      await new Promise<void>((r) => probe.close(() => r()))
+      bound = await freePort()
       return bound
     },
   }
@@ -133,7 +139,7 @@ export interface Delivery {
 }
 
 /** A webhook receiver that checks X-Vigil-Signature against the secret and counts idempotency keys. */
-export async function webhookReceiver(secret: string) {
+export async function webhookReceiver(secret: string, port = 0) {
   const deliveries: Delivery[] = []
   const server = createServer(async (req, res) => {
     const body = await readBody(req)
@@ -145,9 +151,10 @@ export async function webhookReceiver(secret: string) {
     deliveries.push({ key: String(req.headers['idempotency-key'] ?? ''), body: JSON.parse(body), valid })
     res.writeHead(valid ? 200 : 401).end()
   })
-  const port = await listen(server)
+  const bound = await listen(server, port)
   return {
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    port: bound,
+    url: (path: string) => `http://127.0.0.1:${bound}${path}`,
     deliveries,
     close: () => new Promise<void>((r) => server.close(() => r())),
   }

@@ -1,4 +1,5 @@
-import { ErrorCode, type KnownBlock, WebClient } from '@slack/web-api'
+import { ErrorCode, type KnownBlock, LogLevel, WebClient } from '@slack/web-api'
+import type { Logger } from '@vigil/observability'
 import { slackMessage } from '../render.js'
 import type { ChannelSender, DeliveryResult } from './types.js'
 
@@ -7,10 +8,21 @@ import type { ChannelSender, DeliveryResult } from './types.js'
  * rejectRateLimitedCalls): the outbox owns retries, and a 429's Retry-After becomes the next
  * attempt's time, so one rate-limited channel does not hold the others.
  */
-export function slackSender(options: { token: string; apiUrl?: string }): ChannelSender {
+export function slackSender(options: { token: string; apiUrl?: string; log: Logger }): ChannelSender {
+  // The SDK's own console logging would duplicate the outbox's log lines; keep it at debug, in ours.
+  const sdkLog = options.log.child({ component: 'slack-sdk' })
   const client = new WebClient(options.token, {
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
+    logger: {
+      debug: (...m: unknown[]) => sdkLog.debug(m.map(String).join(' ')),
+      info: (...m: unknown[]) => sdkLog.debug(m.map(String).join(' ')),
+      warn: (...m: unknown[]) => sdkLog.debug(m.map(String).join(' ')),
+      error: (...m: unknown[]) => sdkLog.debug(m.map(String).join(' ')),
+      setLevel: () => {},
+      getLevel: () => LogLevel.DEBUG,
+      setName: () => {},
+    },
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
   })
   return {
