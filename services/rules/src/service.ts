@@ -110,7 +110,6 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
   const log = deps.log.child({ service: 'rules' })
   const parser = createEventParser('metrics', { maxBytes: 4 * 1024 * 1024 })
   const { alerting } = config
-  const severityOf = new Map(config.rules.map((r) => [r.name, r.severity]))
   const metrics = {
     evaluated: new Counter({
       name: 'vigil_rules_messages_total',
