@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { MetricsMessage } from '@vigil/events'
 import {
   createTestTopics,
   freePort,
+  makeDriftMetrics as metrics,
   publish,
   slackStandIn,
   smtpStandIn,
@@ -16,25 +16,7 @@ import {
 import { describe, expect, it } from 'vitest'
 import { envFor, finished, spawnVigil } from './processes.js'
 
-const H = 3_600_000
-const T0 = Date.UTC(2026, 10, 24, 8)
 const SECRET = 'crash-test-secret'
-
-function metrics(w: number, psi: Record<string, number>): MetricsMessage {
-  return {
-    schema_version: 1,
-    family: 'drift',
-    model_id: 'fraud',
-    model_version: 'v1',
-    window_start: new Date(T0 + w * H).toISOString(),
-    window_end: new Date(T0 + (w + 1) * H).toISOString(),
-    version: 1,
-    n: 2000,
-    features: Object.fromEntries(
-      Object.entries(psi).map(([f, v]) => [f, { type: 'numerical', drifted: v > 0.2, metrics: { psi: v } }]),
-    ),
-  }
-}
 
 describe('rules service killed with SIGKILL between the state change and the delivery', () => {
   it('delivers each notification exactly once to each channel after the restart', async () => {

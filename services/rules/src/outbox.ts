@@ -118,7 +118,9 @@ export function createOutbox(options: {
     const lanes = new Map<string, OutboxRow[]>()
     for (const r of due) {
       const lane = `${r.notification.channel}:${r.notification.target}`
-      lanes.set(lane, [...(lanes.get(lane) ?? []), r])
+      const rows = lanes.get(lane)
+      if (rows) rows.push(r)
+      else lanes.set(lane, [r])
     }
     await Promise.all(
       [...lanes.values()].map(async (rows) => {

@@ -11,9 +11,9 @@ import { slackSender } from './channels/slack.js'
 import type { ChannelSender } from './channels/types.js'
 import { alertmanagerSender, webhookSender } from './channels/webhook.js'
 import { createOutbox } from './outbox.js'
-import { type AlertState, step } from './steps/lifecycle.js'
-import { observe } from './steps/observe.js'
-import { type Channel, type Notification, parseTarget, plan, type Silence } from './steps/plan.js'
+import { evaluateMessage } from './steps/evaluate.js'
+import type { AlertState } from './steps/lifecycle.js'
+import { type Channel, type Notification, parseTarget, type Silence } from './steps/plan.js'
 import {
   enqueueNotifications,
   loadAlerts,
@@ -152,12 +152,9 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
 
   /** Runs one message through the rules; returns what must be made durable. */
   function evaluate(m: MetricsMessage, silences: readonly Silence[], now: number) {
-    const steps = observe(config.rules, m).map((observation) => {
-      const previous = states.get(observation.key)
-      return { observation, previous, step: step(previous, observation, alerting.repeatIntervalMs) }
-    })
-    const p = plan({
-      steps,
+    const { plan: p, changes } = evaluateMessage(config.rules, m, {
+      states,
+      repeatIntervalMs: alerting.repeatIntervalMs,
       silences,
       now,
       lastRetrain,
@@ -165,14 +162,12 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
     })
     const changed: { state: AlertState; severity: string }[] = []
     const events: object[] = []
-    for (const { observation: o, previous, step: s } of steps) {
-      if (s.state === previous) continue
-      const state = { ...s.state, firingNotices: p.firingNotices.get(o.key) ?? s.state.firingNotices }
+    for (const { observation: o, state, transition } of changes) {
       states.set(o.key, state)
       changed.push({ state, severity: o.rule.severity })
-      if (s.transition) {
-        metrics.transitions.inc({ transition: s.transition })
-        events.push(alertEvent(state, s.transition, m, o.rule.severity))
+      if (transition) {
+        metrics.transitions.inc({ transition })
+        events.push(alertEvent(state, transition, m, o.rule.severity))
       }
     }
     for (const [k, v] of p.retrains) lastRetrain.set(k, v.at)

@@ -123,6 +123,9 @@ interface NotificationRow {
   created_at: string
 }
 
+const NOTIFICATION_COLUMNS = `SELECT payload, status, attempts, next_attempt_at, last_error, result, created_at
+  FROM {db:Identifier}.notifications FINAL`
+
 function fromRow(r: NotificationRow): OutboxRow {
   return {
     notification: JSON.parse(r.payload) as Notification,
@@ -139,20 +142,14 @@ function fromRow(r: NotificationRow): OutboxRow {
 export async function loadPending(ch: ClickHouse): Promise<OutboxRow[]> {
   const rows = await queryRows<NotificationRow>(
     ch,
-    `SELECT payload, status, attempts, next_attempt_at, last_error, result, created_at
-     FROM {db:Identifier}.notifications FINAL WHERE status = 'pending' ORDER BY created_at, id`,
+    `${NOTIFICATION_COLUMNS} WHERE status = 'pending' ORDER BY created_at, id`,
   )
   return rows.map(fromRow)
 }
 
 /** One notification's current row (e.g. a firing message whose Slack ts a resolution threads on). */
 export async function loadNotification(ch: ClickHouse, id: string): Promise<OutboxRow | undefined> {
-  const [row] = await queryRows<NotificationRow>(
-    ch,
-    `SELECT payload, status, attempts, next_attempt_at, last_error, result, created_at
-     FROM {db:Identifier}.notifications FINAL WHERE id = {id:String}`,
-    { id },
-  )
+  const [row] = await queryRows<NotificationRow>(ch, `${NOTIFICATION_COLUMNS} WHERE id = {id:String}`, { id })
   return row ? fromRow(row) : undefined
 }
 

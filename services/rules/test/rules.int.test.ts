@@ -9,6 +9,7 @@ import { createLogger, createMetricsRegistry } from '@vigil/observability'
 import { type RunningProcess, startProcess } from '@vigil/runtime'
 import {
   createTestTopics,
+  makeDriftMetrics as metrics,
   publish,
   readTopic,
   slackStandIn,
@@ -23,25 +24,7 @@ import { createRules } from '../src/service.js'
 import { saveSilence } from '../src/store.js'
 
 const H = 3_600_000
-const T0 = Date.UTC(2026, 10, 24, 8)
 const SECRET = 'whsec-test-0123456789'
-
-function metrics(w: number, psi: Record<string, number>): MetricsMessage {
-  return {
-    schema_version: 1,
-    family: 'drift',
-    model_id: 'fraud',
-    model_version: 'v1',
-    window_start: new Date(T0 + w * H).toISOString(),
-    window_end: new Date(T0 + (w + 1) * H).toISOString(),
-    version: 1,
-    n: 2000,
-    drift_share: Object.values(psi).filter((v) => v > 0.2).length / Object.keys(psi).length,
-    features: Object.fromEntries(
-      Object.entries(psi).map(([f, v]) => [f, { type: 'numerical', drifted: v > 0.2, metrics: { psi: v } }]),
-    ),
-  }
-}
 
 const cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {

@@ -1,4 +1,4 @@
-import type { LabelEvent, PredictionEvent } from '@vigil/events'
+import type { LabelEvent, MetricsMessage, PredictionEvent } from '@vigil/events'
 
 /** A valid prediction event; `i` makes the id and values distinct, `overrides` replaces fields. */
 export function makePrediction(i: number, overrides: Partial<PredictionEvent> = {}): PredictionEvent {
@@ -25,6 +25,40 @@ export function makeLabel(i: number, overrides: Partial<LabelEvent> = {}): Label
     model_id: `model-${i % 3}`,
     timestamp: new Date(Date.UTC(2026, 10, 25, 10) + i * 100).toISOString(),
     label: i % 7 === 0 ? 'fraud' : 'ok',
+    ...overrides,
+  }
+}
+
+/** Start of window 0 of {@link makeDriftMetrics}: hourly windows from 2026-11-24 08:00 UTC. */
+export const METRICS_T0 = Date.UTC(2026, 10, 24, 8)
+
+/**
+ * A drift metrics message for model `fraud` version `v1`, hourly window `w`, with the given PSI per
+ * feature (drifted above 0.2; null: no value); `overrides` replaces fields.
+ */
+export function makeDriftMetrics(
+  w: number,
+  psi: Record<string, number | null>,
+  overrides: Partial<MetricsMessage> = {},
+): MetricsMessage {
+  const drifted = (v: number | null) => (v ?? 0) > 0.2
+  const values = Object.values(psi)
+  return {
+    schema_version: 1,
+    family: 'drift',
+    model_id: 'fraud',
+    model_version: 'v1',
+    window_start: new Date(METRICS_T0 + w * 3_600_000).toISOString(),
+    window_end: new Date(METRICS_T0 + (w + 1) * 3_600_000).toISOString(),
+    version: 1,
+    n: 2000,
+    ...(values.length > 0 ? { drift_share: values.filter(drifted).length / values.length } : {}),
+    features: Object.fromEntries(
+      Object.entries(psi).map(([f, v]) => [
+        f,
+        { type: 'numerical', drifted: drifted(v), metrics: { psi: v } },
+      ]),
+    ),
     ...overrides,
   }
 }

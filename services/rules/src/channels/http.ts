@@ -7,8 +7,8 @@ import type { DeliveryResult } from './types.js'
 
 /**
  * Addresses a user-configured URL must not reach unless allow-listed (OWASP SSRF; notes §5.3):
- * loopback, private, link-local (cloud metadata), CGNAT, "this network", ULA. IPv4-mapped IPv6
- * addresses are judged by their IPv4 part (see {@link isPrivate}).
+ * loopback, private, link-local (cloud metadata), CGNAT, "this network", ULA. No rule for the
+ * mapped range ::ffff:0:0/96: BlockList would match every IPv4 address against it.
  */
 function privateRanges(): BlockList {
   const b = new BlockList()
@@ -35,13 +35,8 @@ function privateRanges(): BlockList {
 }
 const PRIVATE = privateRanges()
 
-/**
- * Node's BlockList matches an IPv4 address against IPv6 rules too, so the mapped range
- * ::ffff:0:0/96 cannot be a rule; a mapped address is unwrapped and checked as IPv4.
- */
+/** Node's BlockList judges an IPv4-mapped IPv6 address (any spelling) by the IPv4 rules. */
 function isPrivate(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
-  if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4')
   return PRIVATE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')
 }
 

@@ -1,12 +1,14 @@
 import type { Rule } from '@vigil/config'
 import type { MetricsMessage } from '@vigil/events'
+import { METRICS_T0, makeDriftMetrics } from '@vigil/testing'
 import { describe, expect, it } from 'vitest'
+import { evaluateMessage } from './evaluate.js'
 import { type AlertState, step } from './lifecycle.js'
-import { matches, type Observation, observe } from './observe.js'
-import { plan, type Silence } from './plan.js'
+import { matches, observe } from './observe.js'
+import type { Silence } from './plan.js'
 
 const H = 3_600_000
-const T0 = Date.UTC(2026, 10, 24, 8)
+const T0 = METRICS_T0
 
 function rule(over: Partial<Rule> = {}): Rule {
   return {
@@ -25,30 +27,12 @@ function rule(over: Partial<Rule> = {}): Rule {
   }
 }
 
-function message(
-  w: number,
-  psi: Record<string, number | null>,
-  over: Partial<MetricsMessage> = {},
-): MetricsMessage {
-  return {
-    schema_version: 1,
-    family: 'drift',
-    model_id: 'fraud',
-    model_version: 'v1',
-    window_start: new Date(T0 + w * H).toISOString(),
-    window_end: new Date(T0 + (w + 1) * H).toISOString(),
-    version: 1,
-    n: 1000,
-    drift_share: 0.5,
-    features: Object.fromEntries(
-      Object.entries(psi).map(([f, v]) => [
-        f,
-        { type: 'numerical', drifted: (v ?? 0) > 0.2, metrics: { psi: v } },
-      ]),
-    ),
+/** The shared builder, with data quality in the message too. */
+function message(w: number, psi: Record<string, number | null>, over: Partial<MetricsMessage> = {}) {
+  return makeDriftMetrics(w, psi, {
     quality: { amount: { missing_rate: 0.01 }, __model__: { late_events: 3 } },
     ...over,
-  }
+  })
 }
 
 /** Runs messages through observe + step for one rule; returns each window's transitions. */
@@ -180,16 +164,15 @@ describe('plan', () => {
     states: Map<string, AlertState>,
     silences: Silence[] = [],
   ) {
-    const steps = observe(rules, m).map((observation: Observation) => {
-      const previous = states.get(observation.key)
-      return { observation, previous, step: step(previous, observation, 4 * H) }
+    const { plan: p, changes } = evaluateMessage(rules, m, {
+      states,
+      repeatIntervalMs: 4 * H,
+      silences,
+      now: T0,
+      lastRetrain: new Map(),
+      retrainCooldownMs: () => 24 * H,
     })
-    const p = plan({ steps, silences, now: T0, lastRetrain: new Map(), retrainCooldownMs: () => 24 * H })
-    for (const { observation, step: s } of steps)
-      states.set(observation.key, {
-        ...s.state,
-        firingNotices: p.firingNotices.get(observation.key) ?? s.state.firingNotices,
-      })
+    for (const c of changes) states.set(c.observation.key, c.state)
     return p
   }
 
