@@ -16,7 +16,8 @@ export {
   numericalDriftFromParts,
   STD_FLOOR,
 } from './drift.js'
-export { KS_EXACT_MAX_N, type KsResult, kolmogorovSf, ksTwoSample } from './ks.js'
+export { kolmogorovSf } from './kolmogorov.js'
+export { KS_EXACT_MAX_N, type KsResult, ksTwoSample } from './ks.js'
 export {
   type CategoricalProfile,
   categoricalProfile,

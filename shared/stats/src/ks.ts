@@ -1,3 +1,5 @@
+import { kolmogorovSf } from './kolmogorov.js'
+
 /** Above this many values in either sample SciPy's `method="auto"` leaves the exact p-value. */
 export const KS_EXACT_MAX_N = 10_000
 
@@ -10,7 +12,8 @@ export interface KsResult {
 /**
  * Two-sample Kolmogorov–Smirnov test, two-sided, as SciPy's `ks_2samp(method="auto")`:
  * D = max |F(x) − G(x)| over the pooled values (ties handled), and an exact p-value when both
- * samples have at most 10,000 values. Arguments sorted ascending, both non-empty.
+ * samples have at most 10,000 values, else the one-sample distribution `kstwo` at the effective size
+ * round(n₁n₂/(n₁+n₂)). Arguments sorted ascending, both non-empty.
  */
 export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): KsResult {
   const n1 = a.length
@@ -25,7 +28,9 @@ export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): KsResul
     d = Math.max(d, Math.abs(i / n1 - j / n2))
   }
   if (Math.max(n1, n2) > KS_EXACT_MAX_N) {
-    return { statistic: d, pValue: kolmogorovSf(Math.sqrt((n1 * n2) / (n1 + n2)) * d), method: 'asymptotic' }
+    // SciPy's 'asymp' branch: the one-sample distribution at the effective size, rounded half to even.
+    const effective = roundHalfEven((n1 * n2) / (n1 + n2))
+    return { statistic: d, pValue: kolmogorovSf(Math.max(1, effective), d), method: 'asymptotic' }
   }
   // The exact distribution lives on the lattice of multiples of 1/lcm(n1, n2); D is snapped to it.
   const g = gcd(n1, n2)
@@ -73,17 +78,9 @@ function outsideSquare(n: number, h: number): number {
   return 2 * p
 }
 
-/** Survival function of the Kolmogorov distribution, Σ 2(−1)^(k−1) e^(−2k²z²). */
-export function kolmogorovSf(z: number): number {
-  if (z <= 0) return 1
-  if (z < 0.2) return 1 // the series converges slowly; the value is 1 to double precision here
-  let s = 0
-  for (let k = 1; k <= 100; k++) {
-    const term = 2 * (k % 2 === 1 ? 1 : -1) * Math.exp(-2 * k * k * z * z)
-    s += term
-    if (Math.abs(term) < 1e-17) break
-  }
-  return clip01(s)
+function roundHalfEven(x: number): number {
+  const r = Math.round(x)
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r
 }
 
 function gcd(a: number, b: number): number {
