@@ -1,10 +1,15 @@
 import type { AlertView, Notification } from './steps/plan.js'
 
-// Slack's limits (shared/notes/reliability.md §5.1): 50 blocks, 3000 characters of section text;
-// long messages were refused well below the documented totals, so the whole is kept small.
+// Slack's limits (shared/notes/reliability.md §5.1): 50 blocks, 3000 characters of section text,
+// 150 of header text; `msg_blocks_too_long` was seen near 13.2k characters over all blocks, well
+// below the documented totals, so the blocks together stay under 10k (header 150, alerts 3000,
+// context 2000, runbooks 3000).
 const SLACK_MAX_BLOCKS = 50
 const SLACK_SECTION_CHARS = 3000
+const SLACK_HEADER_CHARS = 150
 const SLACK_ALERTS_LISTED = 20
+const SLACK_LINE_CHARS = 300
+const SLACK_RUNBOOKS_LISTED = 5
 
 const ICON = {
   firing: ':red_circle:',
@@ -20,8 +25,43 @@ function fmtValue(v: number | null): string {
   return Math.abs(v) >= 1000 || Math.abs(v) < 0.001 ? v.toPrecision(3) : String(Number(v.toFixed(4)))
 }
 
+/** At most `max` UTF-16 units, never cutting a surrogate pair in half; `…` marks a cut. */
 function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`
+  if (text.length <= max) return text
+  let end = max - 1
+  if (end > 0 && /[\uD800-\uDBFF]/.test(text[end - 1]!)) end--
+  return `${text.slice(0, end)}…`
+}
+
+/**
+ * Slack mrkdwn: `&`, `<` and `>` escaped, so a model id or feature name can neither form a link nor
+ * a mention such as `<!channel>` (https://api.slack.com/reference/surfaces/formatting#escaping).
+ */
+function mrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/** A link Slack cannot misparse: what would end or split `<url|label>` (or a space) percent-encoded. */
+function slackLink(url: string, label: string): string {
+  return `<${url.replace(/[\s<>|]/gu, (c) => encodeURIComponent(c)).replace(/&/g, '&amp;')}|${label}>`
+}
+
+/** Whole lines, escaped, while they fit in `max`; a last line says how many were left out. */
+function packLines(lines: readonly string[], max: number): string {
+  const out: string[] = []
+  let used = 0
+  for (const [i, line] of lines.entries()) {
+    const escaped = mrkdwn(truncate(line, SLACK_LINE_CHARS))
+    const more = `• …and ${lines.length - i} more`
+    const reserve = i < lines.length - 1 ? more.length + 1 : 0
+    if (used + escaped.length + 1 + reserve > max) {
+      out.push(more)
+      break
+    }
+    out.push(escaped)
+    used += escaped.length + 1
+  }
+  return out.join('\n')
 }
 
 /** `critical` if any alert is, else `warning` if any is, else `info`. */
@@ -56,41 +96,38 @@ function alertLine(a: AlertView): string {
   return `${a.metric}${subject} = ${fmtValue(a.value)} (threshold ${a.condition}), since ${iso(a.since)}`
 }
 
-/** Slack Block Kit: header, the alerts worst first, the window, runbook links; within Slack's limits. */
+/**
+ * Slack Block Kit: header, the alerts worst first, the window, runbook links; within Slack's
+ * limits whatever the names and however many alerts (the fuzz test in render.test.ts checks).
+ */
 export function slackMessage(n: Notification): { text: string; blocks: object[] } {
-  const text = truncate(headline(n), 3000)
-  const listed = n.alerts.slice(0, SLACK_ALERTS_LISTED)
-  const lines = listed.map((a) => `• ${alertLine(a)}`)
-  if (n.alerts.length > listed.length) lines.push(`• …and ${n.alerts.length - listed.length} more`)
+  const title = headline(n)
+  const listed = n.alerts.slice(0, SLACK_ALERTS_LISTED).map((a) => `• ${alertLine(a)}`)
+  if (n.alerts.length > SLACK_ALERTS_LISTED)
+    listed.push(`• …and ${n.alerts.length - SLACK_ALERTS_LISTED} more`)
   const runbooks = [...new Set(n.alerts.flatMap((a) => (a.runbook ? [a.runbook] : [])))]
+  const context = `window ${iso(n.windowStart)} – ${iso(n.windowEnd)} · model ${n.modelId} version ${n.modelVersion} · severity ${severityOf(n.alerts)}`
   const blocks: object[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: truncate(`${ICON[n.kind]} ${text}`, 150), emoji: true },
-    },
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), SLACK_SECTION_CHARS) } },
-    {
-      type: 'context',
-      elements: [
-        {
-          type: 'mrkdwn',
-          text: truncate(
-            `window ${iso(n.windowStart)} – ${iso(n.windowEnd)} · model ${n.modelId} version ${n.modelVersion} · severity ${severityOf(n.alerts)}`,
-            SLACK_SECTION_CHARS,
-          ),
-        },
-      ],
-    },
-  ]
-  if (runbooks.length > 0)
-    blocks.push({
-      type: 'section',
       text: {
-        type: 'mrkdwn',
-        text: truncate(runbooks.map((u) => `<${u}|Runbook>`).join(' · '), SLACK_SECTION_CHARS),
+        type: 'plain_text',
+        text: truncate(`${ICON[n.kind]} ${title}`, SLACK_HEADER_CHARS),
+        emoji: true,
       },
-    })
-  return { text, blocks: blocks.slice(0, SLACK_MAX_BLOCKS) }
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: packLines(listed, SLACK_SECTION_CHARS) } },
+    // Escaping at most quintuples a character (`&` → `&amp;`): 400 raw stays under 2000.
+    { type: 'context', elements: [{ type: 'mrkdwn', text: mrkdwn(truncate(context, 400)) }] },
+  ]
+  // A link cut short would lead nowhere: whole links only, as many as fit.
+  const links = runbooks
+    .slice(0, SLACK_RUNBOOKS_LISTED)
+    .map((u) => slackLink(u, 'Runbook'))
+    .filter((l) => l.length <= (SLACK_SECTION_CHARS - 3 * SLACK_RUNBOOKS_LISTED) / SLACK_RUNBOOKS_LISTED)
+  if (links.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: links.join(' · ') } })
+  // The notification text (fallback and push notification) is mrkdwn too.
+  return { text: mrkdwn(truncate(title, 1000)), blocks: blocks.slice(0, SLACK_MAX_BLOCKS) }
 }
 
 /** Email: the subject says what broke; text and HTML bodies say the same. */
