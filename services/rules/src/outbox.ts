@@ -10,6 +10,18 @@ export function backoffMs(retry: AlertingConfig['retry'], attempts: number): num
   return Math.min(retry.maxBackoffMs, retry.initialBackoffMs * 2 ** Math.max(0, attempts - 1))
 }
 
+/** Sends allowed per lane: a burst, then a steady rate (a token bucket). */
+export interface Pace {
+  burst: number
+  perSecond: number
+}
+
+/**
+ * Slack allows chat.postMessage "one message per second per channel", short bursts tolerated
+ * (shared/notes/reliability.md §5.1): vigil paces itself rather than lean on 429s.
+ */
+export const DEFAULT_PACING: Partial<Record<Channel, Pace>> = { slack: { burst: 5, perSecond: 1 } }
+
 export interface Outbox {
   /** Resumes the notifications a previous run left pending. */
   load(): Promise<void>
@@ -34,6 +46,7 @@ export function createOutbox(options: {
   registry: Registry
   now?: () => number
   tickMs?: number
+  pacing?: Partial<Record<Channel, Pace>>
 }): Outbox {
   const { ch, senders, retry, log } = options
   const now = options.now ?? Date.now
@@ -45,8 +58,26 @@ export function createOutbox(options: {
     labelNames: ['channel', 'outcome'] as const,
     registers: [options.registry],
   })
+  const pacing = options.pacing ?? DEFAULT_PACING
+  const buckets = new Map<string, { tokens: number; at: number }>()
+  /** Lanes at work: each runs on its own, so a slow receiver holds up only its own lane. */
+  const active = new Map<string, Promise<void>>()
+  const laneWaits = new Map<string, number>()
   let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
+
+  /** Takes a send from the lane's bucket; false when the lane must wait for the next tick. */
+  function mayAttempt(lane: string, channel: Channel): boolean {
+    const pace = pacing[channel]
+    if (!pace) return true
+    const t = now()
+    const b = buckets.get(lane) ?? { tokens: pace.burst, at: t }
+    b.tokens = Math.min(pace.burst, b.tokens + ((t - b.at) / 1000) * pace.perSecond)
+    b.at = t
+    buckets.set(lane, b)
+    if (b.tokens < 1) return false
+    b.tokens -= 1
+    return true
+  }
 
   /** Slack: a repeat or resolution threads on its firing message once that is delivered. */
   async function threadFor(row: OutboxRow): Promise<{ wait: boolean; ts?: string }> {
@@ -61,11 +92,12 @@ export function createOutbox(options: {
     return { wait: false, ...(ts ? { ts } : {}) }
   }
 
-  async function attempt(row: OutboxRow): Promise<void> {
+  /** Delivers one row; returns when its lane may try again (later than now after a transient failure). */
+  async function attempt(row: OutboxRow): Promise<number> {
     const n = row.notification
     const sender = senders[n.channel]
     const thread = await threadFor(row)
-    if (thread.wait) return
+    if (thread.wait) return 0
     const result = sender
       ? await sender.send(n, thread.ts ? { threadTs: thread.ts } : {})
       : { ok: false as const, permanent: true, error: `no ${n.channel} channel configured` }
@@ -88,7 +120,8 @@ export function createOutbox(options: {
         { notification: n.id, channel: n.channel, target: n.target, attempts, error: next.lastError },
         'notification not delivered; retrying',
       )
-      return
+      // A receiver that refused (429, 5xx, down) is not sent the rest of the lane meanwhile.
+      return next.nextAttemptAt
     }
     queue.delete(n.id)
     outcomes.inc({ channel: n.channel, outcome: next.status })
@@ -109,32 +142,39 @@ export function createOutbox(options: {
         { notification: n.id, channel: n.channel, target: n.target, kind: n.kind },
         'notification delivered',
       )
+    return 0
   }
 
-  async function tick(): Promise<void> {
+  async function runLane(lane: string, rows: readonly OutboxRow[]): Promise<void> {
+    for (const r of rows) {
+      if ((laneWaits.get(lane) ?? 0) > now() || !mayAttempt(lane, r.notification.channel)) return
+      try {
+        laneWaits.set(lane, await attempt(r))
+      } catch (err) {
+        // Recording the attempt failed (ClickHouse down): the row stays queued and is tried again.
+        log.warn({ err, notification: r.notification.id }, 'outbox attempt not recorded; retrying')
+        return
+      }
+    }
+  }
+
+  function tick(): void {
     const due = [...queue.values()]
       .filter((r) => r.nextAttemptAt <= now())
       .sort((a, b) => a.createdAt - b.createdAt || a.notification.id.localeCompare(b.notification.id))
     const lanes = new Map<string, OutboxRow[]>()
     for (const r of due) {
       const lane = `${r.notification.channel}:${r.notification.target}`
+      if (active.has(lane)) continue
       const rows = lanes.get(lane)
       if (rows) rows.push(r)
       else lanes.set(lane, [r])
     }
-    await Promise.all(
-      [...lanes.values()].map(async (rows) => {
-        for (const r of rows) {
-          try {
-            await attempt(r)
-          } catch (err) {
-            // Recording the attempt failed (ClickHouse down): the row stays queued and is tried again.
-            log.warn({ err, notification: r.notification.id }, 'outbox attempt not recorded; retrying')
-            return
-          }
-        }
-      }),
-    )
+    for (const [lane, rows] of lanes)
+      active.set(
+        lane,
+        runLane(lane, rows).finally(() => active.delete(lane)),
+      )
   }
 
   return {
@@ -147,15 +187,11 @@ export function createOutbox(options: {
         if (r.status === 'pending' && !queue.has(r.notification.id)) queue.set(r.notification.id, r)
     },
     start() {
-      timer = setInterval(() => {
-        running ??= tick().finally(() => {
-          running = undefined
-        })
-      }, options.tickMs ?? 100)
+      timer = setInterval(tick, options.tickMs ?? 100)
     },
     async stop() {
       clearInterval(timer)
-      await running
+      await Promise.all(active.values())
       await Promise.all(Object.values(senders).map((s) => s?.close?.()))
     },
     pending: () => queue.size,
