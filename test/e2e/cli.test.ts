@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { outcomeSample } from '@vigil/testing'
 import { describe, expect, it } from 'vitest'
 import { finished, spawnVigil } from './processes.js'
 
@@ -60,5 +61,47 @@ describe('vigil CLI refuses bad input with a clear message', () => {
     expect(bad.stderr).toContain(
       `${join(cwd, 'vigil.yaml')}:6:14: rules[0].notify[0]: no webhook nope in alerting.webhooks`,
     )
+  })
+
+  it('evaluates prediction and label files as one window; a bad line is named (exit 2)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-evaluate-'))
+    const { predictions, labels } = outcomeSample()
+    const lines = (xs: object[]) => `${xs.map((x) => JSON.stringify(x)).join('\n')}\n`
+    writeFileSync(join(dir, 'p.ndjson'), lines(predictions))
+    writeFileSync(join(dir, 'l.ndjson'), lines(labels))
+    writeFileSync(
+      join(dir, 'vigil.yaml'),
+      'models:\n  fraud:\n    positive_class: fraud\n    sensitive_attributes:\n      group: { reference_group: a }\n',
+    )
+    const ok = await finished(
+      spawnVigil(
+        ['evaluate', '-p', 'p.ndjson', '-l', 'l.ndjson', '--config', 'vigil.yaml', '--json'],
+        env,
+        dir,
+      ),
+    )
+    expect(ok.code, ok.stderr).toBe(0)
+    const report = JSON.parse(ok.stdout) as {
+      label_coverage: number
+      performance: Record<string, number>
+      fairness: { group: { groups: Record<string, Record<string, number>> } }
+    }
+    expect(report.label_coverage).toBe(0.75)
+    expect(report.performance.accuracy).toBeCloseTo(4 / 6, 12)
+    expect(report.performance.roc_auc).toBeCloseTo(8 / 9, 12)
+    expect(report.fairness.group.groups.b!.disparate_impact).toBe(0.5)
+    const text = await finished(
+      spawnVigil(['evaluate', '-p', 'p.ndjson', '-l', 'l.ndjson', '-c', 'vigil.yaml'], env, dir),
+    )
+    expect(text.stdout).toMatch(/fairness: group \(reference group a\)/)
+
+    writeFileSync(
+      join(dir, 'bad.ndjson'),
+      `${JSON.stringify(labels[0])}\n{"schema_version": 1, "model_id": "fraud"}\n`,
+    )
+    const bad = await finished(spawnVigil(['evaluate', '-p', 'p.ndjson', '-l', 'bad.ndjson'], env, dir))
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^vigil: bad\.ndjson:2: not a valid label event: /)
+    expect(bad.stderr).not.toMatch(/\n\s+at /)
   })
 })

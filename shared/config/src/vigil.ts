@@ -51,6 +51,12 @@ const modelSchema = z.strictObject({
   drift: driftThresholdsSchema
     .extend({ features: z.record(z.string(), driftThresholdsSchema).optional() })
     .optional(),
+  task: z.enum(['binary', 'multiclass', 'regression']).optional(),
+  positive_class: z.string().min(1).optional(),
+  /** Segments in the events' `attributes` to measure fairness over, each against its reference group. */
+  sensitive_attributes: z
+    .record(z.string(), z.strictObject({ reference_group: z.string().min(1) }))
+    .optional(),
 })
 
 /** The file `vigil.yaml`: snake_case keys, every one optional, unknown keys refused. */
@@ -275,6 +281,12 @@ export interface ModelConfig {
     to?: number
   }
   drift: DriftThresholdSettings & { features: Record<string, Partial<DriftThresholdSettings>> }
+  /** Inferred from the labels when absent: numbers → regression, else classification. */
+  task?: 'binary' | 'multiclass' | 'regression'
+  /** Binary task: the class that counts as positive (a selection, for fairness). */
+  positiveClass?: string
+  /** Attribute → its reference group. */
+  sensitiveAttributes: Record<string, { referenceGroup: string }>
 }
 
 export const DEFAULT_MODEL_CONFIG: ModelConfig = {
@@ -284,6 +296,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   features: {},
   reference: { kind: 'baseline' },
   drift: { smallSample: 1000, pValue: 0.05, wassersteinNorm: 0.1, jensenShannon: 0.1, features: {} },
+  sensitiveAttributes: {},
 }
 
 type ModelFile = NonNullable<VigilFile['models']>[string]
@@ -303,6 +316,12 @@ function toModelConfig(m: ModelFile): Partial<ModelConfig> {
   if (m.allowed_lateness !== undefined) out.allowedLatenessMs = m.allowed_lateness
   if (m.idle_timeout !== undefined) out.idleTimeoutMs = m.idle_timeout
   if (m.features) out.features = m.features
+  if (m.task) out.task = m.task
+  if (m.positive_class !== undefined) out.positiveClass = m.positive_class
+  if (m.sensitive_attributes)
+    out.sensitiveAttributes = Object.fromEntries(
+      Object.entries(m.sensitive_attributes).map(([a, s]) => [a, { referenceGroup: s.reference_group }]),
+    )
   if (m.reference) {
     out.reference = {
       kind: m.reference.kind,

@@ -1,5 +1,12 @@
 export { binCounts, binIndex, decileEdges, proportions } from './binning.js'
 export { type Chi2Result, chi2Sf, chi2TwoRows } from './chi2.js'
+export {
+  binaryAuc,
+  type ClassificationMetrics,
+  type ClassifiedRow,
+  type ClassMetrics,
+  classificationMetrics,
+} from './classification.js'
 export { hellinger, jensenShannon, linf, PSI_FLOOR, psi } from './divergence.js'
 export {
   type CategoricalDrift,
@@ -16,6 +23,7 @@ export {
   numericalDriftFromParts,
   STD_FLOOR,
 } from './drift.js'
+export { type AttributeFairness, type FairnessRow, fairnessMetrics, type GroupFairness } from './fairness.js'
 export { kolmogorovSf } from './kolmogorov.js'
 export { KS_EXACT_MAX_N, type KsResult, ksTwoSample } from './ks.js'
 export {
@@ -26,5 +34,6 @@ export {
   type NumericalProfile,
   numericalProfile,
 } from './profile.js'
+export { type RegressionMetrics, regressionMetrics } from './regression.js'
 export { mean, populationStd, quantileSorted, sortedNumbers } from './sample.js'
 export { wasserstein } from './wasserstein.js'

@@ -81,3 +81,46 @@ export const INVALID_MESSAGES: { value: string; reason: RegExp }[] = [
     reason: /numbers must be finite/,
   },
 ]
+
+/**
+ * A small binary window worked by hand, model `fraud` (positive class `fraud`), attribute `group`:
+ * 8 predictions, 6 labelled (coverage 0.75), accuracy 4/6, precision and recall 2/3, ROC AUC 8/9;
+ * group a selects 2 of 4 and b 1 of 4 (disparate impact 0.5), TPR a 1 and b 0.5.
+ */
+export function outcomeSample(): { predictions: PredictionEvent[]; labels: LabelEvent[] } {
+  const rows = [
+    ['a', 'fraud', 0.9, 'fraud'],
+    ['a', 'fraud', 0.7, 'ok'],
+    ['a', 'ok', 0.2, 'ok'],
+    ['a', 'ok', 0.1, undefined],
+    ['b', 'fraud', 0.8, 'fraud'],
+    ['b', 'ok', 0.4, 'fraud'],
+    ['b', 'ok', 0.3, 'ok'],
+    ['b', 'ok', 0.2, undefined],
+  ] as const
+  return {
+    predictions: rows.map(([group, label, score], i) => ({
+      schema_version: 1,
+      prediction_id: `p${i}`,
+      model_id: 'fraud',
+      model_version: 'v1',
+      timestamp: new Date(Date.UTC(2026, 10, 24, 10) + i * 1000).toISOString(),
+      features: { amount: i },
+      prediction: { label, score },
+      attributes: { group },
+    })),
+    labels: rows.flatMap(([, , , truth], i) =>
+      truth
+        ? [
+            {
+              schema_version: 1 as const,
+              prediction_id: `p${i}`,
+              model_id: 'fraud',
+              timestamp: '2026-11-26T00:00:00Z',
+              label: truth,
+            },
+          ]
+        : [],
+    ),
+  }
+}

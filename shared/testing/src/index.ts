@@ -1,4 +1,11 @@
-export { INVALID_MESSAGES, METRICS_T0, makeDriftMetrics, makeLabel, makePrediction } from './events.js'
+export {
+  INVALID_MESSAGES,
+  METRICS_T0,
+  makeDriftMetrics,
+  makeLabel,
+  makePrediction,
+  outcomeSample,
+} from './events.js'
 export {
   createTestTopics,
   groupLag,

@@ -100,8 +100,8 @@ async function readCsv(file: string): Promise<Table> {
   return table
 }
 
-async function readNdjson(file: string): Promise<Table> {
-  const table: Table = { file, rows: 0, columns: new Map() }
+/** The non-blank lines of a text file with their line numbers; read errors as {@link InputFileError}. */
+export async function* nonBlankLines(file: string): AsyncGenerator<{ line: number; text: string }> {
   let line = 0
   try {
     for await (const text of createInterface({
@@ -109,7 +109,17 @@ async function readNdjson(file: string): Promise<Table> {
       crlfDelay: Number.POSITIVE_INFINITY,
     })) {
       line++
-      if (text.trim() === '') continue
+      if (text.trim() !== '') yield { line, text }
+    }
+  } catch (err) {
+    throw toInputError(file, err)
+  }
+}
+
+async function readNdjson(file: string): Promise<Table> {
+  const table: Table = { file, rows: 0, columns: new Map() }
+  try {
+    for await (const { line, text } of nonBlankLines(file)) {
       let row: unknown
       try {
         row = JSON.parse(text)
