@@ -1,4 +1,5 @@
 import { createDrift } from '@vigil/drift'
+import { createJoiner } from '@vigil/joiner'
 import { createRecorder } from '@vigil/recorder'
 import { createRules } from '@vigil/rules'
 import type { ServiceFactory } from '@vigil/runtime'
@@ -8,4 +9,5 @@ export const SERVICES: Record<string, ServiceFactory> = {
   recorder: createRecorder,
   drift: createDrift,
   rules: createRules,
+  joiner: createJoiner,
 }

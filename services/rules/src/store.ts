@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import {
   type ClickHouse,
+  dedupToken,
   fromClickHouseTime as fromTime,
   insertRows,
   queryRows,
@@ -8,9 +9,6 @@ import {
 } from '@vigil/clickhouse'
 import type { AlertState } from './steps/lifecycle.js'
 import type { Notification, Silence } from './steps/plan.js'
-
-const token = (parts: readonly string[]) =>
-  createHash('sha1').update(parts.join('\u0000')).digest('hex').slice(0, 32)
 
 /** Every alert's last state, by key. */
 export async function loadAlerts(ch: ClickHouse): Promise<Map<string, AlertState>> {
@@ -47,7 +45,10 @@ export async function saveAlerts(
     seq: (BigInt(s.lastWindowStart) * 1000n + BigInt(Math.min(s.lastVersion, 999))).toString(),
   }))
   await insertRows(ch, 'alerts', rows, {
-    dedupToken: `alerts-${token(rows.map((r) => `${r.alert_key}@${r.seq}`))}`,
+    dedupToken: dedupToken(
+      'alerts',
+      rows.map((r) => `${r.alert_key}@${r.seq}`),
+    ),
   })
 }
 
@@ -101,7 +102,10 @@ export async function enqueueNotifications(
     createdAt: n.windowEnd,
   }))
   await insertRows(ch, 'notifications', rows.map(toRow), {
-    dedupToken: `notifications-${token(ns.map((n) => n.id))}`,
+    dedupToken: dedupToken(
+      'notifications',
+      ns.map((n) => n.id),
+    ),
   })
   return rows
 }
@@ -190,7 +194,11 @@ export interface NewSilence {
 /** Stores a silence (or, with an existing id, changes it, e.g. to expire it now). */
 export async function saveSilence(ch: ClickHouse, s: NewSilence & { id?: string }): Promise<string> {
   const id =
-    s.id ?? token([s.rule, s.modelId, s.subject, String(s.startsAt), String(s.endsAt), s.author]).slice(0, 12)
+    s.id ??
+    createHash('sha1')
+      .update([s.rule, s.modelId, s.subject, String(s.startsAt), String(s.endsAt), s.author].join('\u0000'))
+      .digest('hex')
+      .slice(0, 12)
   await insertRows(ch, 'silences', [
     {
       id,
@@ -230,6 +238,9 @@ export async function saveRetrains(
   })
   if (rows.length === 0) return
   await insertRows(ch, 'retrains', rows, {
-    dedupToken: `retrains-${token(rows.map((r) => r.notification_id))}`,
+    dedupToken: dedupToken(
+      'retrains',
+      rows.map((r) => r.notification_id),
+    ),
   })
 }

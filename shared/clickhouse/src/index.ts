@@ -7,7 +7,7 @@ export {
   MIN_SERVER_VERSION,
   UnsupportedClickHouseVersionError,
 } from './client.js'
-export { fromClickHouseTime, insertRows, queryRows, toClickHouseTime } from './insert.js'
+export { dedupToken, fromClickHouseTime, insertRows, queryRows, toClickHouseTime } from './insert.js'
 export { type MigrationReport, migrate, upStatements } from './migrate.js'
 export {
   LABELS_TABLE,

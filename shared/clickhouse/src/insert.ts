@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { ClickHouse } from './client.js'
 
 /**
@@ -20,6 +21,11 @@ export async function insertRows(
     format: 'JSONEachRow',
     clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: options.dedupToken ?? '' },
   })
+}
+
+/** A deduplication token for an insert: a digest of the parts that identify its block. */
+export function dedupToken(prefix: string, parts: readonly string[]): string {
+  return `${prefix}-${createHash('sha1').update(parts.join('\u0000')).digest('hex').slice(0, 32)}`
 }
 
 /** Runs a SELECT with `{name:Type}` parameters (`db` is always bound) and returns its rows. */

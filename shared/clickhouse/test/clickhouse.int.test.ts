@@ -42,6 +42,8 @@ describe('migrations on the embedded engine', () => {
         'baselines',
         'drift_windows',
         'quality_windows',
+        'outcomes',
+        'pending_labels',
       ]),
     )
   })

@@ -31,6 +31,7 @@ describe('loadVigilConfig', () => {
       dlq: 'vigil.dlq',
       metrics: 'vigil.metrics',
       alerts: 'vigil.alerts',
+      outcomes: 'vigil.outcomes',
     })
     expect(cfg.clickhouse.url).toBeUndefined()
     expect(cfg.clickhouse.dataDir).toMatch(/data\/clickhouse$/)

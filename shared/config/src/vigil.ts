@@ -75,6 +75,7 @@ export const vigilFileSchema = z
             dlq: topicName.optional(),
             metrics: topicName.optional(),
             alerts: topicName.optional(),
+            outcomes: topicName.optional(),
           })
           .optional(),
       })
@@ -109,6 +110,15 @@ export const vigilFileSchema = z
       .strictObject({
         group_id: z.string().min(1).optional(),
         sample_size: positiveInt.max(10_000).optional(),
+      })
+      .optional(),
+    joiner: z
+      .strictObject({
+        group_id: z.string().min(1).optional(),
+        /** How long a label waits for its prediction before it goes to the DLQ. */
+        horizon: durationSetting(1000, 365 * 86_400_000).optional(),
+        /** How often waiting labels are looked up again. */
+        retry_interval: durationSetting(100, 86_400_000).optional(),
       })
       .optional(),
     /** Per model id; `"*"` sets the defaults for every model. */
@@ -157,7 +167,14 @@ export interface VigilConfig {
     clientId: string
     partitions: number
     replicationFactor: number
-    topics: { predictions: string; labels: string; dlq: string; metrics: string; alerts: string }
+    topics: {
+      predictions: string
+      labels: string
+      dlq: string
+      metrics: string
+      alerts: string
+      outcomes: string
+    }
   }
   clickhouse: {
     /** Set: a ClickHouse server over HTTP. Unset: the embedded engine in `dataDir`. */
@@ -170,6 +187,7 @@ export interface VigilConfig {
   }
   recorder: { groupId: string; batchMaxRows: number; batchMaxWaitMs: number; maxEventBytes: number }
   drift: { groupId: string; sampleSize: number }
+  joiner: { groupId: string; horizonMs: number; retryIntervalMs: number }
   /** Monitoring settings by model id; `modelConfig()` resolves a model through `"*"` and defaults. */
   models: Record<string, Partial<ModelConfig>>
   /** Alert rules, in file order. */
@@ -211,6 +229,7 @@ export function loadVigilConfig(options: {
     dlq: prefix + (y.kafka?.topics?.dlq ?? 'vigil.dlq'),
     metrics: prefix + (y.kafka?.topics?.metrics ?? 'vigil.metrics'),
     alerts: prefix + (y.kafka?.topics?.alerts ?? 'vigil.alerts'),
+    outcomes: prefix + (y.kafka?.topics?.outcomes ?? 'vigil.outcomes'),
   }
   return {
     ...(file ? { file } : {}),
@@ -238,6 +257,11 @@ export function loadVigilConfig(options: {
     drift: {
       groupId: `${prefix}${y.drift?.group_id ?? 'vigil-drift'}`,
       sampleSize: y.drift?.sample_size ?? 2000,
+    },
+    joiner: {
+      groupId: `${prefix}${y.joiner?.group_id ?? 'vigil-joiner'}`,
+      horizonMs: y.joiner?.horizon ?? 7 * 86_400_000,
+      retryIntervalMs: y.joiner?.retry_interval ?? 60_000,
     },
     models: Object.fromEntries(Object.entries(y.models ?? {}).map(([id, m]) => [id, toModelConfig(m)])),
     rules: (y.rules ?? []).map(toRule),

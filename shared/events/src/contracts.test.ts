@@ -30,16 +30,21 @@ function reasonOf(result: { ok: boolean; reason?: string }): string {
 }
 
 describe('schema examples', () => {
-  it.each(['prediction.v1', 'label.v1', 'metrics.v1'] as const)('every example of %s is valid', (name) => {
-    const schema = loadEventSchema(name) as { examples: unknown[] }
-    const parser = {
-      'prediction.v1': predictions,
-      'label.v1': labels,
-      'metrics.v1': createEventParser('metrics'),
-    }[name]
-    expect(schema.examples.length).toBeGreaterThan(0)
-    for (const example of schema.examples) expect(parser.check(example)).toEqual({ ok: true, value: example })
-  })
+  it.each(['prediction.v1', 'label.v1', 'metrics.v1', 'outcome.v1'] as const)(
+    'every example of %s is valid',
+    (name) => {
+      const schema = loadEventSchema(name) as { examples: unknown[] }
+      const parser = {
+        'prediction.v1': predictions,
+        'label.v1': labels,
+        'metrics.v1': createEventParser('metrics'),
+        'outcome.v1': createEventParser('outcome'),
+      }[name]
+      expect(schema.examples.length).toBeGreaterThan(0)
+      for (const example of schema.examples)
+        expect(parser.check(example)).toEqual({ ok: true, value: example })
+    },
+  )
 })
 
 describe('prediction events', () => {

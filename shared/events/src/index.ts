@@ -3,6 +3,7 @@ export type {
   InvalidCode,
   LabelEvent,
   MetricsMessage,
+  OutcomeEvent,
   PredictionEvent,
   Result,
   Scalar,

@@ -28,7 +28,20 @@ export interface LabelEvent {
   label: string | number
 }
 
-export type EventKind = 'prediction' | 'label' | 'metrics'
+/** A prediction joined with its label (schemas/events/outcome.v1). */
+export interface OutcomeEvent {
+  schema_version: 1
+  model_id: string
+  model_version: string
+  prediction_id: string
+  prediction_time: string
+  label_time: string
+  prediction: PredictionEvent['prediction']
+  attributes?: Record<string, Scalar>
+  label: string | number
+}
+
+export type EventKind = 'prediction' | 'label' | 'metrics' | 'outcome'
 
 /** A closed window's metrics on vigil.metrics (schemas/events/metrics.v1.schema.json). */
 export interface MetricsMessage {

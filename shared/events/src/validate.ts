@@ -1,7 +1,7 @@
 import { type EventSchemaName, loadEventSchema } from '@vigil/schemas'
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import type { EventKind, LabelEvent, MetricsMessage, PredictionEvent, Result } from './types.js'
+import type { EventKind, LabelEvent, MetricsMessage, OutcomeEvent, PredictionEvent, Result } from './types.js'
 
 // ajv-formats is CommonJS; under NodeNext its plugin function is the `.default` of the module object.
 const addFormats = addFormatsModule.default
@@ -13,6 +13,7 @@ const SCHEMAS: Record<EventKind, EventSchemaName> = {
   prediction: 'prediction.v1',
   label: 'label.v1',
   metrics: 'metrics.v1',
+  outcome: 'outcome.v1',
 }
 
 export interface EventParser<T> {
@@ -36,10 +37,11 @@ export function createEventParser(
   kind: 'metrics',
   options?: { maxBytes?: number },
 ): EventParser<MetricsMessage>
+export function createEventParser(kind: 'outcome', options?: { maxBytes?: number }): EventParser<OutcomeEvent>
 export function createEventParser(
   kind: EventKind,
   { maxBytes = 256 * 1024 }: { maxBytes?: number } = {},
-): EventParser<PredictionEvent | LabelEvent | MetricsMessage> {
+): EventParser<PredictionEvent | LabelEvent | MetricsMessage | OutcomeEvent> {
   // Two compilations of one schema: the fast one stops at the first error and decides; the
   // thorough one runs only for an invalid event, to list what is wrong with it.
   const compile = (allErrors: boolean) => {
@@ -50,7 +52,7 @@ export function createEventParser(
   const isValid = compile(false)
   const validate = compile(true)
 
-  function check(value: unknown): Result<PredictionEvent | LabelEvent | MetricsMessage> {
+  function check(value: unknown): Result<PredictionEvent | LabelEvent | MetricsMessage | OutcomeEvent> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return {
         ok: false,
@@ -79,10 +81,12 @@ export function createEventParser(
         return { ok: false, code: 'schema', reason: `/${field}: not a real date` }
       }
     }
-    return { ok: true, value: value as PredictionEvent | LabelEvent | MetricsMessage }
+    return { ok: true, value: value as PredictionEvent | LabelEvent | MetricsMessage | OutcomeEvent }
   }
 
-  function parse(bytes: Buffer | string): Result<PredictionEvent | LabelEvent | MetricsMessage> {
+  function parse(
+    bytes: Buffer | string,
+  ): Result<PredictionEvent | LabelEvent | MetricsMessage | OutcomeEvent> {
     const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length
     if (size > maxBytes)
       return {

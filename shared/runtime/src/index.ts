@@ -3,6 +3,7 @@ export { createHealthApp, createHealthServer } from './health.js'
 export {
   type ProcessDeps,
   type RunningProcess,
+  runServiceMain,
   type ServiceFactory,
   startProcess,
   startUntilSignal,

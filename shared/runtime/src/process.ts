@@ -1,5 +1,5 @@
 import { type ClickHouse, connectClickHouse, migrate } from '@vigil/clickhouse'
-import type { VigilConfig } from '@vigil/config'
+import { loadVigilConfig, type VigilConfig } from '@vigil/config'
 import { createKafka, createProducer, ensureTopics, type VigilProducer } from '@vigil/kafka'
 import {
   createLogger,
@@ -9,6 +9,7 @@ import {
   redactUrl,
 } from '@vigil/observability'
 import type { Kafka } from 'kafkajs'
+import { explainStartupError } from './errors.js'
 import { createHealthServer } from './health.js'
 import { type Service, startAll } from './service.js'
 import { onShutdownSignal } from './signals.js'
@@ -112,4 +113,23 @@ export function startUntilSignal(
   const starting = startProcess(config, factories, { log })
   onShutdownSignal(log, async () => (await starting).stop())
   return starting
+}
+
+/**
+ * A service's own `main.ts`: configuration from the environment and `vigil.yaml`, then
+ * {@link startUntilSignal}; a failure to start is one clear line and the exit code of its kind.
+ */
+export async function runServiceMain(
+  name: string,
+  factory: ServiceFactory,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  try {
+    const config = loadVigilConfig({ env, cwd: process.cwd() })
+    await startUntilSignal(config, [factory])
+  } catch (err) {
+    const { message, exitCode } = explainStartupError(err)
+    process.stderr.write(`vigil ${name}: ${message}\n`)
+    process.exit(exitCode)
+  }
 }

@@ -1,0 +1,1 @@
+export { createJoiner, type JoinerDeps } from './service.js'

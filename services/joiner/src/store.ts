@@ -1,0 +1,187 @@
+import {
+  type ClickHouse,
+  dedupToken,
+  fromClickHouseTime,
+  insertRows,
+  queryRows,
+  toClickHouseTime,
+} from '@vigil/clickhouse'
+import type { OutcomeEvent } from '@vigil/events'
+import type { IncomingLabel, JoinedFrom, StoredPrediction } from './steps/join.js'
+import { predictionKey } from './steps/join.js'
+
+function byModel(labels: readonly IncomingLabel[]): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const l of labels) {
+    const ids = out.get(l.event.model_id) ?? []
+    ids.push(l.event.prediction_id)
+    out.set(l.event.model_id, ids)
+  }
+  return out
+}
+
+interface PredictionRow {
+  model_id: string
+  model_version: string
+  prediction_id: string
+  event_time: string
+  predicted_label: string | null
+  score: number | null
+  probabilities: Record<string, number>
+  predicted_value: number | null
+  attributes: Record<string, string>
+}
+
+/** The stored predictions of these labels, one query per model with the ids as a parameter. */
+export async function lookupPredictions(
+  ch: ClickHouse,
+  labels: readonly IncomingLabel[],
+): Promise<Map<string, StoredPrediction>> {
+  const found = new Map<string, StoredPrediction>()
+  for (const [modelId, ids] of byModel(labels)) {
+    const rows = await queryRows<PredictionRow>(
+      ch,
+      `SELECT model_id, model_version, prediction_id, event_time, predicted_label, score, probabilities,
+              predicted_value, attributes
+         FROM {db:Identifier}.predictions
+        WHERE model_id = {model:String} AND prediction_id IN {ids:Array(String)}`,
+      { model: modelId, ids: [...new Set(ids)] },
+    )
+    for (const r of rows) {
+      const prediction: StoredPrediction['prediction'] = {}
+      if (r.predicted_label !== null) prediction.label = r.predicted_label
+      if (r.score !== null) prediction.score = r.score
+      if (Object.keys(r.probabilities).length > 0) prediction.probabilities = r.probabilities
+      if (r.predicted_value !== null) prediction.value = r.predicted_value
+      found.set(predictionKey(r.model_id, r.prediction_id), {
+        modelId: r.model_id,
+        modelVersion: r.model_version,
+        predictionId: r.prediction_id,
+        time: fromClickHouseTime(r.event_time),
+        prediction,
+        attributes: r.attributes,
+      })
+    }
+  }
+  return found
+}
+
+/** Which label message each already-joined prediction came from (the predictions' times bound the scan). */
+export async function lookupJoined(
+  ch: ClickHouse,
+  predictions: readonly StoredPrediction[],
+): Promise<Map<string, JoinedFrom>> {
+  const joined = new Map<string, JoinedFrom>()
+  const models = new Map<string, StoredPrediction[]>()
+  for (const p of predictions) models.set(p.modelId, [...(models.get(p.modelId) ?? []), p])
+  for (const [modelId, ps] of models) {
+    const times = ps.map((p) => p.time)
+    const rows = await queryRows<{ prediction_id: string; label_partition: number; label_offset: string }>(
+      ch,
+      `SELECT prediction_id, any(label_partition) AS label_partition, toString(any(label_offset)) AS label_offset
+         FROM {db:Identifier}.outcomes
+        WHERE model_id = {model:String} AND prediction_id IN {ids:Array(String)}
+          AND prediction_time BETWEEN {from:DateTime64(3, 'UTC')} AND {to:DateTime64(3, 'UTC')}
+        GROUP BY prediction_id`,
+      {
+        model: modelId,
+        ids: ps.map((p) => p.predictionId),
+        from: toClickHouseTime(Math.min(...times)),
+        to: toClickHouseTime(Math.max(...times)),
+      },
+    )
+    for (const r of rows)
+      joined.set(predictionKey(modelId, r.prediction_id), {
+        partition: Number(r.label_partition),
+        offset: String(r.label_offset),
+      })
+  }
+  return joined
+}
+
+/** Outcome rows; the same labels joined again insert an identical block (deduplicated). */
+export async function saveOutcomes(
+  ch: ClickHouse,
+  joined: readonly { outcome: OutcomeEvent; label: IncomingLabel }[],
+): Promise<void> {
+  const rows = joined.map(({ outcome: o, label: l }) => ({
+    model_id: o.model_id,
+    model_version: o.model_version,
+    prediction_id: o.prediction_id,
+    prediction_time: toClickHouseTime(Date.parse(o.prediction_time)),
+    label_time: toClickHouseTime(Date.parse(o.label_time)),
+    label: String(o.label),
+    label_value: typeof o.label === 'number' ? o.label : null,
+    predicted_label: o.prediction.label ?? null,
+    score: o.prediction.score ?? null,
+    probabilities: o.prediction.probabilities ?? {},
+    predicted_value: o.prediction.value ?? null,
+    attributes: Object.fromEntries(Object.entries(o.attributes ?? {}).map(([k, v]) => [k, String(v)])),
+    label_partition: l.partition,
+    label_offset: l.offset,
+  }))
+  await insertRows(ch, 'outcomes', rows, {
+    dedupToken: dedupToken(
+      'outcomes',
+      joined.map(({ label: l }) => `${l.partition}:${l.offset}`),
+    ),
+  })
+}
+
+export type PendingStatus = 'waiting' | 'joined' | 'expired' | 'duplicate'
+
+/** A label's state in `pending_labels`: waiting (seq 0), then how it ended (seq 1). */
+export async function savePending(
+  ch: ClickHouse,
+  labels: readonly { label: IncomingLabel; status: PendingStatus }[],
+): Promise<void> {
+  const rows = labels.map(({ label: l, status }) => ({
+    model_id: l.event.model_id,
+    prediction_id: l.event.prediction_id,
+    label_partition: l.partition,
+    label_offset: l.offset,
+    label_event: l.raw,
+    arrived_at: toClickHouseTime(l.arrivedAt),
+    status,
+    seq: status === 'waiting' ? 0 : 1,
+  }))
+  await insertRows(ch, 'pending_labels', rows, {
+    dedupToken: dedupToken(
+      'pending',
+      rows.map((r) => `${r.label_partition}:${r.label_offset}:${r.status}`),
+    ),
+  })
+}
+
+/** The labels still waiting for their prediction, oldest message first. */
+export async function loadWaiting(
+  ch: ClickHouse,
+  parse: (raw: string) => IncomingLabel['event'] | undefined,
+) {
+  const rows = await queryRows<{
+    label_partition: number
+    label_offset: string
+    label_event: string
+    arrived_at: string
+  }>(
+    ch,
+    `SELECT label_partition, toString(label_offset) AS label_offset, label_event, arrived_at
+       FROM {db:Identifier}.pending_labels FINAL
+      WHERE status = 'waiting'
+      ORDER BY arrived_at, label_partition, label_offset`,
+  )
+  return rows.flatMap((r): IncomingLabel[] => {
+    const event = parse(r.label_event)
+    return event
+      ? [
+          {
+            event,
+            partition: Number(r.label_partition),
+            offset: r.label_offset,
+            arrivedAt: fromClickHouseTime(r.arrived_at),
+            raw: r.label_event,
+          },
+        ]
+      : []
+  })
+}
