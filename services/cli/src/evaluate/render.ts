@@ -1,4 +1,4 @@
-import type { Evaluation } from './evaluate.js'
+import type { Evaluation } from '@vigil/outcomes'
 
 const fmt = (v: unknown) =>
   v === null || v === undefined ? 'n/a' : typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v)

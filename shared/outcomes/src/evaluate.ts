@@ -11,14 +11,17 @@ import {
   regressionMetrics,
 } from '@vigil/stats'
 
+/** What the metrics need of a prediction (an event, or a row of `outcomes`). */
+export type PredictionView = Pick<PredictionEvent, 'model_version' | 'prediction' | 'attributes'>
+
 /** A prediction and the truth that arrived for it. */
 export interface Outcome {
-  prediction: PredictionEvent
+  prediction: PredictionView
   label: string | number
 }
 
 export interface Joined {
-  outcomes: Outcome[]
+  outcomes: { prediction: PredictionEvent; label: string | number }[]
   /** Labels whose prediction is not in the predictions. */
   unmatchedLabels: number
   /** Second and later labels for one prediction: the first one counts, as in the joiner. */
@@ -31,7 +34,7 @@ const key = (modelId: string, predictionId: string) => `${modelId}\u0000${predic
 export function joinOutcomes(predictions: readonly PredictionEvent[], labels: readonly LabelEvent[]): Joined {
   const byId = new Map(predictions.map((p) => [key(p.model_id, p.prediction_id), p]))
   const seen = new Set<string>()
-  const outcomes: Outcome[] = []
+  const outcomes: Joined['outcomes'] = []
   let unmatchedLabels = 0
   let duplicateLabels = 0
   for (const l of labels) {
@@ -89,7 +92,7 @@ function taskOf(
 }
 
 /** The predicted class: the event's label, else the most probable class. */
-function predictedClass(p: PredictionEvent): string | undefined {
+function predictedClass(p: PredictionView): string | undefined {
   if (p.prediction.label !== undefined) return p.prediction.label
   const probabilities = Object.entries(p.prediction.probabilities ?? {})
   if (probabilities.length === 0) return undefined
@@ -98,7 +101,7 @@ function predictedClass(p: PredictionEvent): string | undefined {
 
 /** Probabilities per class; a binary model's bare `score` is P(positive class). */
 function probabilitiesOf(
-  p: PredictionEvent,
+  p: PredictionView,
   positive: string | undefined,
   classes: readonly string[],
 ): Record<string, number> | undefined {
@@ -108,16 +111,16 @@ function probabilitiesOf(
   return { [positive]: p.prediction.score, [negative]: 1 - p.prediction.score }
 }
 
-/**
- * Every accuracy and fairness metric of one model over the given predictions as one window
- * (docs/metrics.md): what `vigil evaluate` prints and what the performance service computes.
- */
-export function evaluateModel(
-  modelId: string,
-  predictions: readonly PredictionEvent[],
-  outcomes: readonly Outcome[],
-  model: ModelConfig,
-): Evaluation {
+/** The accuracy half of an evaluation: the task as decided, the metrics, and what was assumed. */
+export interface Performance {
+  task: Evaluation['task']
+  positive_class?: string
+  performance: ClassificationMetrics | RegressionMetrics
+  notes: string[]
+}
+
+/** Accuracy metrics of one window of outcomes (docs/metrics.md). */
+export function performanceOf(outcomes: readonly Outcome[], model: ModelConfig): Performance {
   const notes: string[] = []
   const classes = new Set<string>()
   for (const o of outcomes) {
@@ -154,23 +157,39 @@ export function evaluateModel(
       ...(positive !== undefined ? { positiveClass: positive } : {}),
     })
   }
+  return { task, ...(positive !== undefined ? { positive_class: positive } : {}), performance, notes }
+}
+
+/**
+ * Every accuracy and fairness metric of one model over the given predictions as one window
+ * (docs/metrics.md): what `vigil evaluate` prints and what the performance service computes.
+ */
+export function evaluateModel(
+  modelId: string,
+  predictions: readonly PredictionView[],
+  outcomes: readonly Outcome[],
+  model: ModelConfig,
+): Evaluation {
+  const p = performanceOf(outcomes, model)
+  const notes = [...p.notes]
   return {
     model_id: modelId,
-    model_versions: [...new Set(predictions.map((p) => p.model_version))].sort(),
-    task,
-    ...(positive !== undefined ? { positive_class: positive } : {}),
+    model_versions: [...new Set(predictions.map((x) => x.model_version))].sort(),
+    task: p.task,
+    ...(p.positive_class !== undefined ? { positive_class: p.positive_class } : {}),
     n_predictions: predictions.length,
     n_labelled: outcomes.length,
     label_coverage: predictions.length === 0 ? null : outcomes.length / predictions.length,
-    performance,
-    fairness: positive === undefined ? {} : fairnessOf(predictions, outcomes, model, positive, notes),
+    performance: p.performance,
+    fairness:
+      p.positive_class === undefined ? {} : fairnessOf(predictions, outcomes, model, p.positive_class, notes),
     notes,
   }
 }
 
 /** Selection rates over every prediction; the label-based rates over the labelled ones. */
-function fairnessOf(
-  predictions: readonly PredictionEvent[],
+export function fairnessOf(
+  predictions: readonly PredictionView[],
   outcomes: readonly Outcome[],
   model: ModelConfig,
   positive: string,

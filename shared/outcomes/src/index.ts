@@ -1,0 +1,10 @@
+export {
+  type Evaluation,
+  evaluateModel,
+  fairnessOf,
+  type Joined,
+  joinOutcomes,
+  type Outcome,
+  type Performance,
+  performanceOf,
+} from './evaluate.js'
