@@ -1,5 +1,6 @@
 import { createDrift } from '@vigil/drift'
 import { createJoiner } from '@vigil/joiner'
+import { createPerformance } from '@vigil/performance'
 import { createRecorder } from '@vigil/recorder'
 import { createRules } from '@vigil/rules'
 import type { ServiceFactory } from '@vigil/runtime'
@@ -10,4 +11,5 @@ export const SERVICES: Record<string, ServiceFactory> = {
   drift: createDrift,
   rules: createRules,
   joiner: createJoiner,
+  performance: createPerformance,
 }

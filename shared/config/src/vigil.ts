@@ -112,6 +112,7 @@ export const vigilFileSchema = z
         sample_size: positiveInt.max(10_000).optional(),
       })
       .optional(),
+    performance: z.strictObject({ group_id: z.string().min(1).optional() }).optional(),
     joiner: z
       .strictObject({
         group_id: z.string().min(1).optional(),
@@ -188,6 +189,7 @@ export interface VigilConfig {
   recorder: { groupId: string; batchMaxRows: number; batchMaxWaitMs: number; maxEventBytes: number }
   drift: { groupId: string; sampleSize: number }
   joiner: { groupId: string; horizonMs: number; retryIntervalMs: number }
+  performance: { groupId: string }
   /** Monitoring settings by model id; `modelConfig()` resolves a model through `"*"` and defaults. */
   models: Record<string, Partial<ModelConfig>>
   /** Alert rules, in file order. */
@@ -258,6 +260,7 @@ export function loadVigilConfig(options: {
       groupId: `${prefix}${y.drift?.group_id ?? 'vigil-drift'}`,
       sampleSize: y.drift?.sample_size ?? 2000,
     },
+    performance: { groupId: `${prefix}${y.performance?.group_id ?? 'vigil-performance'}` },
     joiner: {
       groupId: `${prefix}${y.joiner?.group_id ?? 'vigil-joiner'}`,
       horizonMs: y.joiner?.horizon ?? 7 * 86_400_000,

@@ -1,0 +1,1 @@
+export { createPerformance, type PerformanceDeps } from './service.js'

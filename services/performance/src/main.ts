@@ -1,0 +1,6 @@
+// The performance service alone in its own process: config → clients → consumer loop → shutdown.
+// `vigil start` runs it together with the other services in one process instead.
+import { runServiceMain } from '@vigil/runtime'
+import { createPerformance } from './service.js'
+
+await runServiceMain('performance', createPerformance, process.env)

@@ -1,0 +1,136 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { queryRows } from '@vigil/clickhouse'
+import { modelConfig } from '@vigil/config'
+import type { LabelEvent, MetricsMessage, PredictionEvent } from '@vigil/events'
+import { createJoiner } from '@vigil/joiner'
+import { createLogger, createMetricsRegistry } from '@vigil/observability'
+import { evaluateModel, joinOutcomes } from '@vigil/outcomes'
+import { createRecorder } from '@vigil/recorder'
+import { startProcess } from '@vigil/runtime'
+import { createTestTopics, publish, readTopic, testConfig, testKafka, waitFor } from '@vigil/testing'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createPerformance } from '../src/service.js'
+
+const T0 = Date.UTC(2026, 10, 24, 10)
+const cleanup: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f()
+})
+
+/** 40 predictions of model fraud, 3 minutes apart: two hourly windows of 20. */
+function prediction(i: number): PredictionEvent {
+  const score = ((i * 37) % 100) / 100
+  return {
+    schema_version: 1,
+    prediction_id: `p${i}`,
+    model_id: 'fraud',
+    model_version: 'v1',
+    timestamp: new Date(T0 + i * 180_000).toISOString(),
+    features: { amount: i },
+    prediction: { label: score >= 0.5 ? 'fraud' : 'ok', score },
+    attributes: { group: i % 2 ? 'a' : 'b' },
+  }
+}
+
+/** The truth, known two days after the prediction. */
+function label(i: number): LabelEvent {
+  return {
+    schema_version: 1,
+    prediction_id: `p${i}`,
+    model_id: 'fraud',
+    timestamp: new Date(T0 + i * 180_000 + 2 * 86_400_000).toISOString(),
+    label: i % 3 === 0 ? 'fraud' : 'ok',
+  }
+}
+
+describe('performance service: delayed labels re-publish their windows', () => {
+  it('grows version and coverage as labels arrive; the final window equals vigil evaluate on the same events', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-performance-'))
+    writeFileSync(
+      join(dir, 'vigil.yaml'),
+      'joiner:\n  retry_interval: 500ms\nmodels:\n  fraud:\n    window: 1h\n    positive_class: fraud\n',
+    )
+    const config = testConfig({ name: 'perf', env: { VIGIL_CONFIG: join(dir, 'vigil.yaml') } })
+    await createTestTopics(config)
+    const proc = await startProcess(config, [createRecorder, createJoiner, createPerformance], {
+      log: createLogger({ name: 'test', level: config.logLevel }),
+      registry: createMetricsRegistry({ defaultMetrics: false }),
+    })
+    cleanup.push(() => proc.stop())
+    const kafka = testKafka(config)
+    const { topics } = config.kafka
+    const predictions = Array.from({ length: 40 }, (_, i) => prediction(i))
+    await publish(kafka, topics.predictions, predictions)
+
+    const windows = async () =>
+      (await readTopic(kafka, topics.metrics, 1, 1_500)).map(
+        (m) => JSON.parse(m.value.toString()) as MetricsMessage,
+      )
+    const latest = async () => {
+      const byWindow = new Map<string, MetricsMessage>()
+      for (const m of await windows())
+        if ((byWindow.get(m.window_start)?.version ?? -1) < m.version) byWindow.set(m.window_start, m)
+      return byWindow
+    }
+    // First wave: every third prediction labelled; then the rest, and one label sent twice.
+    const first = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 3 === 0)
+    await publish(kafka, topics.labels, first.map(label))
+    expect(
+      await waitFor(
+        async () => [...(await latest()).values()].reduce((s, m) => s + m.version, 0) === first.length,
+        30_000,
+      ),
+    ).toBe(true)
+    const early = await latest()
+    await publish(kafka, topics.labels, [
+      ...Array.from({ length: 40 }, (_, i) => i)
+        .filter((i) => i % 3 !== 0)
+        .map(label),
+      { ...label(5), label: 'fraud' },
+    ])
+    expect(
+      await waitFor(
+        async () => [...(await latest()).values()].reduce((s, m) => s + m.version, 0) === 40,
+        30_000,
+      ),
+    ).toBe(true)
+    const final = await latest()
+
+    const starts = [new Date(T0).toISOString(), new Date(T0 + 3_600_000).toISOString()]
+    expect([...final.keys()].sort()).toEqual(starts)
+    for (const start of starts) {
+      const before = early.get(start)!
+      const after = final.get(start)!
+      expect(after.version).toBe(20)
+      expect(before.version).toBeLessThan(after.version)
+      expect(before.label_coverage!).toBeLessThan(after.label_coverage!)
+      expect(after.label_coverage).toBe(1)
+      // The same window through vigil evaluate's code on the events themselves.
+      const mine = predictions.filter(
+        (p) => p.timestamp >= start && Date.parse(p.timestamp) < Date.parse(start) + 3_600_000,
+      )
+      const labels = [...Array.from({ length: 40 }, (_, i) => label(i)), { ...label(5), label: 'fraud' }]
+      const expected = evaluateModel(
+        'fraud',
+        mine,
+        joinOutcomes(mine, labels).outcomes,
+        modelConfig(config, 'fraud'),
+      )
+      for (const [metric, value] of Object.entries(expected.performance))
+        if (typeof value === 'number')
+          expect(after.performance![metric === 'n' ? 'n_labelled' : metric], metric).toBeCloseTo(value, 12)
+        else if (value === null) expect(after.performance![metric], metric).toBeNull()
+    }
+    const stored = await queryRows<{ window_start: string; value: number; version: number | string }>(
+      proc.deps.ch,
+      `SELECT window_start, value, version FROM {db:Identifier}.performance_windows FINAL
+        WHERE metric = 'n_labelled' ORDER BY window_start`,
+    )
+    expect(stored.map((r) => [Number(r.value), Number(r.version)])).toEqual([
+      [20, 20],
+      [20, 20],
+    ])
+  })
+})
