@@ -14,6 +14,38 @@ export interface VigilProducer {
 }
 
 /**
+ * The broker refuses a produce request whose record batch for a partition exceeds
+ * `message.max.bytes` (1 MB by default; MESSAGE_TOO_LARGE, which kafkajs retries in vain), so a
+ * large send goes out in requests of at most this many bytes of keys, values and headers.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024
+
+function sizeOf(m: OutMessage): number {
+  let n = 64 + (m.key?.length ?? 0) + m.value.length
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + String(v ?? '').length
+  return n
+}
+
+/** Consecutive runs of messages of at most `maxBytes` each (a larger message alone). */
+export function chunkBySize(messages: readonly OutMessage[], maxBytes = MAX_REQUEST_BYTES): OutMessage[][] {
+  const chunks: OutMessage[][] = []
+  let chunk: OutMessage[] = []
+  let bytes = 0
+  for (const m of messages) {
+    const size = sizeOf(m)
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk)
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(m)
+    bytes += size
+  }
+  if (chunk.length > 0) chunks.push(chunk)
+  return chunks
+}
+
+/**
  * A producer whose `send` is durable when it resolves, so a consumer may commit after it.
  * NOTE: kafkajs's idempotent producer is documented as experimental; duplicates from a retried
  * send are instead made harmless downstream (idempotent sinks, offsets in DLQ headers).
@@ -27,8 +59,9 @@ export function createProducer(kafka: Kafka): VigilProducer {
   })
   return {
     async send(topic, messages) {
-      if (messages.length === 0) return
-      await producer.send({ topic, acks: -1, messages: messages as Message[] })
+      // In order, one request at a time: a partition's messages keep their order.
+      for (const chunk of chunkBySize(messages))
+        await producer.send({ topic, acks: -1, messages: chunk as Message[] })
     },
     start: () => producer.connect(),
     stop: () => producer.disconnect(),
