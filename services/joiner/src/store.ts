@@ -73,9 +73,18 @@ export async function lookupJoined(
 ): Promise<Map<string, JoinedFrom>> {
   const joined = new Map<string, JoinedFrom>()
   const models = new Map<string, StoredPrediction[]>()
-  for (const p of predictions) models.set(p.modelId, [...(models.get(p.modelId) ?? []), p])
+  for (const p of predictions) {
+    const ps = models.get(p.modelId)
+    if (ps) ps.push(p)
+    else models.set(p.modelId, [p])
+  }
   for (const [modelId, ps] of models) {
-    const times = ps.map((p) => p.time)
+    let from = Number.POSITIVE_INFINITY
+    let to = Number.NEGATIVE_INFINITY
+    for (const p of ps) {
+      from = Math.min(from, p.time)
+      to = Math.max(to, p.time)
+    }
     const rows = await queryRows<{ prediction_id: string; label_partition: number; label_offset: string }>(
       ch,
       `SELECT prediction_id, any(label_partition) AS label_partition, toString(any(label_offset)) AS label_offset
@@ -86,8 +95,8 @@ export async function lookupJoined(
       {
         model: modelId,
         ids: ps.map((p) => p.predictionId),
-        from: toClickHouseTime(Math.min(...times)),
-        to: toClickHouseTime(Math.max(...times)),
+        from: toClickHouseTime(from),
+        to: toClickHouseTime(to),
       },
     )
     for (const r of rows)
