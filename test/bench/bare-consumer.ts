@@ -22,8 +22,8 @@ const done = new Promise<number>((resolve) => {
     eachBatch: async ({ batch }) => {
       if (first === 0) first = performance.now()
       for (const m of batch.messages) {
-        const event = JSON.parse(m.value!.toString()) as { features: object }
-        parsedFeatures += Object.keys(event.features).length
+        const event = JSON.parse(m.value!.toString()) as { features?: object }
+        parsedFeatures += Object.keys(event.features ?? event).length
       }
       count += batch.messages.length
       if (count >= expected) resolve(performance.now())
