@@ -2,10 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { modelConfig } from '@vigil/config'
-import type { MetricsMessage, OutcomeEvent } from '@vigil/events'
+import type { OutcomeEvent } from '@vigil/events'
 import { evaluateModel, joinOutcomes } from '@vigil/outcomes'
 import {
   createTestTopics,
+  latestWindows,
   makeLabel,
   makePrediction,
   publish,
@@ -55,15 +56,7 @@ describe('joiner and performance killed with SIGKILL mid-stream', () => {
     const second = spawnVigil(services, env)
     const secondExit = finished(second)
     try {
-      const latest = async () => {
-        const byWindow = new Map<string, MetricsMessage>()
-        for (const m of await readTopic(kafka, topics.metrics, 1, 1_500)) {
-          const msg = JSON.parse(m.value.toString()) as MetricsMessage
-          const key = `${msg.model_id} ${msg.window_start}`
-          if ((byWindow.get(key)?.version ?? -1) < msg.version) byWindow.set(key, msg)
-        }
-        return byWindow
-      }
+      const latest = () => latestWindows(kafka, topics.metrics)
       const labelled = async () => [...(await latest()).values()].reduce((s, m) => s + m.version, 0)
       expect(await waitFor(async () => (await labelled()) === LABELLED.length, 120_000)).toBe(true)
       await new Promise((r) => setTimeout(r, 2000)) // and nothing more

@@ -1,4 +1,5 @@
 import { createDrift } from '@vigil/drift'
+import { createFairness } from '@vigil/fairness'
 import { createJoiner } from '@vigil/joiner'
 import { createPerformance } from '@vigil/performance'
 import { createRecorder } from '@vigil/recorder'
@@ -12,4 +13,5 @@ export const SERVICES: Record<string, ServiceFactory> = {
   rules: createRules,
   joiner: createJoiner,
   performance: createPerformance,
+  fairness: createFairness,
 }

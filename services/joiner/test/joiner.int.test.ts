@@ -1,22 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { queryRows } from '@vigil/clickhouse'
 import type { OutcomeEvent } from '@vigil/events'
 import { readDlqHeaders } from '@vigil/kafka'
-import { createLogger, createMetricsRegistry } from '@vigil/observability'
 import { createRecorder } from '@vigil/recorder'
-import { type RunningProcess, startProcess } from '@vigil/runtime'
-import {
-  createTestTopics,
-  makeLabel,
-  makePrediction,
-  publish,
-  readTopic,
-  testConfig,
-  testKafka,
-  waitFor,
-} from '@vigil/testing'
+import { makeLabel, makePrediction, publish, readTopic, startServices, waitFor } from '@vigil/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createJoiner } from '../src/service.js'
 
@@ -26,16 +12,12 @@ afterEach(async () => {
 })
 
 async function setup() {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-joiner-'))
-  writeFileSync(join(dir, 'vigil.yaml'), 'joiner:\n  horizon: 4s\n  retry_interval: 300ms\n')
-  const config = testConfig({ name: 'joiner', env: { VIGIL_CONFIG: join(dir, 'vigil.yaml') } })
-  await createTestTopics(config)
-  const proc: RunningProcess = await startProcess(config, [createRecorder, createJoiner], {
-    log: createLogger({ name: 'test', level: config.logLevel }),
-    registry: createMetricsRegistry({ defaultMetrics: false }),
-  })
-  cleanup.push(() => proc.stop())
-  return { config, proc, kafka: testKafka(config) }
+  const started = await startServices('joiner', 'joiner:\n  horizon: 4s\n  retry_interval: 300ms\n', [
+    createRecorder,
+    createJoiner,
+  ])
+  cleanup.push(() => started.proc.stop())
+  return started
 }
 
 describe('joiner on the real broker and embedded ClickHouse', () => {

@@ -4,9 +4,9 @@ import { createEventParser, type OutcomeEvent } from '@vigil/events'
 import { createBatchConsumer, type PartitionBatch, toDlqMessage, type VigilProducer } from '@vigil/kafka'
 import { Counter, type Logger, type Registry } from '@vigil/observability'
 import { performanceOf } from '@vigil/outcomes'
-import type { Service } from '@vigil/runtime'
+import { consumerService, type Service } from '@vigil/runtime'
 import type { Kafka, KafkaMessage } from 'kafkajs'
-import { coverage, performanceMessage, touchedWindows, windowRows } from './steps/window.js'
+import { coverage, outcomeWindows, performanceMessage, windowRows } from './steps/window.js'
 import { countPredictions, loadOutcomes, saveWindow } from './store.js'
 
 export interface PerformanceDeps {
@@ -65,7 +65,7 @@ export function createPerformance(config: PerformanceConfig, deps: PerformanceDe
       metrics.invalid.inc(invalid.length)
     }
     const messages = []
-    for (const w of touchedWindows(outcomes, (m) => modelConfig(config, m).windowMs)) {
+    for (const w of outcomeWindows(outcomes, (m) => modelConfig(config, m).windowMs)) {
       const rows = await loadOutcomes(ch, w)
       const counts = { nPredictions: await countPredictions(ch, w), nLabelled: rows.length }
       const p = performanceOf(rows, modelConfig(config, w.modelId))
@@ -89,13 +89,5 @@ export function createPerformance(config: PerformanceConfig, deps: PerformanceDe
     handleBatch,
   })
 
-  return {
-    name: 'performance',
-    start: () => consumer.start(),
-    stop: () => consumer.stop(),
-    health() {
-      const h = consumer.health()
-      return { ready: h.running && h.sinkHealthy, detail: { ...h } }
-    },
-  }
+  return consumerService('performance', consumer)
 }

@@ -1,15 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { queryRows } from '@vigil/clickhouse'
 import { modelConfig } from '@vigil/config'
-import type { LabelEvent, MetricsMessage, PredictionEvent } from '@vigil/events'
 import { createJoiner } from '@vigil/joiner'
-import { createLogger, createMetricsRegistry } from '@vigil/observability'
 import { evaluateModel, joinOutcomes } from '@vigil/outcomes'
 import { createRecorder } from '@vigil/recorder'
-import { startProcess } from '@vigil/runtime'
-import { createTestTopics, publish, readTopic, testConfig, testKafka, waitFor } from '@vigil/testing'
+import { fraudLabel, fraudPrediction, latestWindows, publish, startServices, waitFor } from '@vigil/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPerformance } from '../src/service.js'
 
@@ -19,61 +13,22 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f()
 })
 
-/** 40 predictions of model fraud, 3 minutes apart: two hourly windows of 20. */
-function prediction(i: number): PredictionEvent {
-  const score = ((i * 37) % 100) / 100
-  return {
-    schema_version: 1,
-    prediction_id: `p${i}`,
-    model_id: 'fraud',
-    model_version: 'v1',
-    timestamp: new Date(T0 + i * 180_000).toISOString(),
-    features: { amount: i },
-    prediction: { label: score >= 0.5 ? 'fraud' : 'ok', score },
-    attributes: { group: i % 2 ? 'a' : 'b' },
-  }
-}
-
-/** The truth, known two days after the prediction. */
-function label(i: number): LabelEvent {
-  return {
-    schema_version: 1,
-    prediction_id: `p${i}`,
-    model_id: 'fraud',
-    timestamp: new Date(T0 + i * 180_000 + 2 * 86_400_000).toISOString(),
-    label: i % 3 === 0 ? 'fraud' : 'ok',
-  }
-}
+const prediction = fraudPrediction
+const label = fraudLabel
 
 describe('performance service: delayed labels re-publish their windows', () => {
   it('grows version and coverage as labels arrive; the final window equals vigil evaluate on the same events', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-performance-'))
-    writeFileSync(
-      join(dir, 'vigil.yaml'),
+    const { config, proc, kafka } = await startServices(
+      'perf',
       'joiner:\n  retry_interval: 500ms\nmodels:\n  fraud:\n    window: 1h\n    positive_class: fraud\n',
+      [createRecorder, createJoiner, createPerformance],
     )
-    const config = testConfig({ name: 'perf', env: { VIGIL_CONFIG: join(dir, 'vigil.yaml') } })
-    await createTestTopics(config)
-    const proc = await startProcess(config, [createRecorder, createJoiner, createPerformance], {
-      log: createLogger({ name: 'test', level: config.logLevel }),
-      registry: createMetricsRegistry({ defaultMetrics: false }),
-    })
     cleanup.push(() => proc.stop())
-    const kafka = testKafka(config)
     const { topics } = config.kafka
     const predictions = Array.from({ length: 40 }, (_, i) => prediction(i))
     await publish(kafka, topics.predictions, predictions)
 
-    const windows = async () =>
-      (await readTopic(kafka, topics.metrics, 1, 1_500)).map(
-        (m) => JSON.parse(m.value.toString()) as MetricsMessage,
-      )
-    const latest = async () => {
-      const byWindow = new Map<string, MetricsMessage>()
-      for (const m of await windows())
-        if ((byWindow.get(m.window_start)?.version ?? -1) < m.version) byWindow.set(m.window_start, m)
-      return byWindow
-    }
+    const latest = () => latestWindows(kafka, topics.metrics)
     // First wave: every third prediction labelled; then the rest, and one label sent twice.
     const first = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 3 === 0)
     await publish(kafka, topics.labels, first.map(label))
@@ -99,10 +54,10 @@ describe('performance service: delayed labels re-publish their windows', () => {
     const final = await latest()
 
     const starts = [new Date(T0).toISOString(), new Date(T0 + 3_600_000).toISOString()]
-    expect([...final.keys()].sort()).toEqual(starts)
+    expect([...final.keys()].sort()).toEqual(starts.map((s) => `fraud ${s}`))
     for (const start of starts) {
-      const before = early.get(start)!
-      const after = final.get(start)!
+      const before = early.get(`fraud ${start}`)!
+      const after = final.get(`fraud ${start}`)!
       expect(after.version).toBe(20)
       expect(before.version).toBeLessThan(after.version)
       expect(before.label_coverage!).toBeLessThan(after.label_coverage!)

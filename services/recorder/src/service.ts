@@ -17,7 +17,7 @@ import {
   type VigilProducer,
 } from '@vigil/kafka'
 import { Counter, Histogram, type Logger, type Registry } from '@vigil/observability'
-import type { Service } from '@vigil/runtime'
+import { consumerService, type Service } from '@vigil/runtime'
 import type { Kafka } from 'kafkajs'
 import { type Chunk, type Rejected, routeBatch, toChunk } from './steps/routeBatch.js'
 import { type Provenance, toLabelRow, toPredictionRow } from './steps/toRows.js'
@@ -195,13 +195,5 @@ export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Serv
     partitionsConsumedConcurrently: 3,
   })
 
-  return {
-    name: 'recorder',
-    start: () => consumer.start(),
-    stop: () => consumer.stop(),
-    health() {
-      const h = consumer.health()
-      return { ready: h.running && h.sinkHealthy, detail: { ...h } }
-    },
-  }
+  return consumerService('recorder', consumer)
 }

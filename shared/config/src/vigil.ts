@@ -113,6 +113,13 @@ export const vigilFileSchema = z
       })
       .optional(),
     performance: z.strictObject({ group_id: z.string().min(1).optional() }).optional(),
+    fairness: z
+      .strictObject({
+        group_id: z.string().min(1).optional(),
+        /** How long a batch of predictions waits for the recorder to have stored it. */
+        recorder_wait: durationSetting(100, 600_000).optional(),
+      })
+      .optional(),
     joiner: z
       .strictObject({
         group_id: z.string().min(1).optional(),
@@ -190,6 +197,7 @@ export interface VigilConfig {
   drift: { groupId: string; sampleSize: number }
   joiner: { groupId: string; horizonMs: number; retryIntervalMs: number }
   performance: { groupId: string }
+  fairness: { groupId: string; recorderWaitMs: number }
   /** Monitoring settings by model id; `modelConfig()` resolves a model through `"*"` and defaults. */
   models: Record<string, Partial<ModelConfig>>
   /** Alert rules, in file order. */
@@ -261,6 +269,10 @@ export function loadVigilConfig(options: {
       sampleSize: y.drift?.sample_size ?? 2000,
     },
     performance: { groupId: `${prefix}${y.performance?.group_id ?? 'vigil-performance'}` },
+    fairness: {
+      groupId: `${prefix}${y.fairness?.group_id ?? 'vigil-fairness'}`,
+      recorderWaitMs: y.fairness?.recorder_wait ?? 30_000,
+    },
     joiner: {
       groupId: `${prefix}${y.joiner?.group_id ?? 'vigil-joiner'}`,
       horizonMs: y.joiner?.horizon ?? 7 * 86_400_000,

@@ -8,5 +8,5 @@ export {
   startProcess,
   startUntilSignal,
 } from './process.js'
-export { type Service, type ServiceHealth, startAll } from './service.js'
+export { consumerService, type Service, type ServiceHealth, startAll } from './service.js'
 export { onShutdownSignal } from './signals.js'

@@ -1,3 +1,4 @@
+import type { BatchConsumer } from '@vigil/kafka'
 /** Every long-lived part of a process: started in order, stopped in reverse order. */
 export interface Service {
   name: string
@@ -44,5 +45,18 @@ async function stopAll(
     } catch (err) {
       onError(part, err)
     }
+  }
+}
+
+/** A service that is one batch consumer: ready while it runs and its sink is healthy. */
+export function consumerService(name: string, consumer: BatchConsumer): Service {
+  return {
+    name,
+    start: () => consumer.start(),
+    stop: () => consumer.stop(),
+    health() {
+      const h = consumer.health()
+      return { ready: h.running && h.sinkHealthy, detail: { ...h } }
+    },
   }
 }

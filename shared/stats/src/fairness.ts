@@ -49,31 +49,60 @@ function spread(values: (number | null)[]): { min: number; max: number } | null 
   return defined.length === 0 ? null : { min: Math.min(...defined), max: Math.max(...defined) }
 }
 
+/** What a group's fairness is computed from: its predictions, selections and confusion counts. */
+export interface GroupCounts {
+  /** Predictions (labelled or not). */
+  n: number
+  selected: number
+  /** Over the labelled predictions. */
+  tp: number
+  fp: number
+  fn: number
+  tn: number
+}
+
+/** The counts of each group in `rows`. */
+export function groupCounts(rows: readonly FairnessRow[]): Map<string, GroupCounts> {
+  const out = new Map<string, GroupCounts>()
+  for (const r of rows) {
+    const c = out.get(r.group) ?? { n: 0, selected: 0, tp: 0, fp: 0, fn: 0, tn: 0 }
+    c.n++
+    if (r.selected) c.selected++
+    if (r.positive !== undefined) {
+      if (r.selected) r.positive ? c.tp++ : c.fp++
+      else r.positive ? c.fn++ : c.tn++
+    }
+    out.set(r.group, c)
+  }
+  return out
+}
+
 /** @param groups every group to report, seen or not (an empty one gets nulls); seen ones are added. */
 export function fairnessMetrics(
   rows: readonly FairnessRow[],
   referenceGroup: string,
   groups: readonly string[] = [],
 ): AttributeFairness {
-  const names = [...new Set([referenceGroup, ...groups, ...rows.map((r) => r.group)])].sort()
+  return fairnessFromCounts(groupCounts(rows), referenceGroup, groups)
+}
+
+/** {@link fairnessMetrics} from counts per group (what a database aggregates cheaply). */
+export function fairnessFromCounts(
+  counts: ReadonlyMap<string, GroupCounts>,
+  referenceGroup: string,
+  groups: readonly string[] = [],
+): AttributeFairness {
+  const empty: GroupCounts = { n: 0, selected: 0, tp: 0, fp: 0, fn: 0, tn: 0 }
+  const names = [...new Set([referenceGroup, ...groups, ...counts.keys()])].sort()
   const rates = new Map(
     names.map((g) => {
-      const mine = rows.filter((r) => r.group === g)
-      const labelled = mine.filter((r) => r.positive !== undefined)
-      const count = (selected: boolean, positive: boolean) =>
-        labelled.filter((r) => r.selected === selected && r.positive === positive).length
-      const [tp, fp, fn, tn] = [
-        count(true, true),
-        count(true, false),
-        count(false, true),
-        count(false, false),
-      ]
+      const { n, selected, tp, fp, fn, tn } = counts.get(g) ?? empty
       return [
         g,
         {
-          n: mine.length,
-          n_labelled: labelled.length,
-          selection_rate: ratio(mine.filter((r) => r.selected).length, mine.length),
+          n,
+          n_labelled: tp + fp + fn + tn,
+          selection_rate: ratio(selected, n),
           tpr: ratio(tp, tp + fn),
           fpr: ratio(fp, fp + tn),
           precision: ratio(tp, tp + fp),

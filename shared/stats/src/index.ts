@@ -23,7 +23,15 @@ export {
   numericalDriftFromParts,
   STD_FLOOR,
 } from './drift.js'
-export { type AttributeFairness, type FairnessRow, fairnessMetrics, type GroupFairness } from './fairness.js'
+export {
+  type AttributeFairness,
+  type FairnessRow,
+  fairnessFromCounts,
+  fairnessMetrics,
+  type GroupCounts,
+  type GroupFairness,
+  groupCounts,
+} from './fairness.js'
 export { kolmogorovSf } from './kolmogorov.js'
 export { KS_EXACT_MAX_N, type KsResult, ksTwoSample } from './ks.js'
 export {

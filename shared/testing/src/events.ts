@@ -124,3 +124,31 @@ export function outcomeSample(): { predictions: PredictionEvent[]; labels: Label
     ),
   }
 }
+
+const FRAUD_T0 = Date.UTC(2026, 10, 24, 10)
+
+/** Model fraud's prediction `i`: 3 minutes apart from 10:00 (20 per hourly window), groups a and b. */
+export function fraudPrediction(i: number): PredictionEvent {
+  const score = ((i * 37) % 100) / 100
+  return {
+    schema_version: 1,
+    prediction_id: `p${i}`,
+    model_id: 'fraud',
+    model_version: 'v1',
+    timestamp: new Date(FRAUD_T0 + i * 180_000).toISOString(),
+    features: { amount: i },
+    prediction: { label: score >= 0.5 ? 'fraud' : 'ok', score },
+    attributes: { group: i % 2 ? 'a' : 'b' },
+  }
+}
+
+/** The truth of {@link fraudPrediction} `i`, known two days after the prediction. */
+export function fraudLabel(i: number): LabelEvent {
+  return {
+    schema_version: 1,
+    prediction_id: `p${i}`,
+    model_id: 'fraud',
+    timestamp: new Date(FRAUD_T0 + i * 180_000 + 2 * 86_400_000).toISOString(),
+    label: i % 3 === 0 ? 'fraud' : 'ok',
+  }
+}

@@ -1,4 +1,6 @@
 export {
+  fraudLabel,
+  fraudPrediction,
   INVALID_MESSAGES,
   METRICS_T0,
   makeDriftMetrics,
@@ -9,6 +11,7 @@ export {
 export {
   createTestTopics,
   groupLag,
+  latestWindows,
   publish,
   type ReadMessage,
   readTopic,
@@ -16,6 +19,7 @@ export {
   waitFor,
 } from './kafka.js'
 export { testConfig, testDataDir, uniqueName } from './names.js'
+export { startServices } from './services.js'
 export {
   type Delivery,
   freePort,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { VigilConfig } from '@vigil/config'
+import type { MetricsMessage } from '@vigil/events'
 import { createKafka, createProducer, ensureTopics, type OutMessage } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
 import { type IHeaders, type Kafka, Kafka as KafkaClient, logLevel } from 'kafkajs'
@@ -110,4 +111,22 @@ export async function waitFor(
     if (Date.now() > until) return false
     await sleep(everyMs)
   }
+}
+
+/**
+ * The newest version of each window on a metrics topic, by `${model_id} ${window_start}`; reads
+ * for `waitMs` (a quick look, to poll with {@link waitFor}).
+ */
+export async function latestWindows(
+  kafka: Kafka,
+  topic: string,
+  waitMs = 1_500,
+): Promise<Map<string, MetricsMessage>> {
+  const byWindow = new Map<string, MetricsMessage>()
+  for (const m of await readTopic(kafka, topic, Number.POSITIVE_INFINITY, waitMs)) {
+    const msg = JSON.parse(m.value.toString()) as MetricsMessage
+    const key = `${msg.model_id} ${msg.window_start}`
+    if ((byWindow.get(key)?.version ?? -1) < msg.version) byWindow.set(key, msg)
+  }
+  return byWindow
 }

@@ -2,7 +2,7 @@ import { DEFAULT_MODEL_CONFIG } from '@vigil/config'
 import type { OutcomeEvent } from '@vigil/events'
 import { performanceOf } from '@vigil/outcomes'
 import { describe, expect, it } from 'vitest'
-import { coverage, performanceMessage, touchedWindows, windowRows } from './window.js'
+import { coverage, outcomeWindows, performanceMessage, windowRows } from './window.js'
 
 const H = 3_600_000
 const T0 = Date.UTC(2026, 10, 24, 10)
@@ -22,7 +22,7 @@ function outcome(model: string, t: number): OutcomeEvent {
 
 describe('performance windows', () => {
   it('touches each window of prediction time once, in time order, per model window size', () => {
-    const ws = touchedWindows(
+    const ws = outcomeWindows(
       [outcome('a', T0 + H + 5), outcome('a', T0 + 10), outcome('a', T0 + 20), outcome('b', T0 + 10)],
       (m) => (m === 'b' ? 24 * H : H),
     )

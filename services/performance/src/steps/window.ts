@@ -1,30 +1,22 @@
 import type { MetricsMessage, OutcomeEvent } from '@vigil/events'
-import type { Performance } from '@vigil/outcomes'
-import { windowStart } from '@vigil/windows'
+import { type ModelWindow, type Performance, touchedWindows, windowMessage } from '@vigil/outcomes'
 
 /** One accuracy window: a model version and an interval of prediction time. */
-export interface PerformanceWindow {
-  modelId: string
-  modelVersion: string
-  start: number
-  end: number
-}
-
-const windowKey = (w: PerformanceWindow) => `${w.modelId}\u0000${w.modelVersion}\u0000${w.start}`
+export type PerformanceWindow = ModelWindow
 
 /** The windows a batch of outcomes touches, each once, in time order. */
-export function touchedWindows(
+export function outcomeWindows(
   outcomes: readonly OutcomeEvent[],
   windowMs: (modelId: string) => number,
 ): PerformanceWindow[] {
-  const out = new Map<string, PerformanceWindow>()
-  for (const o of outcomes) {
-    const size = windowMs(o.model_id)
-    const start = windowStart(Date.parse(o.prediction_time), size)
-    const w = { modelId: o.model_id, modelVersion: o.model_version, start, end: start + size }
-    out.set(windowKey(w), w)
-  }
-  return [...out.values()].sort((a, b) => a.start - b.start || a.modelId.localeCompare(b.modelId))
+  return touchedWindows(
+    outcomes.map((o) => ({
+      modelId: o.model_id,
+      modelVersion: o.model_version,
+      time: Date.parse(o.prediction_time),
+    })),
+    windowMs,
+  )
 }
 
 export interface WindowCounts {
@@ -77,18 +69,8 @@ export function windowRows(p: Performance, c: WindowCounts): WindowRow[] {
 
 /** The `vigil.metrics` message of a window; version = labelled predictions, so it grows with labels. */
 export function performanceMessage(w: PerformanceWindow, p: Performance, c: WindowCounts): MetricsMessage {
-  const labelCoverage = coverage(c)
   return {
-    schema_version: 1,
-    family: 'performance',
-    model_id: w.modelId,
-    model_version: w.modelVersion,
-    window_start: new Date(w.start).toISOString(),
-    window_end: new Date(w.end).toISOString(),
-    version: c.nLabelled,
-    n: c.nLabelled,
-    features: {},
-    ...(labelCoverage !== null ? { label_coverage: labelCoverage } : {}),
+    ...windowMessage('performance', w, { version: c.nLabelled, n: c.nLabelled, labelCoverage: coverage(c) }),
     performance: headlineMetrics(p, c),
   }
 }

@@ -1,0 +1,1 @@
+export { createFairness, type FairnessDeps } from './service.js'

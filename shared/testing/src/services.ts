@@ -1,0 +1,29 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { VigilConfig } from '@vigil/config'
+import { createLogger, createMetricsRegistry } from '@vigil/observability'
+import { type RunningProcess, type ServiceFactory, startProcess } from '@vigil/runtime'
+import type { Kafka } from 'kafkajs'
+import { createTestTopics, testKafka } from './kafka.js'
+import { testConfig } from './names.js'
+
+/**
+ * Services in this process on the test broker and a fresh embedded ClickHouse, configured by the
+ * `vigil.yaml` text given; the caller stops `proc`.
+ */
+export async function startServices(
+  name: string,
+  yaml: string,
+  factories: readonly ServiceFactory[],
+): Promise<{ config: VigilConfig; proc: RunningProcess; kafka: Kafka }> {
+  const dir = mkdtempSync(join(tmpdir(), `vigil-${name}-`))
+  writeFileSync(join(dir, 'vigil.yaml'), yaml)
+  const config = testConfig({ name, env: { VIGIL_CONFIG: join(dir, 'vigil.yaml') } })
+  await createTestTopics(config)
+  const proc = await startProcess(config, factories, {
+    log: createLogger({ name: 'test', level: config.logLevel }),
+    registry: createMetricsRegistry({ defaultMetrics: false }),
+  })
+  return { config, proc, kafka: testKafka(config) }
+}
