@@ -9,8 +9,11 @@ import { fileURLToPath } from 'node:url'
 import { queryRows, toClickHouseTime } from '@vigil/clickhouse'
 import { loadVigilConfig } from '@vigil/config'
 import { createDrift } from '@vigil/drift'
+import { createFairness } from '@vigil/fairness'
+import { createJoiner } from '@vigil/joiner'
 import { createKafka, createProducer, readDlqHeaders, replayFile } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
+import { createPerformance } from '@vigil/performance'
 import { createRecorder } from '@vigil/recorder'
 import { createRules } from '@vigil/rules'
 import { onShutdownSignal, startProcess } from '@vigil/runtime'
@@ -23,7 +26,15 @@ import {
   waitFor,
   webhookReceiver,
 } from '@vigil/testing'
-import { AMOUNT_DRIFT_FROM, FIXTURES, NEW_COUNTRY_FROM, SAMPLE_START, TRAINING_CSV } from './sample.js'
+import {
+  AMOUNT_DRIFT_FROM,
+  BIASED_THRESHOLD,
+  CONCEPT_SHIFT_FROM,
+  FIXTURES,
+  NEW_COUNTRY_FROM,
+  SAMPLE_START,
+  TRAINING_CSV,
+} from './sample.js'
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(11, 16)
 
@@ -106,9 +117,13 @@ say(`  ${uploaded.trim()}`)
 say('  churn-model has no baseline: its first complete window becomes its reference.')
 
 heading('vigil')
-const proc = await startProcess(config, [createRecorder, createDrift, createRules], {
-  log: createLogger({ name: 'vigil', level: config.logLevel }),
-})
+const proc = await startProcess(
+  config,
+  [createRecorder, createDrift, createJoiner, createPerformance, createFairness, createRules],
+  {
+    log: createLogger({ name: 'vigil', level: config.logLevel }),
+  },
+)
 async function cleanUp(): Promise<void> {
   await proc.stop()
   await closeStandIns()
@@ -125,7 +140,7 @@ try {
   for (const { name } of old)
     await ch.client.command({ query: 'DROP DATABASE {d:Identifier}', query_params: { d: name } })
   say(
-    `  recorder, drift and rules running; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.dataDir}, database ${ch.database}`,
+    `  recorder, drift, joiner, performance, fairness and rules running; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.dataDir}, database ${ch.database}`,
   )
   say(`  topics ${Object.values(config.kafka.topics).join(', ')}`)
   say(
@@ -151,7 +166,29 @@ try {
     120_000,
     250,
   )
-  if (!caughtUp) say('  vigil did not catch up within 2 minutes; the counts below are partial')
+  // Labels: joined (some wait a moment for their prediction to be recorded), then accuracy and
+  // fairness windows recomputed from them.
+  const outcomesDone = await waitFor(
+    async () => {
+      if ((await groupLag(kafka, config.joiner.groupId, [config.kafka.topics.labels])) !== 0) return false
+      const [w] = await queryRows<{ n: string }>(
+        ch,
+        "SELECT count() AS n FROM {db:Identifier}.pending_labels FINAL WHERE status = 'waiting'",
+      )
+      if (Number(w?.n) !== 0) return false
+      return (
+        (await groupLag(kafka, config.performance.groupId, [config.kafka.topics.outcomes])) === 0 &&
+        (await groupLag(kafka, config.fairness.groupId, [
+          config.kafka.topics.predictions,
+          config.kafka.topics.outcomes,
+        ])) === 0
+      )
+    },
+    120_000,
+    250,
+  )
+  if (!caughtUp || !outcomesDone)
+    say('  vigil did not catch up within 2 minutes; the counts below are partial')
   // The last windows close after the idle timeout (5 s in test/demo/vigil.yaml).
   const lastWindow = toClickHouseTime(SAMPLE_START + 2.5 * 3_600_000)
   await waitFor(async () => {
@@ -229,6 +266,54 @@ try {
   say(
     `  fraud-detector.country new-category share: ${newCountry.map((r) => `${r.window} ${r.share}`).join(', ') || 'none'}`,
   )
+  heading('Accuracy per 30-minute window, from delayed labels')
+  say(
+    `  injected: fraud-detector's ground truth shifts at ${iso(CONCEPT_SHIFT_FROM)} (fraud now comes from web devices); labels arrive 1-25 h after their predictions`,
+  )
+  const accuracy = await queryRows<{
+    model: string
+    window: string
+    labelled: number
+    coverage: number
+    accuracy: number | null
+    recall: number | null
+    roc_auc: number | null
+  }>(
+    ch,
+    `SELECT model_id AS model, formatDateTime(window_start, '%H:%i') AS window, toUInt32(any(n_labelled)) AS labelled,
+            round(any(label_coverage), 2) AS coverage,
+            round(anyIf(value, metric = 'accuracy'), 3) AS accuracy,
+            round(anyIf(value, metric = 'recall'), 3) AS recall,
+            round(anyIf(value, metric = 'roc_auc'), 3) AS roc_auc
+     FROM {db:Identifier}.performance_windows FINAL
+     WHERE class = ''
+     GROUP BY model_id, window_start ORDER BY model_id, window_start`,
+  )
+  table(accuracy)
+
+  heading('Fairness of fraud-detector by gender (reference group m)')
+  say(`  injected: gender=f is flagged as fraud only above a score of ${BIASED_THRESHOLD} (0.5 for m)`)
+  const fairness = await queryRows<{
+    window: string
+    selection_rate_m: number | null
+    selection_rate_f: number | null
+    disparate_impact_f: number | null
+    tpr_f: number | null
+    tpr_m: number | null
+  }>(
+    ch,
+    `SELECT formatDateTime(window_start, '%H:%i') AS window,
+            round(anyIf(value, group = 'm' AND metric = 'selection_rate'), 3) AS selection_rate_m,
+            round(anyIf(value, group = 'f' AND metric = 'selection_rate'), 3) AS selection_rate_f,
+            round(anyIf(value, group = 'f' AND metric = 'disparate_impact'), 3) AS disparate_impact_f,
+            round(anyIf(value, group = 'm' AND metric = 'tpr'), 3) AS tpr_m,
+            round(anyIf(value, group = 'f' AND metric = 'tpr'), 3) AS tpr_f
+     FROM {db:Identifier}.fairness_windows FINAL
+     WHERE model_id = 'fraud-detector' AND attribute = 'gender'
+     GROUP BY window_start ORDER BY window_start`,
+  )
+  table(fairness)
+
   const messages = await readTopic(kafka, config.kafka.topics.metrics, windows.length, 5000)
   say(`  ${messages.length} window messages on ${config.kafka.topics.metrics} for the rules service`)
 
@@ -262,28 +347,55 @@ try {
     ),
   )
 
-  // The demo's promise, checked: the injected drift found where it was injected, and told.
+  // The demo's promise, checked: the injected drift found where it was injected, and told; the
+  // concept shift seen in accuracy and the bias in the selection rates.
+  // A drop of 5 points: fraud is rare, so accuracy moves less than ROC AUC (0.8 → 0.5 here).
+  function accuracyDropped(rows: typeof accuracy): boolean {
+    const fraudRows = rows.filter((w) => w.model === 'fraud-detector' && w.accuracy !== null)
+    const mean = (xs: typeof fraudRows) => xs.reduce((a, w) => a + w.accuracy!, 0) / Math.max(1, xs.length)
+    const shift = iso(CONCEPT_SHIFT_FROM)
+    return (
+      mean(fraudRows.filter((w) => w.window >= shift)) <
+      mean(fraudRows.filter((w) => w.window < shift)) - 0.05
+    )
+  }
   const amountFrom = windows.find((w) => w.model === 'fraud-detector' && w.window === iso(AMOUNT_DRIFT_FROM))
   const failures = [
     ...(amountFrom?.drifted.includes('amount')
       ? []
       : [`amount not found drifted at ${iso(AMOUNT_DRIFT_FROM)}`]),
     ...(slack.posts.length > 0 ? [] : ['no Slack message delivered']),
+    ...(accuracyDropped(accuracy)
+      ? []
+      : [`fraud-detector's accuracy did not drop after ${iso(CONCEPT_SHIFT_FROM)}`]),
+    ...(fairness.some((w) => (w.disparate_impact_f ?? 1) < 0.8)
+      ? []
+      : ['no window shows gender=f selected less']),
     ...(smtp.mails.length > 0 ? [] : ['no email delivered']),
     ...(retrainer.deliveries.some((d) => d.valid) ? [] : ['no signed retraining webhook delivered']),
   ]
   if (failures.length > 0) throw new Error(`the demo did not show what it should: ${failures.join('; ')}`)
 
   heading('Dead-letter topic')
-  const dlq = await readTopic(kafka, config.kafka.topics.dlq, 10, 5000)
-  say(`  ${dlq.length} invalid events in ${config.kafka.topics.dlq}, each with its reason and source offset:`)
+  // Every service that reads a topic reports the invalid events it meets: one row per event.
+  const bySource = new Map<string, { h: ReturnType<typeof readDlqHeaders>; services: Set<string> }>()
+  for (const m of await readTopic(kafka, config.kafka.topics.dlq, 40, 5000)) {
+    const h = readDlqHeaders(m.headers)
+    const key = `${h.topic}[${h.partition}]@${h.offset}`
+    const entry = bySource.get(key) ?? { h, services: new Set<string>() }
+    entry.services.add(h.service)
+    bySource.set(key, entry)
+  }
+  say(
+    `  ${bySource.size} invalid events in ${config.kafka.topics.dlq}, each with its reason and source offset:`,
+  )
   table(
-    dlq
-      .map((m) => readDlqHeaders(m.headers))
-      .sort((a, b) => a.topic.localeCompare(b.topic) || Number(a.offset) - Number(b.offset))
-      .map((h) => ({
+    [...bySource.values()]
+      .sort((a, b) => a.h.topic.localeCompare(b.h.topic) || Number(a.h.offset) - Number(b.h.offset))
+      .map(({ h, services }) => ({
         source: `${h.topic.slice(config.kafka.topics.dlq.length - 'vigil.dlq'.length)}[${h.partition}]@${h.offset}`,
-        reason: h.reason.length > 90 ? `${h.reason.slice(0, 87)}...` : h.reason,
+        reason: h.reason.length > 80 ? `${h.reason.slice(0, 77)}...` : h.reason,
+        'reported by': [...services].sort().join(', '),
       })),
   )
 

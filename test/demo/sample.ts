@@ -44,6 +44,13 @@ export const SAMPLE_START = Date.UTC(2026, 10, 24, 8, 0, 0)
 export const AMOUNT_DRIFT_FROM = Date.UTC(2026, 10, 24, 9, 30, 0)
 /** From here on, a new country appears in fraud-detector's `country`. */
 export const NEW_COUNTRY_FROM = Date.UTC(2026, 10, 24, 10, 0, 0)
+/**
+ * From here on, fraud-detector's ground truth changes (a concept shift): fraud comes mostly from
+ * web devices whatever the score, so its accuracy drops in the windows that follow.
+ */
+export const CONCEPT_SHIFT_FROM = Date.UTC(2026, 10, 24, 10, 0, 0)
+/** fraud-detector flags group gender=f only above this score (0.5 for m): a lower selection rate. */
+export const BIASED_THRESHOLD = 0.65
 
 /** `count` predictions spread over `hours` of event time, with labels for `labelShare` of them. */
 export function generateSample({ seed = 42, count = 14_400, hours = 3, labelShare = 0.4 } = {}): Sample {
@@ -105,10 +112,15 @@ export function generateSample({ seed = 42, count = 14_400, hours = 3, labelShar
         attributes: { segment: tenure > 24 ? 'loyal' : 'new' },
       }
     }
+    // The bias the demo must show: gender=f is flagged only above a higher score (no extra draw,
+    // so the rest of the sample stays as it was).
+    if (fraud && event.attributes?.gender === 'f' && (event.prediction.score ?? 0) <= BIASED_THRESHOLD)
+      event.prediction.label = 'ok'
     predictions.push(JSON.stringify(event))
     if (r() < labelShare) {
       const score = event.prediction.score ?? 0
-      const positive = r() < score
+      const shifted = fraud && at >= CONCEPT_SHIFT_FROM
+      const positive = r() < (shifted ? (event.features.device === 'web' ? 0.8 : 0.03) : score)
       const label: LabelEvent = {
         schema_version: 1,
         prediction_id: id,

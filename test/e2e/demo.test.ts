@@ -8,7 +8,7 @@ import { finished, repoRoot, tsxLoader } from './processes.js'
 
 // `npm run demo` is the first thing a newcomer runs: it must keep showing what it promises.
 describe('npm run demo', () => {
-  it('finds the injected drift where it was injected and delivers the alerts', async () => {
+  it('finds the injected drift, concept shift and bias where they were injected, and delivers the alerts', async () => {
     const script = fileURLToPath(new URL('../demo/run.ts', import.meta.url))
     const child = spawn(process.execPath, ['--conditions=@vigil/source', '--import', tsxLoader, script], {
       cwd: repoRoot,
@@ -32,6 +32,15 @@ describe('npm run demo', () => {
       'to oncall@example.com  "[CRITICAL] fraud-detector 2026-11-01: feature-drift firing (amount)"',
     )
     expect(out.stdout).toMatch(/retrain for fraud-detector 2026-11-01, 1 alert\(s\), signature valid/)
+    // The demo exits 1 unless accuracy dropped after the concept shift and gender=f is selected
+    // less (disparate impact < 0.8); the alerts say so.
+    expect(out.stdout).toContain(
+      '#ml-quality  [CRITICAL] fraud-detector 2026-11-01: accuracy-drop firing (performance.accuracy)',
+    )
+    expect(out.stdout).toContain(
+      '#ml-fairness  [WARNING] fraud-detector 2026-11-01: disparate-impact firing (gender=f)',
+    )
+    expect(out.stdout).toMatch(/fraud-detector\s+10:00\s+\d+\s+[\d.]+\s+0\.7\d+\s/)
     expect(out.stdout).toContain('10 invalid events')
   })
 })

@@ -45,6 +45,11 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
       help: 'Fairness windows computed and published (each re-publication counts)',
       registers: [registry],
     }),
+    invalid: new Counter({
+      name: 'vigil_fairness_invalid_predictions_total',
+      help: 'Invalid prediction events skipped (the recorder sends them to the DLQ)',
+      registers: [registry],
+    }),
   }
   const unconfigured = new Set<string>()
 
@@ -103,13 +108,14 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
   async function handleBatch(batch: PartitionBatch, ctx: BatchContext): Promise<void> {
     const isPredictions = batch.topic === config.kafka.topics.predictions
     const events: { modelId: string; modelVersion: string; time: number }[] = []
-    const invalid: { message: KafkaMessage; reason: string }[] = []
+    const invalidOutcomes: { message: KafkaMessage; reason: string }[] = []
     let last: PredictionEvent | undefined
     for (const message of batch.messages) {
       const value = message.value ?? Buffer.alloc(0)
       if (isPredictions) {
+        // An invalid prediction goes to the DLQ once, from the recorder, which reads every raw event.
         const r = parsers.prediction.parse(value)
-        if (!r.ok) invalid.push({ message, reason: r.reason })
+        if (!r.ok) metrics.invalid.inc()
         else {
           last = r.value
           events.push({
@@ -120,7 +126,7 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
         }
       } else {
         const r = parsers.outcome.parse(value)
-        if (!r.ok) invalid.push({ message, reason: r.reason })
+        if (!r.ok) invalidOutcomes.push({ message, reason: r.reason })
         else
           events.push({
             modelId: r.value.model_id,
@@ -129,11 +135,11 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
           })
       }
     }
-    if (invalid.length > 0) {
+    if (invalidOutcomes.length > 0) {
       const source = { topic: batch.topic, partition: batch.partition, service: 'fairness', step: 'validate' }
       await producer.send(
         config.kafka.topics.dlq,
-        invalid.map((i) => toDlqMessage(i.message, source, i.reason)),
+        invalidOutcomes.map((i) => toDlqMessage(i.message, source, i.reason)),
       )
     }
     const windows = touchedWindows(events, (m) => modelConfig(config, m).windowMs).filter((w) =>

@@ -42,7 +42,7 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
   const metrics = {
     labels: new Counter({
       name: 'vigil_joiner_labels_total',
-      help: 'Labels by what became of them: joined, waiting, expired (DLQ), duplicate, invalid (DLQ)',
+      help: 'Labels by what became of them: joined, waiting, expired (DLQ), duplicate, invalid (skipped; the recorder sends them to the DLQ)',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
@@ -104,11 +104,12 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
 
   async function handleBatch(batch: PartitionBatch): Promise<void> {
     const labels: IncomingLabel[] = []
-    const invalid: { message: KafkaMessage; reason: string }[] = []
+    let invalid = 0
     for (const message of batch.messages) {
       const raw = message.value ?? Buffer.alloc(0)
       const r = parser.parse(raw)
-      if (!r.ok) invalid.push({ message, reason: r.reason })
+      // An invalid label goes to the DLQ once, from the recorder, which reads every raw event.
+      if (!r.ok) invalid++
       else
         labels.push({
           event: r.value,
@@ -118,13 +119,7 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
           raw: raw.toString('utf8'),
         })
     }
-    if (invalid.length > 0) {
-      await producer.send(
-        config.kafka.topics.dlq,
-        invalid.map((i) => toDlqMessage(i.message, dlqSource(batch.partition, 'validate'), i.reason)),
-      )
-      metrics.labels.inc({ outcome: 'invalid' }, invalid.length)
-    }
+    metrics.labels.inc({ outcome: 'invalid' }, invalid)
     await exclusive(() => join(labels, false))
   }
 
