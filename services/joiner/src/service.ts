@@ -5,7 +5,8 @@ import { createBatchConsumer, type PartitionBatch, toDlqMessage, type VigilProdu
 import { Counter, type Logger, type Registry } from '@vigil/observability'
 import type { Service } from '@vigil/runtime'
 import type { Kafka, KafkaMessage } from 'kafkajs'
-import { type IncomingLabel, planJoin } from './steps/join.js'
+import { type IncomingLabel, planJoin, predictionKey, type StoredPrediction } from './steps/join.js'
+import { RecentPredictions } from './steps/recent.js'
 import {
   loadWaiting,
   lookupJoined,
@@ -26,7 +27,8 @@ export interface JoinerDeps {
 type JoinerConfig = Pick<VigilConfig, 'kafka' | 'joiner'>
 
 /**
- * The joiner: consumes `vigil.labels`, finds each label's prediction in ClickHouse `predictions`
+ * The joiner: consumes `vigil.labels`, finds each label's prediction among the recent ones it read
+ * from `vigil.predictions` (bounded, `joiner.index_size`), else in ClickHouse `predictions`
  * (batched lookups per model, ids as a query parameter), stores the outcome and publishes it to
  * `vigil.outcomes`, then commits. A label whose prediction has not arrived waits in
  * `pending_labels` and is looked up again every `retry_interval` until the horizon, then goes to
@@ -38,12 +40,20 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
   const { kafka, producer, ch, registry } = deps
   const log = deps.log.child({ service: 'joiner' })
   const parser = createEventParser('label')
+  const predictionParser = createEventParser('prediction')
+  const recent = new RecentPredictions(config.joiner.indexSize)
   const { horizonMs, retryIntervalMs } = config.joiner
   const metrics = {
     labels: new Counter({
       name: 'vigil_joiner_labels_total',
       help: 'Labels by what became of them: joined, waiting, expired (DLQ), duplicate, invalid (skipped; the recorder sends them to the DLQ)',
       labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    lookups: new Counter({
+      name: 'vigil_joiner_prediction_lookups_total',
+      help: 'Predictions looked up for labels, by where they were found or sought: memory or clickhouse',
+      labelNames: ['source'] as const,
       registers: [registry],
     }),
   }
@@ -57,9 +67,27 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
   }
 
   /** Joins what can be joined; `retried` labels are already in `pending_labels` as waiting. */
+  /** The labels' predictions: the recent ones from memory, the others from ClickHouse. */
+  async function findPredictions(labels: readonly IncomingLabel[]): Promise<Map<string, StoredPrediction>> {
+    const found = new Map<string, StoredPrediction>()
+    const missing: IncomingLabel[] = []
+    for (const l of labels) {
+      const key = predictionKey(l.event.model_id, l.event.prediction_id)
+      const p = recent.get(key)
+      if (p) found.set(key, p)
+      else missing.push(l)
+    }
+    metrics.lookups.inc({ source: 'memory' }, labels.length - missing.length)
+    if (missing.length > 0) {
+      metrics.lookups.inc({ source: 'clickhouse' }, missing.length)
+      for (const [k, p] of await lookupPredictions(ch, missing)) found.set(k, p)
+    }
+    return found
+  }
+
   async function join(labels: readonly IncomingLabel[], retried: boolean): Promise<void> {
     if (labels.length === 0) return
-    const predictions = await lookupPredictions(ch, labels)
+    const predictions = await findPredictions(labels)
     const joined = await lookupJoined(ch, [...predictions.values()])
     const plan = planJoin(labels, predictions, joined, Date.now(), horizonMs)
     await saveOutcomes(ch, plan.outcomes)
@@ -103,6 +131,14 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
   })
 
   async function handleBatch(batch: PartitionBatch): Promise<void> {
+    if (batch.topic === config.kafka.topics.predictions) {
+      // Only remembered: nothing durable comes of a prediction here (the recorder stores it).
+      for (const message of batch.messages) {
+        const r = predictionParser.parse(message.value ?? Buffer.alloc(0))
+        if (r.ok) recent.add(r.value)
+      }
+      return
+    }
     const labels: IncomingLabel[] = []
     let invalid = 0
     for (const message of batch.messages) {
@@ -137,7 +173,7 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
     kafka,
     name: 'joiner',
     groupId: config.joiner.groupId,
-    topics: [config.kafka.topics.labels],
+    topics: [config.kafka.topics.labels, config.kafka.topics.predictions],
     log,
     registry,
     handleBatch,

@@ -8,7 +8,7 @@ import {
 } from '@vigil/clickhouse'
 import type { OutcomeEvent } from '@vigil/events'
 import type { IncomingLabel, JoinedFrom, StoredPrediction } from './steps/join.js'
-import { predictionKey } from './steps/join.js'
+import { canonicalPrediction, predictionKey } from './steps/join.js'
 
 function byModel(labels: readonly IncomingLabel[]): Map<string, string[]> {
   const out = new Map<string, string[]>()
@@ -48,11 +48,12 @@ export async function lookupPredictions(
       { model: modelId, ids: [...new Set(ids)] },
     )
     for (const r of rows) {
-      const prediction: StoredPrediction['prediction'] = {}
-      if (r.predicted_label !== null) prediction.label = r.predicted_label
-      if (r.score !== null) prediction.score = r.score
-      if (Object.keys(r.probabilities).length > 0) prediction.probabilities = r.probabilities
-      if (r.predicted_value !== null) prediction.value = r.predicted_value
+      const prediction = canonicalPrediction({
+        label: r.predicted_label,
+        score: r.score,
+        probabilities: r.probabilities,
+        value: r.predicted_value,
+      })
       found.set(predictionKey(r.model_id, r.prediction_id), {
         modelId: r.model_id,
         modelVersion: r.model_version,

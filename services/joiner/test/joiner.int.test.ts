@@ -12,10 +12,12 @@ afterEach(async () => {
 })
 
 async function setup() {
-  const started = await startServices('joiner', 'joiner:\n  horizon: 4s\n  retry_interval: 300ms\n', [
-    createRecorder,
-    createJoiner,
-  ])
+  // A small index: the recent predictions are joined from memory, the older ones from ClickHouse.
+  const started = await startServices(
+    'joiner',
+    'joiner:\n  horizon: 4s\n  retry_interval: 300ms\n  index_size: 10\n',
+    [createRecorder, createJoiner],
+  )
   cleanup.push(() => started.proc.stop())
   return started
 }
@@ -80,5 +82,30 @@ describe('joiner on the real broker and embedded ClickHouse', () => {
       'SELECT count() AS n, uniqExact(prediction_id) AS distinct_ids FROM {db:Identifier}.outcomes FINAL',
     )
     expect(rows.map((r) => [Number(r.n), Number(r.distinct_ids)])).toEqual([[35, 35]])
+  })
+
+  it('joins from the predictions it read, before (or without) the recorder storing them', async () => {
+    const { config, proc, kafka } = await startServices('joinmem', 'joiner:\n  retry_interval: 300ms\n', [
+      createJoiner,
+    ])
+    cleanup.push(() => proc.stop())
+    const { topics } = config.kafka
+    await publish(
+      kafka,
+      topics.predictions,
+      Array.from({ length: 20 }, (_, i) => makePrediction(i)),
+    )
+    await publish(
+      kafka,
+      topics.labels,
+      Array.from({ length: 20 }, (_, i) => makeLabel(i)),
+    )
+    const outcomes = async () => (await readTopic(kafka, topics.outcomes, 20, 2_000)).length
+    expect(await waitFor(async () => (await outcomes()) >= 20, 30_000)).toBe(true)
+    const rows = await queryRows<{ n: number | string }>(
+      proc.deps.ch,
+      'SELECT count() AS n FROM {db:Identifier}.predictions',
+    )
+    expect(Number(rows[0]!.n)).toBe(0) // no recorder here: every join came from memory
   })
 })

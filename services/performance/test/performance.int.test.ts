@@ -3,7 +3,15 @@ import { modelConfig } from '@vigil/config'
 import { createJoiner } from '@vigil/joiner'
 import { evaluateModel, joinOutcomes } from '@vigil/outcomes'
 import { createRecorder } from '@vigil/recorder'
-import { fraudLabel, fraudPrediction, latestWindows, publish, startServices, waitFor } from '@vigil/testing'
+import {
+  fraudLabel,
+  fraudPrediction,
+  groupLag,
+  latestWindows,
+  publish,
+  startServices,
+  waitFor,
+} from '@vigil/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPerformance } from '../src/service.js'
 
@@ -27,6 +35,13 @@ describe('performance service: delayed labels re-publish their windows', () => {
     const { topics } = config.kafka
     const predictions = Array.from({ length: 40 }, (_, i) => prediction(i))
     await publish(kafka, topics.predictions, predictions)
+    // Labels come days later: the predictions are recorded by then (coverage counts recorded ones).
+    expect(
+      await waitFor(
+        async () => (await groupLag(kafka, config.recorder.groupId, [topics.predictions])) === 0,
+        30_000,
+      ),
+    ).toBe(true)
 
     const latest = () => latestWindows(kafka, topics.metrics)
     // First wave: every third prediction labelled; then the rest, and one label sent twice.

@@ -127,6 +127,8 @@ export const vigilFileSchema = z
         horizon: durationSetting(1000, 365 * 86_400_000).optional(),
         /** How often waiting labels are looked up again. */
         retry_interval: durationSetting(100, 86_400_000).optional(),
+        /** Recent predictions kept in memory to join without a ClickHouse lookup. */
+        index_size: z.number().int().min(0).max(50_000_000).optional(),
       })
       .optional(),
     /** Per model id; `"*"` sets the defaults for every model. */
@@ -195,7 +197,7 @@ export interface VigilConfig {
   }
   recorder: { groupId: string; batchMaxRows: number; batchMaxWaitMs: number; maxEventBytes: number }
   drift: { groupId: string; sampleSize: number }
-  joiner: { groupId: string; horizonMs: number; retryIntervalMs: number }
+  joiner: { groupId: string; horizonMs: number; retryIntervalMs: number; indexSize: number }
   performance: { groupId: string }
   fairness: { groupId: string; recorderWaitMs: number }
   /** Monitoring settings by model id; `modelConfig()` resolves a model through `"*"` and defaults. */
@@ -277,6 +279,7 @@ export function loadVigilConfig(options: {
       groupId: `${prefix}${y.joiner?.group_id ?? 'vigil-joiner'}`,
       horizonMs: y.joiner?.horizon ?? 7 * 86_400_000,
       retryIntervalMs: y.joiner?.retry_interval ?? 60_000,
+      indexSize: y.joiner?.index_size ?? 200_000,
     },
     models: Object.fromEntries(Object.entries(y.models ?? {}).map(([id, m]) => [id, toModelConfig(m)])),
     rules: (y.rules ?? []).map(toRule),

@@ -38,6 +38,24 @@ export interface JoinPlan {
   duplicates: IncomingLabel[]
 }
 
+/**
+ * A prediction's answer with its fields in one order and an empty `probabilities` left out, so
+ * an outcome reads the same whether the prediction came from the index or from ClickHouse.
+ */
+export function canonicalPrediction(p: {
+  label?: string | null
+  score?: number | null
+  probabilities?: Record<string, number>
+  value?: number | null
+}): PredictionEvent['prediction'] {
+  const out: PredictionEvent['prediction'] = {}
+  if (p.label !== undefined && p.label !== null) out.label = p.label
+  if (p.score !== undefined && p.score !== null) out.score = p.score
+  if (p.probabilities && Object.keys(p.probabilities).length > 0) out.probabilities = p.probabilities
+  if (p.value !== undefined && p.value !== null) out.value = p.value
+  return out
+}
+
 export const predictionKey = (modelId: string, predictionId: string) => `${modelId}\u0000${predictionId}`
 
 /**
