@@ -67,7 +67,12 @@ program
   .action((names: string[]) =>
     run(
       async () => {
-        const chosen = names.length > 0 ? names : Object.keys(SERVICES)
+        const cfg = config(program.opts())
+        // All of them: the HTTP API only when vigil.yaml gives it tokens (named, it insists).
+        const chosen =
+          names.length > 0
+            ? names
+            : Object.keys(SERVICES).filter((n) => n !== 'api' || cfg.api.tokens.length > 0)
         const unknown = chosen.filter((n) => !(n in SERVICES))
         if (unknown.length > 0) {
           program.error(
@@ -77,7 +82,6 @@ program
             },
           )
         }
-        const cfg = config(program.opts())
         await startUntilSignal(
           cfg,
           chosen.map((n) => SERVICES[n]!),

@@ -1,3 +1,4 @@
+import { createApi } from '@vigil/api'
 import { createDrift } from '@vigil/drift'
 import { createFairness } from '@vigil/fairness'
 import { createJoiner } from '@vigil/joiner'
@@ -14,4 +15,5 @@ export const SERVICES: Record<string, ServiceFactory> = {
   joiner: createJoiner,
   performance: createPerformance,
   fairness: createFairness,
+  api: createApi,
 }

@@ -12,6 +12,7 @@ export { durationSetting, parseDuration } from './duration.js'
 export { BoolEnv, CsvEnv, parseEnv } from './env.js'
 export { ConfigError, type ConfigProblem, formatProblem } from './errors.js'
 export {
+  type ApiScope,
   DEFAULT_MODEL_CONFIG,
   type DriftThresholdSettings,
   loadVigilConfig,

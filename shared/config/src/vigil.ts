@@ -113,6 +113,24 @@ export const vigilFileSchema = z
       })
       .optional(),
     performance: z.strictObject({ group_id: z.string().min(1).optional() }).optional(),
+    api: z
+      .strictObject({
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(0).max(65535).optional(),
+        /** Larger request bodies get 413. */
+        max_body_bytes: positiveInt.max(64 * 1024 * 1024).optional(),
+        /** Bearer tokens, each read from an environment variable, with what it may do. */
+        tokens: z
+          .array(
+            z.strictObject({
+              name: z.string().min(1),
+              token_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+              scopes: z.array(z.enum(['ingest', 'read', 'admin'])).min(1),
+            }),
+          )
+          .optional(),
+      })
+      .optional(),
     fairness: z
       .strictObject({
         group_id: z.string().min(1).optional(),
@@ -169,6 +187,8 @@ export const vigilEnvSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
 })
 
+export type ApiScope = 'ingest' | 'read' | 'admin'
+
 export interface VigilConfig {
   /** The file the settings came from, if any. */
   file?: string
@@ -199,6 +219,13 @@ export interface VigilConfig {
   drift: { groupId: string; sampleSize: number }
   joiner: { groupId: string; horizonMs: number; retryIntervalMs: number; indexSize: number }
   performance: { groupId: string }
+  api: {
+    host: string
+    port: number
+    maxBodyBytes: number
+    /** `token` is absent when its environment variable is not set (the API refuses to start). */
+    tokens: { name: string; tokenEnv: string; scopes: ApiScope[]; token?: string }[]
+  }
   fairness: { groupId: string; recorderWaitMs: number }
   /** Monitoring settings by model id; `modelConfig()` resolves a model through `"*"` and defaults. */
   models: Record<string, Partial<ModelConfig>>
@@ -271,6 +298,15 @@ export function loadVigilConfig(options: {
       sampleSize: y.drift?.sample_size ?? 2000,
     },
     performance: { groupId: `${prefix}${y.performance?.group_id ?? 'vigil-performance'}` },
+    api: {
+      host: y.api?.host ?? '127.0.0.1',
+      port: y.api?.port ?? 8080,
+      maxBodyBytes: y.api?.max_body_bytes ?? 5 * 1024 * 1024,
+      tokens: (y.api?.tokens ?? []).map((t) => {
+        const token = options.env[t.token_env]
+        return { name: t.name, tokenEnv: t.token_env, scopes: t.scopes, ...(token ? { token } : {}) }
+      }),
+    },
     fairness: {
       groupId: `${prefix}${y.fairness?.group_id ?? 'vigil-fairness'}`,
       recorderWaitMs: y.fairness?.recorder_wait ?? 30_000,

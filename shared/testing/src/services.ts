@@ -16,10 +16,11 @@ export async function startServices(
   name: string,
   yaml: string,
   factories: readonly ServiceFactory[],
+  env: Record<string, string> = {},
 ): Promise<{ config: VigilConfig; proc: RunningProcess; kafka: Kafka }> {
   const dir = mkdtempSync(join(tmpdir(), `vigil-${name}-`))
   writeFileSync(join(dir, 'vigil.yaml'), yaml)
-  const config = testConfig({ name, env: { VIGIL_CONFIG: join(dir, 'vigil.yaml') } })
+  const config = testConfig({ name, env: { VIGIL_CONFIG: join(dir, 'vigil.yaml'), ...env } })
   await createTestTopics(config)
   const proc = await startProcess(config, factories, {
     log: createLogger({ name: 'test', level: config.logLevel }),

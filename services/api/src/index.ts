@@ -1,0 +1,2 @@
+export { createApiApp } from './app.js'
+export { type ApiDeps, createApi } from './service.js'

@@ -1,0 +1,66 @@
+import type { AddressInfo } from 'node:net'
+import { type ServerType, serve } from '@hono/node-server'
+import { ConfigError, type VigilConfig } from '@vigil/config'
+import type { VigilProducer } from '@vigil/kafka'
+import type { Logger } from '@vigil/observability'
+import type { Service } from '@vigil/runtime'
+import { createApiApp } from './app.js'
+
+export interface ApiDeps {
+  producer: VigilProducer
+  log: Logger
+}
+
+/** The HTTP API as a service of the process, on `api.host`:`api.port`. */
+export function createApi(
+  config: Pick<VigilConfig, 'api' | 'kafka' | 'file'>,
+  deps: ApiDeps,
+): Service & { port(): number } {
+  const log = deps.log.child({ service: 'api' })
+  let server: ServerType | undefined
+  let port = config.api.port
+  return {
+    name: 'api',
+    async start() {
+      const missing = config.api.tokens.filter((t) => !t.token)
+      if (config.api.tokens.length === 0 || missing.length > 0)
+        throw new ConfigError(
+          config.api.tokens.length === 0
+            ? [
+                {
+                  source: config.file ?? 'vigil.yaml',
+                  path: 'api.tokens',
+                  reason: 'the API needs at least one token',
+                },
+              ]
+            : missing.map((t) => ({
+                source: 'environment',
+                path: t.tokenEnv,
+                reason: `not set: the token of API client "${t.name}"`,
+              })),
+        )
+      const app = createApiApp({
+        tokens: config.api.tokens.map((t) => ({ name: t.name, scopes: t.scopes, token: t.token! })),
+        maxBodyBytes: config.api.maxBodyBytes,
+        topics: config.kafka.topics,
+        send: (topic, messages) => deps.producer.send(topic, messages),
+      })
+      await new Promise<void>((resolve, reject) => {
+        server = serve(
+          { fetch: app.fetch, hostname: config.api.host, port: config.api.port },
+          (info: AddressInfo) => {
+            port = info.port
+            resolve()
+          },
+        )
+        server.once('error', reject)
+      })
+      log.info({ url: `http://${config.api.host}:${port}` }, 'API listening')
+    },
+    async stop() {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+    },
+    health: () => ({ ready: server !== undefined }),
+    port: () => port,
+  }
+}
