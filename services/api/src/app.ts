@@ -3,7 +3,7 @@ import { createEventParser, type EventParser } from '@vigil/events'
 import type { OutMessage } from '@vigil/kafka'
 import { type Context, Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { type ApiToken, authorize } from './auth.js'
+import { type ApiToken, createAuthorizer } from './auth.js'
 import { parseEvents } from './ingest.js'
 
 export interface ApiOptions {
@@ -23,8 +23,9 @@ export function createApiApp(options: ApiOptions) {
   const app = new Hono()
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
 
+  const authorize = createAuthorizer(options.tokens)
   const requireScope = (scope: ApiScope) => async (c: Context, next: () => Promise<void>) => {
-    const auth = authorize(c.req.header('authorization'), options.tokens, scope)
+    const auth = authorize(c.req.header('authorization'), scope)
     if (!auth.ok) return fail(c, auth.status, auth.error)
     await next()
   }

@@ -1,12 +1,11 @@
-import { type ClickHouse, insertRows } from '@vigil/clickhouse'
+import { insertRows } from '@vigil/clickhouse'
 import { modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type PredictionEvent } from '@vigil/events'
-import { type BatchContext, createBatchConsumer, type PartitionBatch, type VigilProducer } from '@vigil/kafka'
-import { Counter, Gauge, type Logger, type Registry } from '@vigil/observability'
-import type { Service } from '@vigil/runtime'
+import { type BatchContext, createBatchConsumer, type PartitionBatch } from '@vigil/kafka'
+import { Counter, Gauge, type Registry } from '@vigil/observability'
+import type { Service, ServiceDeps } from '@vigil/runtime'
 import type { DriftThresholds } from '@vigil/stats'
 import { type ClosedWindow, PartitionWindows, type WindowsSnapshot } from '@vigil/windows'
-import type { Kafka } from 'kafkajs'
 import { createDriftAggregator, type WindowState } from './steps/aggregate.js'
 import { evaluateWindow, referenceFromWindow } from './steps/evaluate.js'
 import { type Reference, windowKey } from './steps/reference.js'
@@ -22,13 +21,7 @@ import {
   saveReference,
 } from './store.js'
 
-export interface DriftDeps {
-  kafka: Kafka
-  producer: VigilProducer
-  ch: ClickHouse
-  log: Logger
-  registry: Registry
-}
+export type DriftDeps = ServiceDeps
 
 type DriftConfig = Pick<VigilConfig, 'kafka' | 'drift' | 'models' | 'recorder'>
 

@@ -1,29 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ClickHouse } from '@vigil/clickhouse'
-import { modelConfig, type VigilConfig } from '@vigil/config'
+import { type ModelConfig, modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type PredictionEvent } from '@vigil/events'
-import {
-  type BatchContext,
-  createBatchConsumer,
-  type PartitionBatch,
-  toDlqMessage,
-  type VigilProducer,
-} from '@vigil/kafka'
-import { Counter, type Logger, type Registry } from '@vigil/observability'
+import { type BatchContext, createBatchConsumer, type PartitionBatch, toDlqMessage } from '@vigil/kafka'
+import { Counter } from '@vigil/observability'
 import { type ModelWindow, touchedWindows } from '@vigil/outcomes'
-import { consumerService, type Service } from '@vigil/runtime'
+import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
 import { type AttributeFairness, fairnessFromCounts } from '@vigil/stats'
-import type { Kafka, KafkaMessage } from 'kafkajs'
+import type { KafkaMessage } from 'kafkajs'
 import { fairnessMessage, fairnessRows } from './steps/window.js'
 import { isRecorded, loadGroupCounts, saveWindow } from './store.js'
 
-export interface FairnessDeps {
-  kafka: Kafka
-  producer: VigilProducer
-  ch: ClickHouse
-  log: Logger
-  registry: Registry
-}
+export type FairnessDeps = ServiceDeps
 
 type FairnessConfig = Pick<VigilConfig, 'kafka' | 'fairness' | 'models'>
 
@@ -80,9 +67,7 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
     }
   }
 
-  async function compute(w: ModelWindow): Promise<void> {
-    const m = settings(w.modelId)
-    if (!m) return
+  async function compute(w: ModelWindow, m: ModelConfig): Promise<void> {
     const attributes: Record<string, AttributeFairness> = {}
     const totals = { version: 0, predictions: 0, labelled: 0 }
     for (const [attribute, { referenceGroup }] of Object.entries(m.sensitiveAttributes)) {
@@ -142,12 +127,13 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
         invalidOutcomes.map((i) => toDlqMessage(i.message, source, i.reason)),
       )
     }
-    const windows = touchedWindows(events, (m) => modelConfig(config, m).windowMs).filter((w) =>
-      settings(w.modelId),
-    )
+    const windows = touchedWindows(events, (m) => modelConfig(config, m).windowMs).flatMap((w) => {
+      const m = settings(w.modelId)
+      return m ? [{ w, m }] : []
+    })
     if (windows.length === 0) return
     if (last) await waitForRecorder(last, ctx)
-    for (const w of windows) await compute(w)
+    for (const { w, m } of windows) await compute(w, m)
   }
 
   const consumer = createBatchConsumer({

@@ -1,10 +1,9 @@
-import type { ClickHouse } from '@vigil/clickhouse'
 import type { VigilConfig } from '@vigil/config'
 import { createEventParser } from '@vigil/events'
-import { createBatchConsumer, type PartitionBatch, toDlqMessage, type VigilProducer } from '@vigil/kafka'
-import { Counter, type Logger, type Registry } from '@vigil/observability'
-import type { Service } from '@vigil/runtime'
-import type { Kafka, KafkaMessage } from 'kafkajs'
+import { createBatchConsumer, type PartitionBatch, toDlqMessage } from '@vigil/kafka'
+import { Counter } from '@vigil/observability'
+import type { Service, ServiceDeps } from '@vigil/runtime'
+import type { KafkaMessage } from 'kafkajs'
 import { type IncomingLabel, planJoin, predictionKey, type StoredPrediction } from './steps/join.js'
 import { RecentPredictions } from './steps/recent.js'
 import {
@@ -16,13 +15,7 @@ import {
   savePending,
 } from './store.js'
 
-export interface JoinerDeps {
-  kafka: Kafka
-  producer: VigilProducer
-  ch: ClickHouse
-  log: Logger
-  registry: Registry
-}
+export type JoinerDeps = ServiceDeps
 
 type JoinerConfig = Pick<VigilConfig, 'kafka' | 'joiner'>
 

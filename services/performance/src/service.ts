@@ -1,21 +1,14 @@
-import type { ClickHouse } from '@vigil/clickhouse'
 import { modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type OutcomeEvent } from '@vigil/events'
-import { createBatchConsumer, type PartitionBatch, toDlqMessage, type VigilProducer } from '@vigil/kafka'
-import { Counter, type Logger, type Registry } from '@vigil/observability'
+import { createBatchConsumer, type PartitionBatch, toDlqMessage } from '@vigil/kafka'
+import { Counter } from '@vigil/observability'
 import { performanceOf } from '@vigil/outcomes'
-import { consumerService, type Service } from '@vigil/runtime'
-import type { Kafka, KafkaMessage } from 'kafkajs'
+import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
+import type { KafkaMessage } from 'kafkajs'
 import { coverage, outcomeWindows, performanceMessage, windowRows } from './steps/window.js'
 import { countPredictions, loadOutcomes, saveWindow } from './store.js'
 
-export interface PerformanceDeps {
-  kafka: Kafka
-  producer: VigilProducer
-  ch: ClickHouse
-  log: Logger
-  registry: Registry
-}
+export type PerformanceDeps = ServiceDeps
 
 type PerformanceConfig = Pick<VigilConfig, 'kafka' | 'performance' | 'models'>
 

@@ -1,6 +1,5 @@
 import { setImmediate } from 'node:timers/promises'
 import {
-  type ClickHouse,
   insertRows,
   LABELS_TABLE,
   PREDICTIONS_TABLE,
@@ -9,26 +8,13 @@ import {
 } from '@vigil/clickhouse'
 import type { VigilConfig } from '@vigil/config'
 import { createEventParser, type EventParser } from '@vigil/events'
-import {
-  type BatchContext,
-  createBatchConsumer,
-  type PartitionBatch,
-  toDlqMessage,
-  type VigilProducer,
-} from '@vigil/kafka'
-import { Counter, Histogram, type Logger, type Registry } from '@vigil/observability'
-import { consumerService, type Service } from '@vigil/runtime'
-import type { Kafka } from 'kafkajs'
+import { type BatchContext, createBatchConsumer, type PartitionBatch, toDlqMessage } from '@vigil/kafka'
+import { Counter, Histogram, type Registry } from '@vigil/observability'
+import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
 import { type Chunk, type Rejected, routeBatch, toChunk } from './steps/routeBatch.js'
 import { type Provenance, toLabelRow, toPredictionRow } from './steps/toRows.js'
 
-export interface RecorderDeps {
-  kafka: Kafka
-  producer: VigilProducer
-  ch: ClickHouse
-  log: Logger
-  registry: Registry
-}
+export type RecorderDeps = ServiceDeps
 
 type RecorderConfig = Pick<VigilConfig, 'kafka' | 'recorder'>
 

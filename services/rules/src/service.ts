@@ -1,10 +1,8 @@
-import type { ClickHouse } from '@vigil/clickhouse'
 import { ConfigError, type ConfigProblem, type VigilConfig } from '@vigil/config'
 import { createEventParser, type MetricsMessage } from '@vigil/events'
-import { createBatchConsumer, type KafkaMessage, toDlqMessage, type VigilProducer } from '@vigil/kafka'
-import { Counter, type Logger, type Registry } from '@vigil/observability'
-import type { Service } from '@vigil/runtime'
-import type { Kafka } from 'kafkajs'
+import { createBatchConsumer, type KafkaMessage, toDlqMessage } from '@vigil/kafka'
+import { Counter } from '@vigil/observability'
+import type { Service, ServiceDeps } from '@vigil/runtime'
 import { emailSender } from './channels/email.js'
 import { RefusedAddressError, resolveAllowed } from './channels/http.js'
 import { slackSender } from './channels/slack.js'
@@ -23,13 +21,7 @@ import {
   saveRetrains,
 } from './store.js'
 
-export interface RulesDeps {
-  kafka: Kafka
-  producer: VigilProducer
-  ch: ClickHouse
-  log: Logger
-  registry: Registry
-}
+export type RulesDeps = ServiceDeps
 
 type RulesConfig = Pick<VigilConfig, 'kafka' | 'rules' | 'alerting' | 'clickhouse' | 'file'>
 

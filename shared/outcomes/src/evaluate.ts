@@ -10,6 +10,7 @@ import {
   type RegressionMetrics,
   regressionMetrics,
 } from '@vigil/stats'
+import { labelCoverage } from './windows.js'
 
 /** What the metrics need of a prediction (an event, or a row of `outcomes`). */
 export type PredictionView = Pick<PredictionEvent, 'model_version' | 'prediction' | 'attributes'>
@@ -179,7 +180,7 @@ export function evaluateModel(
     ...(p.positive_class !== undefined ? { positive_class: p.positive_class } : {}),
     n_predictions: predictions.length,
     n_labelled: outcomes.length,
-    label_coverage: predictions.length === 0 ? null : outcomes.length / predictions.length,
+    label_coverage: labelCoverage(predictions.length, outcomes.length),
     performance: p.performance,
     fairness:
       p.positive_class === undefined ? {} : fairnessOf(predictions, outcomes, model, p.positive_class, notes),

@@ -8,4 +8,4 @@ export {
   type Performance,
   performanceOf,
 } from './evaluate.js'
-export { type ModelWindow, touchedWindows, windowMessage } from './windows.js'
+export { labelCoverage, type ModelWindow, touchedWindows, windowMessage } from './windows.js'

@@ -16,13 +16,27 @@ export function touchedWindows(
   windowMs: (modelId: string) => number,
 ): ModelWindow[] {
   const out = new Map<string, ModelWindow>()
+  const sizes = new Map<string, number>() // one settings lookup per model, not per event
   for (const e of events) {
-    const size = windowMs(e.modelId)
+    let size = sizes.get(e.modelId)
+    if (size === undefined) {
+      size = windowMs(e.modelId)
+      sizes.set(e.modelId, size)
+    }
     const start = Math.floor(e.time / size) * size
     const w = { modelId: e.modelId, modelVersion: e.modelVersion, start, end: start + size }
     out.set(windowKey(w), w)
   }
   return [...out.values()].sort((a, b) => a.start - b.start || a.modelId.localeCompare(b.modelId))
+}
+
+/**
+ * Labelled predictions over predictions, never above 1 (labels can be joined from memory before
+ * the recorder stored their predictions); null for a window without either.
+ */
+export function labelCoverage(predictions: number, labelled: number): number | null {
+  const n = Math.max(predictions, labelled)
+  return n === 0 ? null : labelled / n
 }
 
 /** The fields every `vigil.metrics` message of a window carries, and its coverage when known. */

@@ -4,6 +4,7 @@ export {
   type ProcessDeps,
   type RunningProcess,
   runServiceMain,
+  type ServiceDeps,
   type ServiceFactory,
   startProcess,
   startUntilSignal,

@@ -24,6 +24,9 @@ export interface ProcessDeps {
   ch: ClickHouse
 }
 
+/** What a service is given: everything of {@link ProcessDeps} but the config it gets on its own. */
+export type ServiceDeps = Omit<ProcessDeps, 'config'>
+
 export type ServiceFactory = (config: VigilConfig, deps: ProcessDeps) => Service
 
 export interface RunningProcess {

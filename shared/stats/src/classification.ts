@@ -1,3 +1,4 @@
+import { FLOAT64_EPS, ratio } from './numbers.js'
 /**
  * Classification metrics of one window, defined as scikit-learn defines them (docs/metrics.md),
  * except that a ratio whose denominator is 0 is null (sklearn's `zero_division=np.nan`), never a
@@ -42,10 +43,6 @@ export interface ClassificationMetrics {
   /** matrix[i][j]: rows of true class labels[i] predicted as labels[j]. */
   confusion_matrix: { labels: string[]; matrix: number[][] }
 }
-
-const EPS = 2 ** -52 // float64 machine epsilon: sklearn's log-loss clip
-
-const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b)
 
 /** Mean of the defined values, weighted; null when none is defined (sklearn's nan-excluding average). */
 function average(values: (number | null)[], weights?: number[]): number | null {
@@ -160,7 +157,7 @@ function logLoss(rows: readonly ClassifiedRow[], labels: readonly string[]): num
   if (rows.length === 0) return null
   let s = 0
   for (const r of rows) {
-    const clipped = labels.map((l) => Math.min(1 - EPS, Math.max(EPS, p(r, l))))
+    const clipped = labels.map((l) => Math.min(1 - FLOAT64_EPS, Math.max(FLOAT64_EPS, p(r, l))))
     const total = clipped.reduce((a, b) => a + b, 0)
     s -= Math.log(clipped[labels.indexOf(r.actual)]! / total)
   }

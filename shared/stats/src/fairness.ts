@@ -1,3 +1,5 @@
+import { ratio } from './numbers.js'
+
 /**
  * Fairness of a binary decision per sensitive attribute (docs/metrics.md): per group the rates
  * Fairlearn's MetricFrame reports, each group against the attribute's reference group, and
@@ -41,7 +43,6 @@ export interface AttributeFairness {
   }
 }
 
-const ratio = (a: number, b: number): number | null => (b === 0 ? null : a / b)
 const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b)
 
 function spread(values: (number | null)[]): { min: number; max: number } | null {

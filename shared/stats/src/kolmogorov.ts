@@ -1,3 +1,5 @@
+import { clip01 } from './numbers.js'
+
 /**
  * P(D_n ≥ x) for the two-sided one-sample Kolmogorov–Smirnov statistic D_n of n values, the
  * distribution SciPy calls `kstwo`. ks_2samp(method="auto") evaluates it at the rounded effective
@@ -226,8 +228,4 @@ export function pelzGoodCdf(n: number, x: number): number {
   const k2 = (root2pi * s2) / (72 * z6 * z) - (pi2 * root2pi * t2) / (36 * z2 * z)
   const k3 = (root2pi * s3) / (6480 * z6 * z4) + (pi2 * root2pi * t3) / (216 * z6)
   return k0 + k1 / Math.sqrt(n) + k2 / n + k3 / n ** 1.5
-}
-
-function clip01(x: number): number {
-  return Math.min(1, Math.max(0, x))
 }

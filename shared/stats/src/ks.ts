@@ -1,4 +1,5 @@
 import { kolmogorovSf } from './kolmogorov.js'
+import { clip01 } from './numbers.js'
 
 /** Above this many values in either sample SciPy's `method="auto"` leaves the exact p-value. */
 export const KS_EXACT_MAX_N = 10_000
@@ -86,8 +87,4 @@ function roundHalfEven(x: number): number {
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b]
   return a
-}
-
-function clip01(x: number): number {
-  return Math.min(1, Math.max(0, x))
 }

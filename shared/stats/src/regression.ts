@@ -1,3 +1,5 @@
+import { FLOAT64_EPS } from './numbers.js'
+
 /** Regression metrics of one window, as scikit-learn defines them (docs/metrics.md). */
 export interface RegressionMetrics {
   n: number
@@ -12,8 +14,6 @@ export interface RegressionMetrics {
   r2: number | null
 }
 
-const EPS = 2 ** -52
-
 export function regressionMetrics(rows: readonly { actual: number; predicted: number }[]): RegressionMetrics {
   const n = rows.length
   if (n === 0) return { n, mae: null, rmse: null, mape: null, r2: null }
@@ -25,7 +25,7 @@ export function regressionMetrics(rows: readonly { actual: number; predicted: nu
     const e = r.actual - r.predicted
     abs += Math.abs(e)
     sq += e * e
-    pct += Math.abs(e) / Math.max(Math.abs(r.actual), EPS)
+    pct += Math.abs(e) / Math.max(Math.abs(r.actual), FLOAT64_EPS)
     mean += r.actual
   }
   mean /= n

@@ -1,5 +1,5 @@
 import type { MetricsMessage } from '@vigil/events'
-import { type ModelWindow, windowMessage } from '@vigil/outcomes'
+import { labelCoverage, type ModelWindow, windowMessage } from '@vigil/outcomes'
 import type { AttributeFairness } from '@vigil/stats'
 
 /** One row of `fairness_windows`. */
@@ -40,7 +40,7 @@ export function fairnessMessage(
     ...windowMessage('fairness', w, {
       version: counts.version,
       n: counts.predictions,
-      labelCoverage: counts.predictions > 0 ? Math.min(1, counts.labelled / counts.predictions) : null,
+      labelCoverage: labelCoverage(counts.predictions, counts.labelled),
     }),
     fairness: Object.fromEntries(
       Object.entries(attributes).map(([a, f]) => [

@@ -1,5 +1,11 @@
 import type { MetricsMessage, OutcomeEvent } from '@vigil/events'
-import { type ModelWindow, type Performance, touchedWindows, windowMessage } from '@vigil/outcomes'
+import {
+  labelCoverage,
+  type ModelWindow,
+  type Performance,
+  touchedWindows,
+  windowMessage,
+} from '@vigil/outcomes'
 
 /** One accuracy window: a model version and an interval of prediction time. */
 export type PerformanceWindow = ModelWindow
@@ -25,10 +31,9 @@ export interface WindowCounts {
   nLabelled: number
 }
 
-/** Coverage over the predictions stored, never above 1 when labels outrun the recorder. */
+/** Coverage over the predictions stored when the window was computed. */
 export function coverage(c: WindowCounts): number | null {
-  const n = Math.max(c.nPredictions, c.nLabelled)
-  return n === 0 ? null : c.nLabelled / n
+  return labelCoverage(c.nPredictions, c.nLabelled)
 }
 
 /** The window's metrics as numbers by name: the headline ones and the counts (per class apart). */
