@@ -1,4 +1,3 @@
 export { sign } from './channels/http.js'
 export { checkChannels, createRules, type RulesDeps } from './service.js'
 export { type AlertChange, evaluateMessage } from './steps/evaluate.js'
-export { type NewSilence, saveSilence } from './store.js'

@@ -1,3 +1,4 @@
+import { loadSilences, type Silence } from '@vigil/clickhouse'
 import { ConfigError, type ConfigProblem, type VigilConfig } from '@vigil/config'
 import { createEventParser, type MetricsMessage } from '@vigil/events'
 import { createBatchConsumer, type KafkaMessage, toDlqMessage } from '@vigil/kafka'
@@ -11,12 +12,12 @@ import { alertmanagerSender, webhookSender } from './channels/webhook.js'
 import { createOutbox } from './outbox.js'
 import { evaluateMessage } from './steps/evaluate.js'
 import type { AlertState } from './steps/lifecycle.js'
-import { type Channel, type Notification, parseTarget, type Silence } from './steps/plan.js'
+import { type Channel, type Notification, parseTarget } from './steps/plan.js'
 import {
   enqueueNotifications,
   loadAlerts,
   loadRetrains,
-  loadSilences,
+  saveAlertHistory,
   saveAlerts,
   saveRetrains,
 } from './store.js'
@@ -73,6 +74,8 @@ export async function checkChannels(config: RulesConfig): Promise<ConfigProblem[
 }
 
 /** Alert state changes on `vigil.alerts` (schemas/events/alert.v1.schema.json). */
+type AlertEvent = ReturnType<typeof alertEvent>
+
 function alertEvent(s: AlertState, transition: string, m: MetricsMessage, severity: string) {
   return {
     schema_version: 1,
@@ -153,7 +156,7 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
       retrainCooldownMs: (w) => alerting.webhooks[w]?.cooldownMs ?? 86_400_000,
     })
     const changed: { state: AlertState; severity: string }[] = []
-    const events: object[] = []
+    const events: AlertEvent[] = []
     for (const { observation: o, state, transition } of changes) {
       states.set(o.key, state)
       changed.push({ state, severity: o.rule.severity })
@@ -170,7 +173,7 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
     const invalid: { message: KafkaMessage; reason: string }[] = []
     const notifications: Notification[] = []
     const changed = new Map<string, { state: AlertState; severity: string }>()
-    const events: object[] = []
+    const events: AlertEvent[] = []
     const retrains = new Map<string, { at: number; notificationId: string }>()
     if (reloadStates) {
       states = await loadAlerts(ch)
@@ -204,9 +207,10 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
     const rows = await enqueueNotifications(ch, notifications)
     await saveRetrains(ch, retrains)
     await saveAlerts(ch, [...changed.values()])
+    await saveAlertHistory(ch, events)
     await producer.send(
       config.kafka.topics.alerts,
-      events.map((e) => ({ key: (e as { model_id: string }).model_id, value: JSON.stringify(e) })),
+      events.map((e) => ({ key: e.model_id, value: JSON.stringify(e) })),
     )
     outbox.add(rows)
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import {
   type ClickHouse,
   dedupToken,
@@ -8,7 +7,7 @@ import {
   toClickHouseTime,
 } from '@vigil/clickhouse'
 import type { AlertState } from './steps/lifecycle.js'
-import type { Notification, Silence } from './steps/plan.js'
+import type { Notification } from './steps/plan.js'
 
 /** Every alert's last state, by key. */
 export async function loadAlerts(ch: ClickHouse): Promise<Map<string, AlertState>> {
@@ -48,6 +47,39 @@ export async function saveAlerts(
     dedupToken: dedupToken(
       'alerts',
       rows.map((r) => `${r.alert_key}@${r.seq}`),
+    ),
+  })
+}
+
+/** The vigil.alerts events of a batch, also kept in ClickHouse for the API's history. */
+export async function saveAlertHistory(
+  ch: ClickHouse,
+  events: readonly {
+    alert_key: string
+    rule: string
+    model_id: string
+    model_version: string
+    subject: string
+    transition: string
+    status: string
+    severity: string
+    value: number | null
+    episode: string | null
+    window_start: string
+    window_end: string
+  }[],
+): Promise<void> {
+  if (events.length === 0) return
+  const rows = events.map((e) => ({
+    ...e,
+    episode: e.episode ?? '',
+    window_start: toClickHouseTime(Date.parse(e.window_start)),
+    window_end: toClickHouseTime(Date.parse(e.window_end)),
+  }))
+  await insertRows(ch, 'alert_history', rows, {
+    dedupToken: dedupToken(
+      'alert_history',
+      rows.map((r) => `${r.alert_key}@${r.window_start}/${r.transition}`),
     ),
   })
 }
@@ -155,63 +187,6 @@ export async function loadPending(ch: ClickHouse): Promise<OutboxRow[]> {
 export async function loadNotification(ch: ClickHouse, id: string): Promise<OutboxRow | undefined> {
   const [row] = await queryRows<NotificationRow>(ch, `${NOTIFICATION_COLUMNS} WHERE id = {id:String}`, { id })
   return row ? fromRow(row) : undefined
-}
-
-export async function loadSilences(ch: ClickHouse, now: number): Promise<Silence[]> {
-  const rows = await queryRows<{
-    id: string
-    rule: string
-    model_id: string
-    subject: string
-    starts_at: string
-    ends_at: string
-  }>(
-    ch,
-    `SELECT id, rule, model_id, subject, starts_at, ends_at FROM {db:Identifier}.silences FINAL
-     WHERE ends_at > {now:DateTime64(3)}`,
-    { now: toClickHouseTime(now) },
-  )
-  return rows.map((r) => ({
-    id: r.id,
-    rule: r.rule,
-    modelId: r.model_id,
-    subject: r.subject,
-    startsAt: fromTime(r.starts_at),
-    endsAt: fromTime(r.ends_at),
-  }))
-}
-
-export interface NewSilence {
-  rule: string
-  modelId: string
-  subject: string
-  startsAt: number
-  endsAt: number
-  comment: string
-  author: string
-}
-
-/** Stores a silence (or, with an existing id, changes it, e.g. to expire it now). */
-export async function saveSilence(ch: ClickHouse, s: NewSilence & { id?: string }): Promise<string> {
-  const id =
-    s.id ??
-    createHash('sha1')
-      .update([s.rule, s.modelId, s.subject, String(s.startsAt), String(s.endsAt), s.author].join('\u0000'))
-      .digest('hex')
-      .slice(0, 12)
-  await insertRows(ch, 'silences', [
-    {
-      id,
-      rule: s.rule,
-      model_id: s.modelId,
-      subject: s.subject,
-      starts_at: toClickHouseTime(s.startsAt),
-      ends_at: toClickHouseTime(s.endsAt),
-      comment: s.comment,
-      author: s.author,
-    },
-  ])
-  return id
 }
 
 export async function loadRetrains(ch: ClickHouse): Promise<Map<string, number>> {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { queryRows } from '@vigil/clickhouse'
+import { queryRows, saveSilence } from '@vigil/clickhouse'
 import type { VigilConfig } from '@vigil/config'
 import type { MetricsMessage } from '@vigil/events'
 import { readDlqHeaders } from '@vigil/kafka'
@@ -21,7 +21,6 @@ import {
 } from '@vigil/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRules } from '../src/service.js'
-import { saveSilence } from '../src/store.js'
 
 const H = 3_600_000
 const SECRET = 'whsec-test-0123456789'
@@ -155,6 +154,17 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
       'firing',
       'resolved',
       'resolved',
+    ])
+    // The same changes, kept in ClickHouse for the API's history.
+    const history = await queryRows<{ subject: string; transition: string }>(
+      proc.deps.ch,
+      'SELECT subject, transition FROM {db:Identifier}.alert_history FINAL ORDER BY window_start, subject',
+    )
+    expect(history.map((h) => `${h.subject} ${h.transition}`)).toEqual([
+      'age firing',
+      'amount firing',
+      'age resolved',
+      'amount resolved',
     ])
   })
 

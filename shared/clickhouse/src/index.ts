@@ -16,3 +16,12 @@ export {
   type PredictionRow,
   STORED_HIGH_WATER_MARK,
 } from './queries/rawEvents.js'
+export {
+  listSilences,
+  loadSilence,
+  loadSilences,
+  type NewSilence,
+  type Silence,
+  type StoredSilence,
+  saveSilence,
+} from './queries/silences.js'

@@ -2,7 +2,20 @@ import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
 import type { Logger, Registry } from '@vigil/observability'
 import { Hono } from 'hono'
-import type { Service } from './service.js'
+import type { Service, ServiceHealth } from './service.js'
+
+export interface Readiness {
+  ready: boolean
+  status: 'ready' | 'not ready' | 'stopping'
+  services: Record<string, ServiceHealth>
+}
+
+/** Ready: no shutdown has begun and every service reports ready. */
+export function readiness(services: readonly Service[], stopping: boolean): Readiness {
+  const health = Object.fromEntries(services.map((s) => [s.name, s.health()]))
+  const ready = !stopping && Object.values(health).every((h) => h.ready)
+  return { ready, status: ready ? 'ready' : stopping ? 'stopping' : 'not ready', services: health }
+}
 
 /**
  * The process's operational endpoints. `/healthz` is shallow (the process answers);
@@ -17,12 +30,8 @@ export function createHealthApp(options: {
   const app = new Hono()
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
   app.get('/readyz', (c) => {
-    const services = Object.fromEntries(options.services().map((s) => [s.name, s.health()]))
-    const ready = !options.isStopping() && Object.values(services).every((h) => h.ready)
-    return c.json(
-      { status: ready ? 'ready' : options.isStopping() ? 'stopping' : 'not ready', services },
-      ready ? 200 : 503,
-    )
+    const r = readiness(options.services(), options.isStopping())
+    return c.json({ status: r.status, services: r.services }, r.ready ? 200 : 503)
   })
   app.get('/metrics', async (c) => {
     c.header('Content-Type', options.registry.contentType)

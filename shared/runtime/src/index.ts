@@ -1,5 +1,5 @@
 export { explainStartupError } from './errors.js'
-export { createHealthApp, createHealthServer } from './health.js'
+export { createHealthApp, createHealthServer, type Readiness, readiness } from './health.js'
 export {
   type ProcessDeps,
   type RunningProcess,

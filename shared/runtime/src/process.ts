@@ -10,7 +10,7 @@ import {
 } from '@vigil/observability'
 import type { Kafka } from 'kafkajs'
 import { explainStartupError } from './errors.js'
-import { createHealthServer } from './health.js'
+import { createHealthServer, type Readiness, readiness } from './health.js'
 import { type Service, startAll } from './service.js'
 import { onShutdownSignal } from './signals.js'
 
@@ -22,10 +22,12 @@ export interface ProcessDeps {
   kafka: Kafka
   producer: VigilProducer
   ch: ClickHouse
+  /** The process's readiness, as `/readyz` reports it. */
+  readiness(): Readiness
 }
 
-/** What a service is given: everything of {@link ProcessDeps} but the config it gets on its own. */
-export type ServiceDeps = Omit<ProcessDeps, 'config'>
+/** What a consumer service is given: the process's clients, without the config it gets on its own. */
+export type ServiceDeps = Omit<ProcessDeps, 'config' | 'readiness'>
 
 export type ServiceFactory = (config: VigilConfig, deps: ProcessDeps) => Service
 
@@ -65,9 +67,18 @@ export async function startProcess(
     const created = await ensureTopics(kafka, Object.values(config.kafka.topics), config.kafka)
     if (created.length > 0) log.info({ topics: created }, 'topics created')
     const producer = createProducer(kafka)
-    const deps: ProcessDeps = { config, log, registry, kafka, producer, ch }
-    const services = factories.map((f) => f(config, deps))
     let stopping = false
+    let services: Service[] = []
+    const deps: ProcessDeps = {
+      config,
+      log,
+      registry,
+      kafka,
+      producer,
+      ch,
+      readiness: () => readiness(services, stopping),
+    }
+    services = factories.map((f) => f(config, deps))
     const http = createHealthServer({
       ...config.http,
       registry,

@@ -1,6 +1,6 @@
+import { type Column, InputFileError, type Table } from '@vigil/drift'
 import { describe, expect, it } from 'vitest'
 import { compareTables } from './compare.js'
-import { type Column, InputFileError, type Table } from './table.js'
 
 function table(file: string, columns: Record<string, Partial<Column>>): Table {
   return {

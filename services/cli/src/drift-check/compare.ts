@@ -1,3 +1,4 @@
+import { type Column, type ColumnType, InputFileError, type Table } from '@vigil/drift'
 import {
   categoricalDrift,
   DEFAULT_THRESHOLDS,
@@ -6,9 +7,8 @@ import {
   type FeatureDrift,
   numericalDrift,
 } from '@vigil/stats'
-import { type Column, InputFileError, type Table } from './table.js'
 
-export type ColumnType = 'numerical' | 'categorical'
+export type { ColumnType }
 
 export interface DriftReport {
   features: Record<string, FeatureDrift>

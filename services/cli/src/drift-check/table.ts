@@ -1,54 +1,10 @@
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
+import { addJsonRow, addText, type Column, column, InputFileError, type Table } from '@vigil/drift'
 import { parse } from 'csv-parse'
-
-/** A problem in an input file: which file, which line, what is wrong. Exit code 2. */
-export class InputFileError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number | undefined,
-    reason: string,
-  ) {
-    super(line === undefined ? `${file}: ${reason}` : `${file}:${line}: ${reason}`)
-    this.name = 'InputFileError'
-  }
-}
-
-/** One column's values as read: numbers, text, and how many were missing. */
-export interface Column {
-  numbers: number[]
-  texts: string[]
-  missing: number
-  /** First line holding a text value, to point at when a numerical column has one. */
-  firstTextLine?: number
-  firstText?: string
-}
-
-export interface Table {
-  file: string
-  rows: number
-  columns: Map<string, Column>
-}
 
 /** Empty cells and these spellings are missing values in CSV. */
 const MISSING = new Set(['', 'null', 'NULL', 'NaN', 'nan', 'NA'])
-
-function column(table: Table, name: string): Column {
-  let c = table.columns.get(name)
-  if (!c) {
-    c = { numbers: [], texts: [], missing: 0 }
-    table.columns.set(name, c)
-  }
-  return c
-}
-
-function addText(c: Column, value: string, line: number): void {
-  c.texts.push(value)
-  if (c.firstTextLine === undefined) {
-    c.firstTextLine = line
-    c.firstText = value
-  }
-}
 
 /** Reads a CSV (header row) or NDJSON file of feature values, by extension: .csv, else NDJSON. */
 export async function readTable(file: string): Promise<Table> {
@@ -126,36 +82,13 @@ async function readNdjson(file: string): Promise<Table> {
       } catch (err) {
         throw new InputFileError(file, line, `invalid JSON: ${(err as Error).message}`)
       }
-      if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-        throw new InputFileError(file, line, 'expected a JSON object of feature values')
-      }
-      // A prediction event (schemas/events) contributes its features.
-      const values = isEvent(row) ? row.features : (row as Record<string, unknown>)
-      table.rows++
-      for (const [name, v] of Object.entries(values)) {
-        const c = column(table, name)
-        if (v === null) c.missing++
-        else if (typeof v === 'number') c.numbers.push(v)
-        else if (typeof v === 'string') addText(c, v, line)
-        else if (typeof v === 'boolean') addText(c, String(v), line)
-        else
-          throw new InputFileError(
-            file,
-            line,
-            `"${name}" is ${Array.isArray(v) ? 'an array' : 'an object'}; values must be numbers, strings, booleans or null`,
-          )
-      }
+      addJsonRow(table, row, line)
     }
   } catch (err) {
     throw toInputError(file, err)
   }
   if (table.rows === 0) throw new InputFileError(file, undefined, 'the file has no rows')
   return table
-}
-
-function isEvent(row: object): row is { features: Record<string, unknown> } {
-  const f = (row as { features?: unknown }).features
-  return 'schema_version' in row && typeof f === 'object' && f !== null && !Array.isArray(f)
 }
 
 function toInputError(file: string, err: unknown): InputFileError {

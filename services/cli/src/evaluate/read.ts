@@ -1,5 +1,6 @@
+import { InputFileError } from '@vigil/drift'
 import { createEventParser, type LabelEvent, type PredictionEvent } from '@vigil/events'
-import { InputFileError, nonBlankLines } from '../drift-check/table.js'
+import { nonBlankLines } from '../drift-check/table.js'
 
 /**
  * Reads an NDJSON file of prediction or label events, each line checked against its schema as the

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { Silence } from '@vigil/clickhouse'
 import { formatCondition, type Rule } from '@vigil/config'
 import type { AlertState, Step } from './lifecycle.js'
 import { matches, type Observation } from './observe.js'
@@ -40,15 +41,6 @@ export interface Notification {
   alerts: AlertView[]
   /** Slack: the firing notification whose thread a repeat or resolution is posted in. */
   threadOf?: string
-}
-
-export interface Silence {
-  id: string
-  rule: string
-  modelId: string
-  subject: string
-  startsAt: number
-  endsAt: number
 }
 
 export function isSilenced(silences: readonly Silence[], s: AlertState, now: number): boolean {

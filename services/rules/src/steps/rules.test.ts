@@ -1,3 +1,4 @@
+import type { Silence } from '@vigil/clickhouse'
 import type { Rule } from '@vigil/config'
 import type { MetricsMessage } from '@vigil/events'
 import { METRICS_T0, makeDriftMetrics } from '@vigil/testing'
@@ -5,7 +6,6 @@ import { describe, expect, it } from 'vitest'
 import { evaluateMessage } from './evaluate.js'
 import { type AlertState, step } from './lifecycle.js'
 import { matches, observe } from './observe.js'
-import type { Silence } from './plan.js'
 
 const H = 3_600_000
 const T0 = METRICS_T0
