@@ -1,66 +1,104 @@
-import type { ApiScope } from '@vigil/config'
-import { createEventParser, type EventParser } from '@vigil/events'
-import type { OutMessage } from '@vigil/kafka'
-import { type Context, Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
-import { type ApiToken, createAuthorizer } from './auth.js'
-import { parseEvents } from './ingest.js'
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { ClickHouse } from '@vigil/clickhouse'
+import type { VigilConfig } from '@vigil/config'
+import type { Logger, Registry } from '@vigil/observability'
+import type { Readiness } from '@vigil/runtime'
+import { HTTPException } from 'hono/http-exception'
+import type { ApiToken } from './auth.js'
+import { createScopeGuard, fail } from './http.js'
+import { alertRoutes } from './routes/alerts.js'
+import { baselineRoutes } from './routes/baselines.js'
+import { contractComponents } from './routes/contracts.js'
+import { type IngestDeps, ingestRoutes } from './routes/ingest.js'
+import { opsRoutes } from './routes/ops.js'
+import { sqlRoutes } from './routes/sql.js'
+import { windowRoutes } from './routes/windows.js'
+import type { SqlRunner } from './sql/run.js'
 
-export interface ApiOptions {
+export interface ApiOptions extends IngestDeps {
   tokens: readonly ApiToken[]
-  maxBodyBytes: number
-  topics: { predictions: string; labels: string }
-  /** Resolves once the broker acknowledged every message; throws when Kafka is unavailable. */
-  send(topic: string, messages: readonly OutMessage[]): Promise<void>
+  ch: ClickHouse
+  config: Pick<VigilConfig, 'models' | 'rules'> & { api: Pick<VigilConfig['api'], 'sql'> }
+  sql: SqlRunner
+  readiness: () => Readiness
+  registry: Registry
+  log: Logger
+  /** Wall time, for silences. */
+  now?: () => number
 }
 
-/** Every error is JSON with a sentence that says what is wrong. */
-const fail = (c: Context, status: 400 | 401 | 403 | 404 | 413 | 503, error: string, extra: object = {}) =>
-  c.json({ error, ...extra }, status)
-
-/** The HTTP API: ingest for services that cannot produce to Kafka (more routes follow). */
-export function createApiApp(options: ApiOptions) {
-  const app = new Hono()
-  app.get('/healthz', (c) => c.json({ status: 'ok' }))
-
-  const authorize = createAuthorizer(options.tokens)
-  const requireScope = (scope: ApiScope) => async (c: Context, next: () => Promise<void>) => {
-    const auth = authorize(c.req.header('authorization'), scope)
-    if (!auth.ok) return fail(c, auth.status, auth.error)
-    await next()
-  }
-
-  const ingest = <T extends { model_id: string }>(kind: 'predictions' | 'labels', parser: EventParser<T>) =>
-    app.post(
-      `/v1/${kind}`,
-      requireScope('ingest'),
-      bodyLimit({
-        maxSize: options.maxBodyBytes,
-        onError: (c) => fail(c, 413, `request body over ${options.maxBodyBytes} bytes: send smaller batches`),
-      }),
-      async (c) => {
-        const parsed = parseEvents(await c.req.text(), parser)
-        if (!parsed.ok) return fail(c, 400, parsed.error)
-        if (parsed.valid.length === 0 && parsed.rejected.length > 0)
-          return fail(c, 400, `no valid ${kind.slice(0, -1)} event in the request`, {
-            rejected: parsed.rejected,
-          })
-        try {
-          await options.send(
-            options.topics[kind],
-            parsed.valid.map(({ event }) => ({ key: event.model_id, value: JSON.stringify(event) })),
-          )
-        } catch (err) {
-          // Nothing is acknowledged unless the broker acknowledged it: the client retries the request.
-          return fail(c, 503, `Kafka is unavailable, nothing was accepted: ${(err as Error).message}`)
-        }
-        return c.json({ accepted: parsed.valid.length, rejected: parsed.rejected })
-      },
+/** Errors of a dependency being away, not of the request: 503, so the client retries. */
+function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown }
+  return (
+    (typeof e?.name === 'string' && e.name.startsWith('KafkaJS')) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CHDB_CLOSED', 'CHDB_CONNECTION'].includes(
+      String(e?.code),
     )
-  ingest('predictions', createEventParser('prediction'))
-  ingest('labels', createEventParser('label'))
+  )
+}
+
+/**
+ * The HTTP API: ingest for services that cannot produce to Kafka; reads of models, windows,
+ * alerts and notifications; baselines and silences; analysts' SQL; health; and `/openapi.json`,
+ * generated from the same schemas that validate the requests. Every error is JSON with a sentence.
+ */
+export function createApiApp(options: ApiOptions) {
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (result.success) return
+      const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+      const where = result.target === 'json' ? 'body' : result.target === 'param' ? 'path' : result.target
+      return fail(
+        c,
+        400,
+        `invalid ${where}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`,
+        { issues },
+      )
+    },
+  })
+  const requireScope = createScopeGuard(options.tokens)
+  const now = options.now ?? Date.now
+
+  opsRoutes(app, options)
+  ingestRoutes(app, requireScope, options)
+  windowRoutes(app, requireScope, options)
+  alertRoutes(app, requireScope, { ...options, now })
+  baselineRoutes(app, requireScope, options)
+  sqlRoutes(app, requireScope, {
+    sql: options.sql,
+    maxConcurrent: options.config.api.sql.maxConcurrent,
+    maxRows: options.config.api.sql.maxRows,
+    maxSeconds: options.config.api.sql.maxSeconds,
+  })
+
+  const components = {
+    ...contractComponents('PredictionEvent', 'prediction.v1'),
+    ...contractComponents('LabelEvent', 'label.v1'),
+  }
+  for (const [name, schema] of Object.entries(components))
+    app.openAPIRegistry.registerComponent('schemas', name, schema)
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A token from api.tokens in vigil.yaml; each has scopes: ingest, read, admin',
+  })
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'vigil API',
+      version: '1',
+      description:
+        'Ingest prediction and label events, read the windows vigil computed, manage baselines and silences, and run read-only SQL.',
+    },
+  })
 
   app.notFound((c) => fail(c, 404, `no route ${c.req.method} ${c.req.path}`))
-  app.onError((err, c) => fail(c, 400, `bad request: ${err.message}`))
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return fail(c, err.status, err.message || 'bad request')
+    if (isUnavailable(err)) return fail(c, 503, `a dependency is unavailable: ${(err as Error).message}`)
+    options.log.error({ err, method: c.req.method, path: c.req.path }, 'API request failed')
+    return fail(c, 500, 'internal error: the request failed on the server side; it has been logged')
+  })
   return app
 }

@@ -1,23 +1,20 @@
 import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
 import { ConfigError, type VigilConfig } from '@vigil/config'
-import type { VigilProducer } from '@vigil/kafka'
-import type { Logger } from '@vigil/observability'
-import type { Service } from '@vigil/runtime'
+import type { ProcessDeps, Service } from '@vigil/runtime'
 import { createApiApp } from './app.js'
+import { createSqlRunner, type SqlRunner } from './sql/run.js'
 
-export interface ApiDeps {
-  producer: VigilProducer
-  log: Logger
-}
+export type ApiDeps = Pick<ProcessDeps, 'producer' | 'log' | 'ch' | 'registry' | 'readiness'>
 
 /** The HTTP API as a service of the process, on `api.host`:`api.port`. */
 export function createApi(
-  config: Pick<VigilConfig, 'api' | 'kafka' | 'file'>,
+  config: Pick<VigilConfig, 'api' | 'kafka' | 'file' | 'models' | 'rules' | 'clickhouse'>,
   deps: ApiDeps,
 ): Service & { port(): number } {
   const log = deps.log.child({ service: 'api' })
   let server: ServerType | undefined
+  let sql: SqlRunner | undefined
   let port = config.api.port
   return {
     name: 'api',
@@ -39,11 +36,18 @@ export function createApi(
                 reason: `not set: the token of API client "${t.name}"`,
               })),
         )
+      sql = await createSqlRunner(deps.ch, config.clickhouse, config.api.sql)
       const app = createApiApp({
         tokens: config.api.tokens.map((t) => ({ name: t.name, scopes: t.scopes, token: t.token! })),
         maxBodyBytes: config.api.maxBodyBytes,
         topics: config.kafka.topics,
         send: (topic, messages) => deps.producer.send(topic, messages),
+        ch: deps.ch,
+        config,
+        sql,
+        readiness: deps.readiness,
+        registry: deps.registry,
+        log,
       })
       await new Promise<void>((resolve, reject) => {
         server = serve(
@@ -59,6 +63,7 @@ export function createApi(
     },
     async stop() {
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+      await sql?.close()
     },
     health: () => ({ ready: server !== undefined }),
     port: () => port,

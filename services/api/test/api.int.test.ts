@@ -1,4 +1,4 @@
-import { queryRows } from '@vigil/clickhouse'
+import { insertRows, queryRows, toClickHouseTime } from '@vigil/clickhouse'
 import { createRecorder } from '@vigil/recorder'
 import { freePort, groupLag, makeLabel, makePrediction, startServices, waitFor } from '@vigil/testing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -17,10 +17,15 @@ async function setup(maxBody = 1_000_000) {
   tokens:
     - { name: model-service, token_env: API_TOKEN_INGEST, scopes: [ingest] }
     - { name: dashboard, token_env: API_TOKEN_READ, scopes: [read] }
+    - { name: operator, token_env: API_TOKEN_ADMIN, scopes: [admin] }
+  sql: { max_rows: 5, max_seconds: 1 }
+models:
+  fraud: { window: 1h, positive_class: fraud }
 `
   const started = await startServices('api', yaml, [createRecorder, createApi], {
     API_TOKEN_INGEST: 'ingest-token-0123456789',
     API_TOKEN_READ: 'read-token-0123456789',
+    API_TOKEN_ADMIN: 'admin-token-0123456789',
   })
   cleanup.push(() => started.proc.stop())
   const post = (path: string, body: string, token?: string) =>
@@ -32,8 +37,23 @@ async function setup(maxBody = 1_000_000) {
       },
       body,
     })
-  return { ...started, post }
+  const base = `http://127.0.0.1:${port}`
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    })
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+  const get = (path: string) => call('GET', path, READ)
+  return { ...started, post, call, get }
 }
+
+const READ = 'read-token-0123456789'
+const ADMIN = 'admin-token-0123456789'
+const T0 = Date.UTC(2026, 10, 24, 8)
+const at = (h: number) => toClickHouseTime(T0 + h * 3_600_000)
 
 describe('HTTP API on the real broker and embedded ClickHouse', () => {
   it('ingests NDJSON and JSON arrays: valid events reach ClickHouse, invalid ones are named', async () => {
@@ -103,5 +123,303 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
       expect(res.status).toBe(status)
       expect(((await res.json()) as { error: string }).error).toMatch(error)
     }
+  })
+
+  it('reads windows with filters, the latest version of each window only', async () => {
+    const { proc, get } = await setup()
+    const { ch } = proc.deps
+    const perf = (h: number, version: number, metric: string, value: number) => ({
+      model_id: 'fraud',
+      model_version: 'v1',
+      window_start: at(h),
+      window_end: at(h + 1),
+      task: 'binary',
+      class: '',
+      metric,
+      value,
+      n_predictions: 100,
+      n_labelled: version,
+      label_coverage: version / 100,
+      version,
+    })
+    // Window 0 re-published with more labels: version 40 replaces version 10, also its roc_auc row.
+    await insertRows(ch, 'performance_windows', [
+      perf(0, 10, 'accuracy', 0.5),
+      perf(0, 10, 'roc_auc', 0.6),
+      perf(0, 40, 'accuracy', 0.8),
+      perf(1, 20, 'accuracy', 0.7),
+    ])
+    const drift = (h: number, feature: string, metric: string, value: number, drifted: number) => ({
+      model_id: 'fraud',
+      model_version: 'v1',
+      window_start: at(h),
+      window_end: at(h + 1),
+      feature,
+      feature_type: 'numerical',
+      metric,
+      value,
+      drifted,
+      n_reference: 1000,
+      n_current: 500,
+      reference: 'baseline:*',
+      version: 1,
+    })
+    await insertRows(ch, 'drift_windows', [
+      drift(0, 'amount', 'psi', 0.05, 0),
+      drift(1, 'amount', 'psi', 0.4, 1),
+      drift(1, 'age', 'psi', 0.01, 0),
+    ])
+
+    const all = await get('/v1/windows/performance?model=fraud')
+    expect(all.status).toBe(200)
+    expect(all.body.truncated).toBe(false)
+    expect(
+      (all.body.data as Record<string, unknown>[]).map((r) => [r.window_start, r.metric, r.value, r.version]),
+    ).toEqual([
+      ['2026-11-24T08:00:00.000Z', 'accuracy', 0.8, 40],
+      ['2026-11-24T09:00:00.000Z', 'accuracy', 0.7, 20],
+    ])
+    const amount = await get(
+      `/v1/windows/drift?model=fraud&feature=amount&metric=psi&from=${encodeURIComponent('2026-11-24T09:00:00Z')}`,
+    )
+    expect(amount.body.data).toEqual([
+      expect.objectContaining({
+        window_start: '2026-11-24T09:00:00.000Z',
+        feature: 'amount',
+        value: 0.4,
+        drifted: true,
+        n_current: 500,
+      }),
+    ])
+    const limited = await get('/v1/windows/drift?limit=2')
+    expect(limited.body).toMatchObject({ truncated: true })
+    expect(limited.body.data).toHaveLength(2)
+    expect((await get('/v1/windows/fairness?model=nobody&attribute=gender&group=f')).body).toEqual({ data: [], truncated: false })
+  })
+
+  it('lists models, alerts now and their history, notifications and rules', async () => {
+    const { proc, post, get } = await setup()
+    const { ch } = proc.deps
+    const res = await post(
+      '/v1/predictions',
+      JSON.stringify(makePrediction(0, { model_id: 'fraud' })),
+      'ingest-token-0123456789',
+    )
+    expect(res.status).toBe(200)
+    await insertRows(ch, 'alerts', [
+      {
+        alert_key: 'drift|fraud|v1|amount',
+        rule: 'drift',
+        model_id: 'fraud',
+        model_version: 'v1',
+        subject: 'amount',
+        status: 'firing',
+        severity: 'critical',
+        value: 0.4,
+        window_start: at(1),
+        episode: 'e1',
+        since: at(1),
+        state: '{}',
+        seq: 1,
+      },
+      {
+        alert_key: 'drift|fraud|v1|age',
+        rule: 'drift',
+        model_id: 'fraud',
+        model_version: 'v1',
+        subject: 'age',
+        status: 'inactive',
+        severity: 'critical',
+        value: 0.01,
+        window_start: at(1),
+        episode: '',
+        since: null,
+        state: '{}',
+        seq: 1,
+      },
+    ])
+    await insertRows(ch, 'alert_history', [
+      {
+        alert_key: 'drift|fraud|v1|amount',
+        rule: 'drift',
+        model_id: 'fraud',
+        model_version: 'v1',
+        subject: 'amount',
+        transition: 'firing',
+        status: 'firing',
+        severity: 'critical',
+        value: 0.4,
+        episode: 'e1',
+        window_start: at(1),
+        window_end: at(2),
+      },
+      {
+        alert_key: 'drift|fraud|v1|amount',
+        rule: 'drift',
+        model_id: 'fraud',
+        model_version: 'v1',
+        subject: 'amount',
+        transition: 'pending',
+        status: 'pending',
+        severity: 'critical',
+        value: 0.3,
+        episode: '',
+        window_start: at(0),
+        window_end: at(1),
+      },
+    ])
+    await insertRows(ch, 'notifications', [
+      {
+        id: 'n1',
+        channel: 'slack',
+        target: '#ml',
+        kind: 'firing',
+        model_id: 'fraud',
+        window_start: at(1),
+        payload: JSON.stringify({ alerts: [{ rule: 'drift', subject: 'amount' }] }),
+        status: 'delivered',
+        attempts: 1,
+        next_attempt_at: at(2),
+        last_error: '',
+        result: '',
+        seq: 2,
+        created_at: at(2),
+      },
+    ])
+
+    const firing = await get('/v1/alerts')
+    expect(firing.body.data).toEqual([
+      expect.objectContaining({
+        rule: 'drift',
+        subject: 'amount',
+        status: 'firing',
+        since: '2026-11-24T09:00:00.000Z',
+        episode: 'e1',
+      }),
+    ])
+    expect((await get('/v1/alerts?status=all')).body.data).toHaveLength(2)
+    const history = await get('/v1/alerts/history?model=fraud')
+    expect((history.body.data as { transition: string }[]).map((r) => r.transition)).toEqual([
+      'firing',
+      'pending',
+    ])
+    const notes = await get('/v1/notifications?channel=slack')
+    expect(notes.body.data).toEqual([
+      expect.objectContaining({
+        id: 'n1',
+        status: 'delivered',
+        attempts: 1,
+        alerts: [{ rule: 'drift', subject: 'amount' }],
+      }),
+    ])
+    // The recorder stores the posted prediction; the model shows with its settings from vigil.yaml.
+    expect(
+      await waitFor(
+        async () =>
+          ((await get('/v1/models')).body.data as unknown[]).length === 1 &&
+          ((await get('/v1/models')).body.data as { predictions: number }[])[0]!.predictions === 1,
+        30_000,
+      ),
+    ).toBe(true)
+    expect((await get('/v1/models')).body.data).toEqual([
+      expect.objectContaining({
+        model_id: 'fraud',
+        versions: ['v1'],
+        predictions: 1,
+        settings: expect.objectContaining({ window_ms: 3_600_000, positive_class: 'fraud' }),
+      }),
+    ])
+    expect((await get('/v1/rules')).body).toEqual({ data: [] })
+  })
+
+  it('creates, lists and expires silences; stores an uploaded baseline', async () => {
+    const { proc, call, get } = await setup()
+    const created = await call('POST', '/v1/silences', ADMIN, {
+      rule: 'drift',
+      model: 'fraud',
+      duration: '2h',
+      comment: 'retraining',
+      author: 'ana',
+    })
+    expect(created.status).toBe(201)
+    expect(created.body).toMatchObject({
+      rule: 'drift',
+      model_id: 'fraud',
+      subject: '*',
+      active: true,
+      author: 'ana',
+    })
+    const again = await call('POST', '/v1/silences', ADMIN, { rule: 'x', duration: '1h' })
+    expect((await get('/v1/silences')).body.data).toHaveLength(2)
+    expect((await call('POST', '/v1/silences', READ, { duration: '1h' })).status).toBe(403)
+    const expired = await call('DELETE', `/v1/silences/${created.body.id}`, ADMIN)
+    expect(expired.body).toMatchObject({ id: created.body.id, active: false })
+    expect((await get('/v1/silences')).body.data).toEqual([expect.objectContaining({ id: again.body.id })])
+    expect((await get('/v1/silences?all=true')).body.data).toHaveLength(2)
+    expect((await call('DELETE', '/v1/silences/0123456789ab', ADMIN)).status).toBe(404)
+
+    const rows = Array.from({ length: 50 }, (_, i) =>
+      JSON.stringify({ amount: i, country: i % 2 ? 'DE' : 'FR', zip: 10000 + i }),
+    )
+    const upload = await call(
+      'POST',
+      '/v1/models/fraud/baselines?version=v2&type=zip%3Dcategorical',
+      ADMIN,
+      rows.join('\n'),
+    )
+    expect(upload).toEqual({
+      status: 201,
+      body: {
+        model_id: 'fraud',
+        version: 'v2',
+        rows: 50,
+        features: { amount: 'numerical', country: 'categorical', zip: 'categorical' },
+      },
+    })
+    const stored = await queryRows<{ feature: string; feature_type: string; count: string }>(
+      proc.deps.ch,
+      "SELECT feature, feature_type, count FROM {db:Identifier}.baselines FINAL WHERE model_id = 'fraud' AND model_version = 'v2' ORDER BY feature",
+    )
+    expect(stored.map((r) => [r.feature, r.feature_type, Number(r.count)])).toEqual([
+      ['amount', 'numerical', 50],
+      ['country', 'categorical', 50],
+      ['zip', 'categorical', 50],
+    ])
+    const bad = await call('POST', '/v1/models/fraud/baselines', ADMIN, '[{"amount": 1}, {"amount": [1]}]')
+    expect(bad).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(/body:2: "amount" is an array/) },
+    })
+  })
+
+  it('runs read-only SQL in the database with limits; writes, files and long queries are refused', async () => {
+    const { call } = await setup()
+    const sql = (query: string) => call('POST', '/v1/sql', READ, { query })
+    // max_rows is 5 here: SHOW is cut too, and says so.
+    const tables = await sql('SHOW TABLES')
+    expect(tables.status).toBe(200)
+    expect(tables.body).toMatchObject({
+      truncated: true,
+      rows: [{ name: 'alert_history' }, { name: 'alerts' }, {}, {}, {}],
+    })
+    const numbers = await sql('SELECT number AS n FROM system.numbers LIMIT 100')
+    expect(numbers.body).toMatchObject({ columns: [{ name: 'n', type: 'UInt64' }], truncated: true })
+    expect(numbers.body.rows).toHaveLength(5)
+    const counted = await sql('SELECT count() AS n FROM predictions')
+    expect(counted.body).toMatchObject({ rows: [{ n: 0 }], truncated: false })
+    const refusals: [string, RegExp][] = [
+      ['INSERT INTO predictions (model_id) VALUES (1)', /only read queries/],
+      ['SELECT 1; DROP TABLE predictions', /one statement/],
+      ["SELECT 1 INTO OUTFILE '/tmp/vigil-sql-test'", /INTO OUTFILE/],
+      ["SELECT * FROM file('/etc/hostname', 'LineAsString')", /readonly/i],
+      ['SELECT sleepEachRow(0.5) FROM system.numbers LIMIT 10 ', /Timeout exceeded|TIMEOUT/i],
+      ['SELECT * FROM no_such_table', /no_such_table/],
+    ]
+    for (const [query, reason] of refusals) {
+      const r = await sql(query)
+      expect(r.status, query).toBe(400)
+      expect(r.body.error, query).toMatch(reason)
+    }
+    expect((await call('POST', '/v1/sql', 'ingest-token-0123456789', { query: 'SELECT 1' })).status).toBe(403)
   })
 })

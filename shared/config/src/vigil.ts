@@ -119,6 +119,16 @@ export const vigilFileSchema = z
         port: z.number().int().min(0).max(65535).optional(),
         /** Larger request bodies get 413. */
         max_body_bytes: positiveInt.max(64 * 1024 * 1024).optional(),
+        /** Limits of analysts' read-only SQL (`POST /v1/sql`). */
+        sql: z
+          .strictObject({
+            max_rows: positiveInt.max(1_000_000).optional(),
+            max_seconds: positiveInt.max(3600).optional(),
+            max_memory_mb: positiveInt.max(1_048_576).optional(),
+            /** More queries at once get 429. */
+            max_concurrent: positiveInt.max(64).optional(),
+          })
+          .optional(),
         /** Bearer tokens, each read from an environment variable, with what it may do. */
         tokens: z
           .array(
@@ -185,6 +195,10 @@ export const vigilEnvSchema = z.object({
   SLACK_API_URL: z.url().optional(),
   /** `smtp://user:pass@host:port` or `smtps://…`; never logged. */
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  /** Where `vigil sql`, `vigil alerts` and `vigil silence` find a running API (else ClickHouse directly). */
+  VIGIL_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The bearer token those commands send; never logged. */
+  VIGIL_API_TOKEN: z.string().min(1).optional(),
 })
 
 export type ApiScope = 'ingest' | 'read' | 'admin'
@@ -223,6 +237,7 @@ export interface VigilConfig {
     host: string
     port: number
     maxBodyBytes: number
+    sql: { maxRows: number; maxSeconds: number; maxMemoryBytes: number; maxConcurrent: number }
     /** `token` is absent when its environment variable is not set (the API refuses to start). */
     tokens: { name: string; tokenEnv: string; scopes: ApiScope[]; token?: string }[]
   }
@@ -233,6 +248,8 @@ export interface VigilConfig {
   rules: Rule[]
   alerting: AlertingConfig
   http: { host: string; port: number }
+  /** A running API for the CLI's client commands. */
+  client: { apiUrl?: string; apiToken?: string }
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
 
@@ -302,6 +319,12 @@ export function loadVigilConfig(options: {
       host: y.api?.host ?? '127.0.0.1',
       port: y.api?.port ?? 8080,
       maxBodyBytes: y.api?.max_body_bytes ?? 5 * 1024 * 1024,
+      sql: {
+        maxRows: y.api?.sql?.max_rows ?? 10_000,
+        maxSeconds: y.api?.sql?.max_seconds ?? 10,
+        maxMemoryBytes: (y.api?.sql?.max_memory_mb ?? 1024) * 1024 * 1024,
+        maxConcurrent: y.api?.sql?.max_concurrent ?? 4,
+      },
       tokens: (y.api?.tokens ?? []).map((t) => {
         const token = options.env[t.token_env]
         return { name: t.name, tokenEnv: t.token_env, scopes: t.scopes, ...(token ? { token } : {}) }
@@ -323,6 +346,10 @@ export function loadVigilConfig(options: {
     http: {
       host: y.http?.host ?? '127.0.0.1',
       port: env.VIGIL_HTTP_PORT ?? y.http?.port ?? 9464,
+    },
+    client: {
+      ...(env.VIGIL_API_URL ? { apiUrl: env.VIGIL_API_URL.replace(/\/+$/, '') } : {}),
+      ...(env.VIGIL_API_TOKEN ? { apiToken: env.VIGIL_API_TOKEN } : {}),
     },
     logLevel: env.LOG_LEVEL ?? y.log_level ?? 'info',
   }

@@ -11,7 +11,7 @@ export type Parsed<T> =
   | { ok: false; error: string }
 
 /**
- * A request body of events: a JSON array, or NDJSON (one event per line). Each record is checked
+ * A request body of events: a JSON array, NDJSON (one event per line), or one JSON object. Each record is checked
  * by the event schema on its own; the invalid ones are listed with their position and reason.
  */
 export function parseEvents<T>(body: string, parser: EventParser<T>): Parsed<T> {
@@ -31,6 +31,11 @@ export function parseEvents<T>(body: string, parser: EventParser<T>): Parsed<T> 
       if (r.ok) valid.push({ index, event: r.value })
       else rejected.push({ index, reason: r.reason })
     }
+  } else if (text.startsWith('{') && text.includes('\n') && isJsonObject(text)) {
+    // One event, pretty-printed over several lines.
+    const r = parser.parse(text)
+    if (r.ok) valid.push({ index: 0, event: r.value })
+    else rejected.push({ index: 0, reason: r.reason })
   } else {
     let index = 0
     for (const line of text.split('\n')) {
@@ -42,4 +47,13 @@ export function parseEvents<T>(body: string, parser: EventParser<T>): Parsed<T> 
     }
   }
   return { ok: true, valid, rejected }
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text)
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+  } catch {
+    return false
+  }
 }

@@ -1,0 +1,301 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import {
+  type ClickHouse,
+  listSilences,
+  loadSilence,
+  type StoredSilence,
+  saveSilence,
+} from '@vigil/clickhouse'
+import { formatCondition, parseDuration, type VigilConfig } from '@vigil/config'
+import { bearer, errorResponses, fail, Limit, ModelId, type ScopeGuard, Time } from '../http.js'
+import { queryAlertHistory, queryAlerts, queryNotifications } from '../store.js'
+
+export interface AlertRoutesDeps {
+  ch: ClickHouse
+  config: Pick<VigilConfig, 'rules'>
+  now: () => number
+}
+
+const Row = z.record(z.string(), z.unknown())
+const Data = z.object({ data: z.array(Row) }).openapi('Data')
+const Rows = z.object({ data: z.array(Row), truncated: z.boolean() })
+
+const Silence = z
+  .object({
+    id: z.string(),
+    rule: z.string(),
+    model_id: z.string(),
+    subject: z.string(),
+    starts_at: z.string(),
+    ends_at: z.string(),
+    comment: z.string(),
+    author: z.string(),
+    created_at: z.string(),
+    active: z.boolean(),
+  })
+  .openapi('Silence')
+
+const NewSilence = z
+  .object({
+    rule: z.string().min(1).max(256).default('*').openapi({ description: 'rule name, * for every rule' }),
+    model: z
+      .union([ModelId, z.literal('*')])
+      .default('*')
+      .openapi({ description: 'model id, * for every model' }),
+    subject: z
+      .string()
+      .min(1)
+      .max(256)
+      .default('*')
+      .openapi({ description: 'feature or attribute=group, * for all' }),
+    duration: z
+      .string()
+      .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30m, 2h or 1d')
+      .optional()
+      .openapi({ example: '2h', description: 'how long from now (or give ends_at)' }),
+    starts_at: z.iso.datetime({ offset: true }).optional(),
+    ends_at: z.iso.datetime({ offset: true }).optional(),
+    comment: z.string().max(1000).default(''),
+    author: z.string().max(256).default(''),
+  })
+  .refine((s) => (s.duration === undefined) !== (s.ends_at === undefined), {
+    message: 'give either duration or ends_at',
+    path: ['duration'],
+  })
+  .openapi('NewSilence')
+
+const silenceJson = (s: StoredSilence, now: number) => ({
+  id: s.id,
+  rule: s.rule,
+  model_id: s.modelId,
+  subject: s.subject,
+  starts_at: new Date(s.startsAt).toISOString(),
+  ends_at: new Date(s.endsAt).toISOString(),
+  comment: s.comment,
+  author: s.author,
+  created_at: new Date(s.createdAt).toISOString(),
+  active: s.startsAt <= now && now < s.endsAt,
+})
+
+const read = (requireScope: ScopeGuard) => [requireScope('read')]
+const admin = (requireScope: ScopeGuard) => [requireScope('admin')]
+
+/** Alerts now and their history, notifications, rules, and silences. */
+export function alertRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: AlertRoutesDeps): void {
+  const { ch } = deps
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/alerts',
+      tags: ['alerts'],
+      summary: 'Alerts as they are now',
+      description:
+        'One row per rule × model × version × subject. `status=active` (the default) lists pending and firing alerts.',
+      security: bearer,
+      middleware: read(requireScope),
+      request: {
+        query: z.object({
+          status: z.enum(['active', 'firing', 'pending', 'all']).default('active'),
+          model: ModelId.optional(),
+          rule: z.string().min(1).max(256).optional(),
+          severity: z.enum(['info', 'warning', 'critical']).optional(),
+        }),
+      },
+      responses: {
+        200: { description: 'Alerts', content: { 'application/json': { schema: Data } } },
+        ...errorResponses(503),
+      },
+    }),
+    async (c) => c.json({ data: await queryAlerts(ch, c.req.valid('query')) }, 200),
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/alerts/history',
+      tags: ['alerts'],
+      summary: 'Alert state changes',
+      description:
+        'Every change (pending, firing, repeat, resolved, cleared) with the window that caused it, newest first.',
+      security: bearer,
+      middleware: read(requireScope),
+      request: {
+        query: z.object({
+          model: ModelId.optional(),
+          rule: z.string().min(1).max(256).optional(),
+          from: Time.optional().openapi({ type: 'string', format: 'date-time' }),
+          to: Time.optional().openapi({ type: 'string', format: 'date-time' }),
+          limit: Limit(10_000, 1000),
+        }),
+      },
+      responses: {
+        200: { description: 'State changes', content: { 'application/json': { schema: Rows } } },
+        ...errorResponses(503),
+      },
+    }),
+    async (c) => {
+      const r = await queryAlertHistory(ch, c.req.valid('query'))
+      return c.json({ data: r.rows, truncated: r.truncated }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/notifications',
+      tags: ['alerts'],
+      summary: 'Notifications and what became of them',
+      description:
+        'Slack messages, emails, webhooks and retraining webhooks: pending, delivered or failed, newest first.',
+      security: bearer,
+      middleware: read(requireScope),
+      request: {
+        query: z.object({
+          status: z.enum(['pending', 'delivered', 'failed']).optional(),
+          channel: z.enum(['slack', 'email', 'webhook', 'alertmanager']).optional(),
+          model: ModelId.optional(),
+          limit: Limit(10_000, 200),
+        }),
+      },
+      responses: {
+        200: { description: 'Notifications', content: { 'application/json': { schema: Rows } } },
+        ...errorResponses(503),
+      },
+    }),
+    async (c) => {
+      const r = await queryNotifications(ch, c.req.valid('query'))
+      return c.json({ data: r.rows, truncated: r.truncated }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/rules',
+      tags: ['alerts'],
+      summary: 'The alert rules of vigil.yaml',
+      security: bearer,
+      middleware: read(requireScope),
+      responses: {
+        200: { description: 'Rules in file order', content: { 'application/json': { schema: Data } } },
+        ...errorResponses(),
+      },
+    }),
+    (c) =>
+      c.json(
+        {
+          data: deps.config.rules.map((r) => ({
+            name: r.name,
+            model: r.model,
+            metric: `${r.family}.${r.metric}`,
+            feature: r.feature ?? null,
+            attribute: r.attribute ?? null,
+            group: r.group ?? null,
+            when: formatCondition(r.condition),
+            for: r.for,
+            min_samples: r.minSamples,
+            min_label_coverage: r.minLabelCoverage,
+            severity: r.severity,
+            notify: r.notify,
+            retrain: r.retrain ?? null,
+            runbook: r.runbook ?? null,
+            labels: r.labels,
+          })),
+        },
+        200,
+      ),
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/silences',
+      tags: ['silences'],
+      summary: 'Silences',
+      description: 'Silences that have not ended (some may start later); `all=true` also lists ended ones.',
+      security: bearer,
+      middleware: read(requireScope),
+      request: { query: z.object({ all: z.enum(['true', 'false']).default('false') }) },
+      responses: {
+        200: {
+          description: 'Silences, newest first',
+          content: { 'application/json': { schema: z.object({ data: z.array(Silence) }) } },
+        },
+        ...errorResponses(503),
+      },
+    }),
+    async (c) => {
+      const now = deps.now()
+      const all = c.req.valid('query').all === 'true'
+      const list = await listSilences(ch, all ? {} : { activeAt: now })
+      return c.json({ data: list.map((s) => silenceJson(s, now)) }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/silences',
+      tags: ['silences'],
+      summary: 'Silence alerts by rule, model and subject until a time',
+      description:
+        'Silenced alerts keep their state but send no notification. Sending the same silence twice stores one. Needs the admin scope.',
+      security: bearer,
+      middleware: admin(requireScope),
+      request: { body: { required: true, content: { 'application/json': { schema: NewSilence } } } },
+      responses: {
+        201: { description: 'The stored silence', content: { 'application/json': { schema: Silence } } },
+        ...errorResponses(415, 503),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid('json')
+      const now = deps.now()
+      const startsAt = body.starts_at ? Date.parse(body.starts_at) : now
+      const endsAt = body.ends_at
+        ? Date.parse(body.ends_at)
+        : startsAt + (parseDuration(body.duration ?? '') ?? 0)
+      if (endsAt <= startsAt) return fail(c, 400, 'the silence ends before it starts')
+      if (endsAt <= now) return fail(c, 400, 'the silence ends in the past')
+      const id = await saveSilence(ch, {
+        rule: body.rule,
+        modelId: body.model,
+        subject: body.subject,
+        startsAt,
+        endsAt,
+        comment: body.comment,
+        author: body.author,
+      })
+      const stored = await loadSilence(ch, id)
+      return c.json(silenceJson(stored!, now), 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/silences/{id}',
+      tags: ['silences'],
+      summary: 'Expire a silence now',
+      security: bearer,
+      middleware: admin(requireScope),
+      request: {
+        params: z.object({ id: z.string().regex(/^[0-9a-f]{12}$/, 'a silence id: 12 hex digits') }),
+      },
+      responses: {
+        200: { description: 'The expired silence', content: { 'application/json': { schema: Silence } } },
+        ...errorResponses(404, 503),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const s = await loadSilence(ch, id)
+      if (!s) return fail(c, 404, `no silence ${id}`)
+      const now = deps.now()
+      if (s.endsAt > now) {
+        await saveSilence(ch, { ...s, startsAt: Math.min(s.startsAt, now), endsAt: now })
+      }
+      return c.json(silenceJson((await loadSilence(ch, id))!, now), 200)
+    },
+  )
+}
