@@ -135,7 +135,9 @@ describe('requests the validator refuses', () => {
     expect(body.issues.map((i) => i.path).sort()).toEqual(['from', 'limit'])
     const silence = await a.request('/v1/silences', { method: 'POST', headers: admin, body: '{"rule": "x"}' })
     expect(silence.status).toBe(400)
-    expect(((await silence.json()) as { error: string }).error).toContain('give either duration or ends_at')
+    expect(((await silence.json()) as { error: string }).error).toContain(
+      'give either a duration or an end time',
+    )
     const broken = await a.request('/v1/silences', { method: 'POST', headers: admin, body: '{' })
     expect(broken.status).toBe(400)
     expect(await broken.json()).toHaveProperty('error')

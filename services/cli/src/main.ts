@@ -9,6 +9,8 @@ import { evaluateModel, joinOutcomes } from '@vigil/outcomes'
 import { checkChannels } from '@vigil/rules'
 import { explainStartupError, startUntilSignal } from '@vigil/runtime'
 import { Command } from 'commander'
+import { UserError } from './client/backend.js'
+import { registerClientCommands } from './client/commands.js'
 import { type ColumnType, compareTables, renderReport } from './drift-check/compare.js'
 import { readTable } from './drift-check/table.js'
 import { readEvents } from './evaluate/read.js'
@@ -29,6 +31,10 @@ async function run(action: () => Promise<void>, brokers?: () => string[] | undef
       known = brokers?.()
     } catch {
       known = undefined
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`vigil: ${err.message}\n`)
+      process.exit(2)
     }
     const { message, exitCode } = explainStartupError(err, { brokers: known })
     process.stderr.write(`vigil: ${message}\n`)
@@ -335,5 +341,11 @@ baseline
       )
     }),
   )
+
+registerClientCommands(
+  program,
+  () => config(program.opts()),
+  (action) => run(action),
+)
 
 await program.parseAsync(process.argv)

@@ -1,13 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import {
-  type ClickHouse,
-  listSilences,
-  loadSilence,
-  type StoredSilence,
-  saveSilence,
-} from '@vigil/clickhouse'
-import { formatCondition, parseDuration, type VigilConfig } from '@vigil/config'
+import { type ClickHouse, listSilences, loadSilence, saveSilence } from '@vigil/clickhouse'
+import { formatCondition, type VigilConfig } from '@vigil/config'
 import { bearer, errorResponses, fail, Limit, ModelId, type ScopeGuard, Time } from '../http.js'
+import { expired, planSilence, silenceJson } from '../silences.js'
 import { queryAlertHistory, queryAlerts, queryNotifications } from '../store.js'
 
 export interface AlertRoutesDeps {
@@ -52,30 +47,13 @@ const NewSilence = z
       .string()
       .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30m, 2h or 1d')
       .optional()
-      .openapi({ example: '2h', description: 'how long from now (or give ends_at)' }),
-    starts_at: z.iso.datetime({ offset: true }).optional(),
+      .openapi({ example: '2h', description: 'how long from starts_at (or now); give this or ends_at' }),
+    starts_at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'default: now' }),
     ends_at: z.iso.datetime({ offset: true }).optional(),
     comment: z.string().max(1000).default(''),
     author: z.string().max(256).default(''),
   })
-  .refine((s) => (s.duration === undefined) !== (s.ends_at === undefined), {
-    message: 'give either duration or ends_at',
-    path: ['duration'],
-  })
   .openapi('NewSilence')
-
-const silenceJson = (s: StoredSilence, now: number) => ({
-  id: s.id,
-  rule: s.rule,
-  model_id: s.modelId,
-  subject: s.subject,
-  starts_at: new Date(s.startsAt).toISOString(),
-  ends_at: new Date(s.endsAt).toISOString(),
-  comment: s.comment,
-  author: s.author,
-  created_at: new Date(s.createdAt).toISOString(),
-  active: s.startsAt <= now && now < s.endsAt,
-})
 
 const read = (requireScope: ScopeGuard) => [requireScope('read')]
 const admin = (requireScope: ScopeGuard) => [requireScope('admin')]
@@ -249,25 +227,11 @@ export function alertRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: Al
       },
     }),
     async (c) => {
-      const body = c.req.valid('json')
-      const now = deps.now()
-      const startsAt = body.starts_at ? Date.parse(body.starts_at) : now
-      const endsAt = body.ends_at
-        ? Date.parse(body.ends_at)
-        : startsAt + (parseDuration(body.duration ?? '') ?? 0)
-      if (endsAt <= startsAt) return fail(c, 400, 'the silence ends before it starts')
-      if (endsAt <= now) return fail(c, 400, 'the silence ends in the past')
-      const id = await saveSilence(ch, {
-        rule: body.rule,
-        modelId: body.model,
-        subject: body.subject,
-        startsAt,
-        endsAt,
-        comment: body.comment,
-        author: body.author,
-      })
+      const plan = planSilence(c.req.valid('json'), deps.now())
+      if (!plan.ok) return fail(c, 400, plan.error)
+      const id = await saveSilence(ch, plan.silence)
       const stored = await loadSilence(ch, id)
-      return c.json(silenceJson(stored!, now), 201)
+      return c.json(silenceJson(stored!, deps.now()), 201)
     },
   )
 
@@ -292,9 +256,7 @@ export function alertRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: Al
       const s = await loadSilence(ch, id)
       if (!s) return fail(c, 404, `no silence ${id}`)
       const now = deps.now()
-      if (s.endsAt > now) {
-        await saveSilence(ch, { ...s, startsAt: Math.min(s.startsAt, now), endsAt: now })
-      }
+      if (s.endsAt > now) await saveSilence(ch, expired(s, now))
       return c.json(silenceJson((await loadSilence(ch, id))!, now), 200)
     },
   )
