@@ -54,8 +54,14 @@ export function createScopeGuard(tokens: readonly ApiToken[]) {
 
 export type ScopeGuard = ReturnType<typeof createScopeGuard>
 
-/** Query parameters: an RFC 3339 time. */
-export const Time = z.iso.datetime({ offset: true }).transform((t) => Date.parse(t))
+const EARLIEST = Date.UTC(1900, 0, 1)
+const LATEST = Date.UTC(2300, 0, 1)
+
+/** An RFC 3339 time, within what ClickHouse's DateTime64 holds (1900 to 2299), as epoch ms. */
+export const Time = z.iso
+  .datetime({ offset: true })
+  .transform((t) => Date.parse(t))
+  .refine((ms) => ms >= EARLIEST && ms < LATEST, 'a time between 1900 and 2299')
 
 /** Query parameters: how many rows at most. */
 export const Limit = (max: number, fallback: number) =>

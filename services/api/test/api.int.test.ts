@@ -194,7 +194,10 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
     const limited = await get('/v1/windows/drift?limit=2')
     expect(limited.body).toMatchObject({ truncated: true })
     expect(limited.body.data).toHaveLength(2)
-    expect((await get('/v1/windows/fairness?model=nobody&attribute=gender&group=f')).body).toEqual({ data: [], truncated: false })
+    expect((await get('/v1/windows/fairness?model=nobody&attribute=gender&group=f')).body).toEqual({
+      data: [],
+      truncated: false,
+    })
   })
 
   it('lists models, alerts now and their history, notifications and rules', async () => {

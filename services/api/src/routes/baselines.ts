@@ -81,8 +81,20 @@ export function baselineRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps:
         body: {
           required: true,
           content: {
-            'application/json': { schema: { type: 'array', items: { type: 'object' } } },
-            'application/x-ndjson': { schema: { type: 'string' } },
+            'application/json': {
+              schema: {
+                type: 'array',
+                minItems: 1,
+                items: {
+                  type: 'object',
+                  description: 'feature values by name: numbers, strings, booleans or null',
+                  additionalProperties: { type: ['number', 'string', 'boolean', 'null'] },
+                },
+              },
+            },
+            'application/x-ndjson': {
+              schema: { type: 'string', description: 'one JSON object of feature values per line' },
+            },
           },
         },
       },
