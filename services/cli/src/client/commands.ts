@@ -15,6 +15,9 @@ const positiveInt = (v: string) => {
   return n
 }
 
+/** Four significant digits for a person; tools get the full value (--format json or csv). */
+const rounded = (v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v)
+
 const WHERE =
   '\nWhere the answers come from: the vigil API at $VIGIL_API_URL (with $VIGIL_API_TOKEN) when set,\n' +
   'else ClickHouse itself ($CLICKHOUSE_URL, or the embedded engine when no `vigil start` holds it).'
@@ -100,17 +103,23 @@ export function registerClientCommands(
           if (opts.history) {
             const r = await b.history({ model: opts.model, rule: opts.rule, limit: opts.limit })
             print(
-              formatRows(r.data, opts.format, [
-                'window_start',
-                'rule',
-                'model_id',
-                'model_version',
-                'subject',
-                'transition',
-                'severity',
-                'value',
-              ]),
+              formatRows(
+                opts.format === 'table'
+                  ? r.data.map((h) => ({
+                      window_start: h.window_start,
+                      transition: h.transition,
+                      severity: h.severity,
+                      rule: h.rule,
+                      model: `${h.model_id} ${h.model_version}`,
+                      subject: h.subject,
+                      value: rounded(h.value),
+                    }))
+                  : r.data,
+                opts.format,
+              ),
             )
+            if (r.truncated)
+              process.stderr.write(`vigil: the ${opts.limit} newest changes; --limit shows more\n`)
             return
           }
           const rows = await b.alerts({ status: opts.status, model: opts.model, rule: opts.rule })
@@ -127,7 +136,7 @@ export function registerClientCommands(
                     rule: r.rule,
                     model: `${r.model_id} ${r.model_version}`,
                     subject: r.subject,
-                    value: typeof r.value === 'number' ? Number(r.value.toPrecision(4)) : r.value,
+                    value: rounded(r.value),
                     since: r.since,
                     last_window: r.last_window,
                   }))
