@@ -181,3 +181,27 @@ describe('/readyz on the API port', () => {
     expect(await res.json()).toEqual({ status: 'not ready', services: { drift: { ready: false } } })
   })
 })
+
+describe('/metrics on the API port', () => {
+  it('counts requests by route pattern and status, and ingested events by outcome', async () => {
+    const a = app()
+    await a.request('/v1/windows/drift?limit=0', {
+      headers: { authorization: 'Bearer read-token-0123456789' },
+    })
+    await a.request('/v1/silences/0123456789ab', { method: 'DELETE' })
+    await a.request('/no/such/path')
+    await a.request('/v1/predictions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS[0]!.token}` },
+      body: `${JSON.stringify(makePrediction(0))}\n{"schema_version": 1}`,
+    })
+    const text = await (await a.request('/metrics')).text()
+    expect(text).toContain('vigil_api_requests_total{route="/v1/windows/drift",method="GET",status="400"} 1')
+    expect(text).toContain(
+      'vigil_api_requests_total{route="/v1/silences/:id",method="DELETE",status="401"} 1',
+    )
+    expect(text).toContain('vigil_api_requests_total{route="unmatched",method="GET",status="404"} 1')
+    expect(text).toContain('vigil_api_events_total{kind="predictions",outcome="accepted"} 1')
+    expect(text).toContain('vigil_api_events_total{kind="predictions",outcome="rejected"} 1')
+  })
+})

@@ -6,6 +6,7 @@ import type { Readiness } from '@vigil/runtime'
 import { HTTPException } from 'hono/http-exception'
 import type { ApiToken } from './auth.js'
 import { createScopeGuard, fail } from './http.js'
+import { createApiMetrics } from './metrics.js'
 import { alertRoutes } from './routes/alerts.js'
 import { baselineRoutes } from './routes/baselines.js'
 import { contractComponents } from './routes/contracts.js'
@@ -59,9 +60,11 @@ export function createApiApp(options: ApiOptions) {
   })
   const requireScope = createScopeGuard(options.tokens)
   const now = options.now ?? Date.now
+  const metrics = createApiMetrics(options.registry)
+  app.use('*', metrics.observe)
 
   opsRoutes(app, options)
-  ingestRoutes(app, requireScope, options)
+  ingestRoutes(app, requireScope, { ...options, metrics })
   windowRoutes(app, requireScope, options)
   alertRoutes(app, requireScope, { ...options, now })
   baselineRoutes(app, requireScope, options)

@@ -415,6 +415,10 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
       ['SELECT 1; DROP TABLE predictions', /one statement/],
       ["SELECT 1 INTO OUTFILE '/tmp/vigil-sql-test'", /INTO OUTFILE/],
       ["SELECT * FROM file('/etc/hostname', 'LineAsString')", /readonly/i],
+      // Table functions that reach outside (SSRF, commands) are refused by readonly = 1.
+      ["SELECT * FROM url('http://169.254.169.254/latest/meta-data', 'LineAsString')", /readonly/i],
+      ["SELECT * FROM remote('127.0.0.1:9000', system.one)", /readonly/i],
+      ["SELECT * FROM executable('ls', 'TSV', 'x String')", /readonly/i],
       ['SELECT sleepEachRow(0.5) FROM system.numbers LIMIT 10 ', /Timeout exceeded|TIMEOUT/i],
       ['SELECT * FROM no_such_table', /no_such_table/],
     ]

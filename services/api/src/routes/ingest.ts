@@ -3,6 +3,7 @@ import { createEventParser, type EventParser } from '@vigil/events'
 import type { OutMessage } from '@vigil/kafka'
 import { bodyLimit } from 'hono/body-limit'
 import { bearer, errorResponses, fail, type ScopeGuard } from '../http.js'
+import type { ApiMetrics } from '../metrics.js'
 import { parseEvents } from './parse-events.js'
 
 export interface IngestDeps {
@@ -25,7 +26,11 @@ const Accepted = z
  * `POST /v1/predictions` and `/v1/labels`: for services that cannot produce to Kafka. Valid events
  * are acknowledged only after the broker acknowledged them; invalid ones are named, not dropped.
  */
-export function ingestRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: IngestDeps): void {
+export function ingestRoutes(
+  app: OpenAPIHono,
+  requireScope: ScopeGuard,
+  deps: IngestDeps & { metrics: ApiMetrics },
+): void {
   const ingest = <T extends { model_id: string }>(
     kind: 'predictions' | 'labels',
     component: string,
@@ -73,6 +78,7 @@ export function ingestRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: I
     app.openapi(route, async (c) => {
       const parsed = parseEvents(await c.req.text(), parser)
       if (!parsed.ok) return fail(c, 400, parsed.error)
+      if (parsed.valid.length === 0) deps.metrics.ingested(kind, 0, parsed.rejected.length)
       if (parsed.valid.length === 0 && parsed.rejected.length > 0)
         return fail(c, 400, `no valid ${one} event in the request`, { rejected: parsed.rejected })
       try {
@@ -84,6 +90,7 @@ export function ingestRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: I
         // Nothing is acknowledged unless the broker acknowledged it: the client retries the request.
         return fail(c, 503, `Kafka is unavailable, nothing was accepted: ${(err as Error).message}`)
       }
+      deps.metrics.ingested(kind, parsed.valid.length, parsed.rejected.length)
       return c.json({ accepted: parsed.valid.length, rejected: parsed.rejected }, 200)
     })
   }
