@@ -22,7 +22,7 @@ function app(overrides: Partial<ApiOptions> = {}) {
     config: {
       models: {},
       rules: [],
-      api: { sql: { maxRows: 10, maxSeconds: 1, maxMemoryBytes: 1 << 20, maxConcurrent: 1 } },
+      api: { sql: { maxRows: 10, maxSeconds: 1, maxMemoryBytes: 1 << 20, maxThreads: 1, maxConcurrent: 1 } },
     },
     sql: { run: () => Promise.reject(new Error('not in this test')), close: async () => {} },
     readiness: () => ({ ready: true, status: 'ready', services: {} }),

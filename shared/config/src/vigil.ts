@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import {
@@ -125,6 +126,8 @@ export const vigilFileSchema = z
             max_rows: positiveInt.max(1_000_000).optional(),
             max_seconds: positiveInt.max(3600).optional(),
             max_memory_mb: positiveInt.max(1_048_576).optional(),
+            /** ClickHouse threads per analyst query (default: a quarter of the cores, at least 1). */
+            max_threads: positiveInt.max(256).optional(),
             /** More queries at once get 429. */
             max_concurrent: positiveInt.max(64).optional(),
           })
@@ -237,7 +240,13 @@ export interface VigilConfig {
     host: string
     port: number
     maxBodyBytes: number
-    sql: { maxRows: number; maxSeconds: number; maxMemoryBytes: number; maxConcurrent: number }
+    sql: {
+      maxRows: number
+      maxSeconds: number
+      maxMemoryBytes: number
+      maxThreads: number
+      maxConcurrent: number
+    }
     /** `token` is absent when its environment variable is not set (the API refuses to start). */
     tokens: { name: string; tokenEnv: string; scopes: ApiScope[]; token?: string }[]
   }
@@ -323,6 +332,9 @@ export function loadVigilConfig(options: {
         maxRows: y.api?.sql?.max_rows ?? 10_000,
         maxSeconds: y.api?.sql?.max_seconds ?? 10,
         maxMemoryBytes: (y.api?.sql?.max_memory_mb ?? 1024) * 1024 * 1024,
+        // A quarter of the cores: on 2 cores, 2 threads per query raised the ingest p99 by 51% under
+        // 100 analysts, 1 thread by 19-21% (npm run bench:api).
+        maxThreads: y.api?.sql?.max_threads ?? Math.max(1, Math.floor(availableParallelism() / 4)),
         maxConcurrent: y.api?.sql?.max_concurrent ?? 4,
       },
       tokens: (y.api?.tokens ?? []).map((t) => {

@@ -51,7 +51,7 @@ describe('checkReadOnlySql', () => {
 })
 
 describe('limitedStatement', () => {
-  const limits = { maxRows: 100, maxSeconds: 5, maxMemoryBytes: 1 << 30 }
+  const limits = { maxRows: 100, maxSeconds: 5, maxMemoryBytes: 1 << 30, maxThreads: 2 }
 
   it("wraps a SELECT so its own LIMIT and a trailing comment cannot lift vigil's", () => {
     const sql = limitedStatement(
@@ -60,7 +60,7 @@ describe('limitedStatement', () => {
     )
     expect(sql).toBe(
       'SELECT * FROM (\nSELECT * FROM t LIMIT 1000000 -- all\n) LIMIT 101\n' +
-        "SETTINGS readonly = 1, max_execution_time = 5, max_memory_usage = 1073741824, max_result_rows = 101, result_overflow_mode = 'break', output_format_json_quote_64bit_integers = 0",
+        "SETTINGS readonly = 1, max_execution_time = 5, max_memory_usage = 1073741824, max_result_rows = 101, max_threads = 2, result_overflow_mode = 'break', output_format_json_quote_64bit_integers = 0",
     )
   })
 

@@ -16,6 +16,8 @@ export interface SqlLimits {
   maxRows: number
   maxSeconds: number
   maxMemoryBytes: number
+  /** ClickHouse threads per query. */
+  maxThreads: number
 }
 
 export type CheckedSql =
@@ -128,6 +130,9 @@ export function limitedStatement(
   const settings =
     `SETTINGS readonly = 1, max_execution_time = ${Math.max(1, Math.floor(limits.maxSeconds))}, ` +
     `max_memory_usage = ${Math.floor(limits.maxMemoryBytes)}, max_result_rows = ${limits.maxRows + 1}, ` +
+    // Few threads per analyst query, so the services sharing the machine (embedded: the process)
+    // keep CPU; os_thread_priority was tried and has no effect in the embedded engine.
+    `max_threads = ${Math.max(1, Math.floor(limits.maxThreads))}, ` +
     "result_overflow_mode = 'break', output_format_json_quote_64bit_integers = 0"
   return checked.kind === 'select'
     ? `SELECT * FROM (\n${checked.statement}\n) LIMIT ${limits.maxRows + 1}\n${settings}`
