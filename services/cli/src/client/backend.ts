@@ -9,6 +9,7 @@ import {
   queryAlerts,
   type SilenceJson,
   type SilenceRequest,
+  SqlQueryError,
   type SqlResult,
   silenceJson,
 } from '@vigil/api'
@@ -68,7 +69,7 @@ export async function openBackend(config: VigilConfig): Promise<Backend> {
 async function directBackend(ch: ClickHouse, config: VigilConfig): Promise<Backend> {
   const runner = await createSqlRunner(ch, config.clickhouse, config.api.sql)
   const sqlError = (err: unknown) => {
-    throw (err as Error).name === 'SqlQueryError' ? new UserError((err as Error).message) : err
+    throw err instanceof SqlQueryError ? new UserError(err.message) : err
   }
   return {
     where:
