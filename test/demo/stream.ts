@@ -36,7 +36,9 @@ export function slots(lines: readonly Line[], slotMs: number): { from: number; l
   const bySlot = new Map<number, Line[]>()
   for (const l of [...lines].sort((a, b) => a.time - b.time)) {
     const from = Math.floor(l.time / slotMs) * slotMs
-    bySlot.set(from, [...(bySlot.get(from) ?? []), l])
+    const slot = bySlot.get(from)
+    if (slot) slot.push(l)
+    else bySlot.set(from, [l])
   }
   return [...bySlot.entries()].sort((a, b) => a[0] - b[0]).map(([from, ls]) => ({ from, lines: ls }))
 }

@@ -54,6 +54,15 @@ function conditions(params: Record<string, unknown> = {}) {
   }
 }
 
+/** Rows fetched with `LIMIT limit + 1`: the first `limit`, converted, and whether there were more. */
+function firstRows(
+  rows: Record<string, unknown>[],
+  limit: number,
+  toRow: (r: Record<string, unknown>) => ApiRow,
+): { rows: ApiRow[]; truncated: boolean } {
+  return { rows: rows.slice(0, limit).map(toRow), truncated: rows.length > limit }
+}
+
 export interface WindowFamily {
   table: string
   /** Columns that say what a row is about, in sort order, each filterable by a query parameter. */
@@ -135,12 +144,11 @@ export async function queryWindows(
      LIMIT {limit:UInt32}`,
     scope.params,
   )
-  const out = rows.slice(0, f.limit).map((r) => {
+  return firstRows(rows, f.limit, (r) => {
     const row = convert(r, ['window_start', 'window_end'], d.counts)
     for (const b of d.booleans ?? []) row[b] = Number(row[b]) === 1
     return row
   })
-  return { rows: out, truncated: rows.length > f.limit }
 }
 
 export interface ModelSeen {
@@ -240,10 +248,7 @@ export async function queryAlertHistory(
      LIMIT {limit:UInt32}`,
     c.params,
   )
-  return {
-    rows: rows.slice(0, f.limit).map((r) => convert(r, ['window_start', 'window_end', 'recorded_at'], [])),
-    truncated: rows.length > f.limit,
-  }
+  return firstRows(rows, f.limit, (r) => convert(r, ['window_start', 'window_end', 'recorded_at'], []))
 }
 
 export interface NotificationFilter {
@@ -271,13 +276,9 @@ export async function queryNotifications(
      LIMIT {limit:UInt32}`,
     c.params,
   )
-  return {
-    rows: rows.slice(0, f.limit).map((r) => {
-      const row = convert(r, ['window_start', 'created_at', 'updated_at'], ['attempts'])
-      // The alerts the notification is about, without the per-target bookkeeping.
-      const { payload, ...rest } = row
-      return { ...rest, alerts: (JSON.parse(String(payload)) as { alerts?: unknown[] }).alerts ?? [] }
-    }),
-    truncated: rows.length > f.limit,
-  }
+  return firstRows(rows, f.limit, (r) => {
+    // The alerts the notification is about, without the per-target bookkeeping.
+    const { payload, ...rest } = convert(r, ['window_start', 'created_at', 'updated_at'], ['attempts'])
+    return { ...rest, alerts: (JSON.parse(String(payload)) as { alerts?: unknown[] }).alerts ?? [] }
+  })
 }

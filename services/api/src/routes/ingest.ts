@@ -78,9 +78,10 @@ export function ingestRoutes(
     app.openapi(route, async (c) => {
       const parsed = parseEvents(await c.req.text(), parser)
       if (!parsed.ok) return fail(c, 400, parsed.error)
-      if (parsed.valid.length === 0) deps.metrics.ingested(kind, 0, parsed.rejected.length)
-      if (parsed.valid.length === 0 && parsed.rejected.length > 0)
+      if (parsed.valid.length === 0 && parsed.rejected.length > 0) {
+        deps.metrics.ingested(kind, 0, parsed.rejected.length)
         return fail(c, 400, `no valid ${one} event in the request`, { rejected: parsed.rejected })
+      }
       try {
         await deps.send(
           deps.topics[kind],
