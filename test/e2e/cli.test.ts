@@ -40,10 +40,41 @@ describe('vigil CLI refuses bad input with a clear message', () => {
     expect(out.stderr).toContain('cannot read nope.ndjson')
   })
 
-  it('prints help with examples', async () => {
-    const out = await finished(spawnVigil(['replay', '--help'], env))
-    expect(out.code).toBe(0)
-    expect(out.stdout).toMatch(/Examples:\n\s+\$ vigil replay/)
+  it('prints help with examples for every command', async () => {
+    const commands = [
+      [],
+      ['start'],
+      ['migrate'],
+      ['replay'],
+      ['drift-check'],
+      ['evaluate'],
+      ['rules'],
+      ['rules', 'check'],
+      ['baseline'],
+      ['baseline', 'create'],
+      ['sql'],
+      ['alerts'],
+      ['silence'],
+      ['silence', 'add'],
+      ['silence', 'list'],
+      ['silence', 'expire'],
+    ]
+    const top = await finished(spawnVigil(['--help'], env))
+    // Every command the top-level help lists is in the list above.
+    const listed = [...top.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)]
+      .map((m) => m[1])
+      .filter((c) => c !== 'help')
+    expect(listed.sort()).toEqual(
+      commands
+        .filter((c) => c.length === 1)
+        .map((c) => c[0])
+        .sort(),
+    )
+    for (const c of commands) {
+      const out = await finished(spawnVigil([...c, '--help'], env))
+      expect(out.code, c.join(' ')).toBe(0)
+      expect(out.stdout, c.join(' ')).toMatch(new RegExp(`Examples:\\n\\s+\\$ vigil ${c[0] ?? ''}`))
+    }
   })
 
   it('checks rules: the shipped examples pass, a broken rule is named with its line (exit 2)', async () => {

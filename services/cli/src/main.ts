@@ -60,6 +60,13 @@ const program = new Command('vigil')
   .description('Monitor machine-learning models in production: drift, data quality, accuracy, bias, alerts.')
   .option('-c, --config <file>', 'vigil.yaml to read (default: $VIGIL_CONFIG, else ./vigil.yaml if present)')
   .showHelpAfterError()
+  .addHelpText(
+    'after',
+    '\nExamples:\n  $ vigil start                       # every service in this process\n' +
+      '  $ vigil rules check vigil.yaml\n  $ vigil alerts\n' +
+      '  $ vigil sql "SELECT model_id, count() FROM predictions GROUP BY model_id"\n' +
+      '  $ vigil <command> --help            # each command, with examples\n\nDocs: README.md, docs/api.md, docs/alerts.md, docs/analysts.md',
+  )
 
 program
   .command('start')
@@ -252,7 +259,13 @@ program
     })
   })
 
-const rules = program.command('rules').description('Alert rules and channels in vigil.yaml')
+const rules = program
+  .command('rules')
+  .description('Alert rules and channels in vigil.yaml')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  $ vigil rules check\n  $ vigil rules check deploy/examples/vigil.yaml',
+  )
 rules
   .command('check')
   .description('Validate rules and alerting settings; print every problem with its line (exit 2 if any)')
@@ -286,7 +299,10 @@ rules
     }),
   )
 
-const baseline = program.command('baseline').description('Reference profiles that drift is measured against')
+const baseline = program
+  .command('baseline')
+  .description('Reference profiles that drift is measured against')
+  .addHelpText('after', '\nExamples:\n  $ vigil baseline create --model fraud-detector --from training.csv')
 
 baseline
   .command('create')

@@ -150,6 +150,11 @@ export function registerClientCommands(
   const silence = program
     .command('silence')
     .description('Silence alerts for a while: notifications stop, the alerts keep their state')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ vigil silence add --rule feature-drift --model fraud-detector --for 2h\n' +
+        `  $ vigil silence list\n  $ vigil silence expire 3f2a9c0d1b7e${WHERE}`,
+    )
   silence
     .command('add')
     .description('Silence the alerts of a rule, model and subject (each * by default) for a time')
