@@ -18,7 +18,7 @@ import { AssignerProtocol } from 'kafkajs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createDrift } from '../src/service.js'
 import type { Reference } from '../src/steps/reference.js'
-import { saveReference } from '../src/store.js'
+import { loadReferences, saveReference } from '../src/store.js'
 
 const MIN = 60_000
 const T0 = Date.UTC(2026, 10, 24, 8, 0, 0)
@@ -294,6 +294,24 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     const rows = await runOnTraffic(config)
     expect(driftedWindows(rows, 'x')).toEqual([0, 1, 2])
     expect(driftedWindows(rows, 'c')).toEqual([4, 5])
+  })
+
+  it('uses the newest upload of a baseline, also one from a file of the same name', async () => {
+    const config = testConfig({ name: 'driftreup' })
+    const profile = (shift: number): Reference => ({
+      name: 'baseline:*',
+      kind: 'baseline',
+      features: { x: numericalProfile(Array.from({ length: 100 }, (_, i) => i + shift)) },
+    })
+    const ch = await connectClickHouse(config.clickhouse)
+    try {
+      await migrate(ch)
+      await saveReference(ch, 'm1', '*', profile(0), 'file:train.csv')
+      await saveReference(ch, 'm1', '*', profile(1000), 'file:train.csv')
+      expect((await loadReferences(ch)).baselines.get('m1|*')?.features.x).toMatchObject({ mean: 1049.5 })
+    } finally {
+      await ch.close()
+    }
   })
 
   it('publishes the same windows when a second consumer joins the group mid-stream', async () => {
