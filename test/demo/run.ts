@@ -23,8 +23,8 @@ import { createRecorder } from '@vigil/recorder'
 import { createRules } from '@vigil/rules'
 import { onShutdownSignal, startProcess } from '@vigil/runtime'
 import {
-  freePort,
   groupLag,
+  listeningPort,
   slackStandIn,
   smtpStandIn,
   testKafka,
@@ -83,17 +83,17 @@ const env = {
   DEMO_INGEST_TOKEN: tokens.ingest,
   DEMO_ONCALL_TOKEN: tokens.oncall,
 }
-// The bundled settings, with the API and the retraining webhook on this run's ports.
-const apiPort = await freePort()
+// The bundled settings, with the retraining webhook on this run's receiver; the API takes a free
+// port (port: 0) and says which once it listens.
 const configFile = join(mkdtempSync(join(tmpdir(), 'vigil-demo-')), 'vigil.yaml')
 writeFileSync(
   configFile,
-  readFileSync(new URL('./vigil.yaml', import.meta.url), 'utf8')
-    .replace('http://127.0.0.1:18080/retrain', retrainer.url('/retrain'))
-    .replace('port: 18081', `port: ${apiPort}`),
+  readFileSync(new URL('./vigil.yaml', import.meta.url), 'utf8').replace(
+    'http://127.0.0.1:18080/retrain',
+    retrainer.url('/retrain'),
+  ),
 )
 const config = loadVigilConfig({ cwd: process.cwd(), env, file: configFile })
-const apiUrl = `http://127.0.0.1:${apiPort}`
 
 heading('A baseline for fraud-detector, from its training data')
 const cli = fileURLToPath(new URL('../../services/cli/bin/vigil.mjs', import.meta.url))
@@ -112,6 +112,7 @@ const proc = await startProcess(
   [createRecorder, createDrift, createJoiner, createPerformance, createFairness, createRules, createApi],
   { log: createLogger({ name: 'vigil', level: config.logLevel }) },
 )
+const apiUrl = `http://127.0.0.1:${listeningPort(proc, 'api')}`
 const feed = createLiveFeed(proc.deps.ch, { slack, smtp, retrainer })
 async function cleanUp(): Promise<void> {
   await feed.stop()

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createApi } from '@vigil/api'
 import { createRecorder } from '@vigil/recorder'
-import { freePort, startServices } from '@vigil/testing'
+import { listeningPort, startServices } from '@vigil/testing'
 import { describe, expect, it } from 'vitest'
 import { finished } from './processes.js'
 
@@ -11,15 +11,15 @@ import { finished } from './processes.js'
 // broker and engine, with a token that may do everything, so requests reach the handlers.
 describe('the HTTP API under requests generated from its OpenAPI description', () => {
   it('answers no 5xx, and every 4xx with a JSON error body', async () => {
-    const port = await freePort()
     const token = 'fuzz-token-0123456789'
     const yaml = `api:
-  port: ${port}
+  port: 0
   max_body_bytes: 200000
   tokens:
     - { name: fuzzer, token_env: API_TOKEN_FUZZ, scopes: [ingest, read, admin] }
 `
     const { proc } = await startServices('fuzz', yaml, [createRecorder, createApi], { API_TOKEN_FUZZ: token })
+    const port = listeningPort(proc, 'api')
     try {
       const script = fileURLToPath(new URL('../fuzz/schemathesis.sh', import.meta.url))
       const child = spawn(

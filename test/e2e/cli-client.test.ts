@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { createApi } from '@vigil/api'
 import { insertRows, toClickHouseTime } from '@vigil/clickhouse'
 import { createRecorder } from '@vigil/recorder'
-import { freePort, startServices } from '@vigil/testing'
+import { listeningPort, startServices } from '@vigil/testing'
 import { describe, expect, it } from 'vitest'
 import { envFor, finished, spawnVigil } from './processes.js'
 
@@ -14,9 +14,8 @@ const T0 = Date.UTC(2026, 10, 24, 8)
 // vigil process holds the embedded engine, and straight on ClickHouse when none does.
 describe('vigil sql, alerts and silence', () => {
   it('go through the running API, and say how when the engine is held', async () => {
-    const port = await freePort()
     const yaml = `api:
-  port: ${port}
+  port: 0
   tokens:
     - { name: analyst, token_env: API_TOKEN_ANALYST, scopes: [read] }
     - { name: oncall, token_env: API_TOKEN_ONCALL, scopes: [read, admin] }
@@ -26,6 +25,7 @@ describe('vigil sql, alerts and silence', () => {
       API_TOKEN_ONCALL: 'oncall-token-0123456789',
     }
     const { config, proc } = await startServices('cliclient', yaml, [createRecorder, createApi], tokens)
+    const port = listeningPort(proc, 'api')
     try {
       await insertRows(proc.deps.ch, 'alerts', [
         {

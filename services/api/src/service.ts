@@ -65,7 +65,11 @@ export function createApi(
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
       await sql?.close()
     },
-    health: () => ({ ready: server !== undefined }),
+    // Where it listens: with api.port 0 the system chose the port, and /readyz says which.
+    health: () => ({
+      ready: server !== undefined,
+      detail: { url: `http://${config.api.host}:${port}`, port },
+    }),
     port: () => port,
   }
 }

@@ -1,6 +1,6 @@
 import { insertRows, queryRows, toClickHouseTime } from '@vigil/clickhouse'
 import { createRecorder } from '@vigil/recorder'
-import { freePort, groupLag, makeLabel, makePrediction, startServices, waitFor } from '@vigil/testing'
+import { groupLag, listeningPort, makeLabel, makePrediction, startServices, waitFor } from '@vigil/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApi } from '../src/service.js'
 
@@ -10,9 +10,8 @@ afterEach(async () => {
 })
 
 async function setup(maxBody = 1_000_000) {
-  const port = await freePort()
   const yaml = `api:
-  port: ${port}
+  port: 0
   max_body_bytes: ${maxBody}
   tokens:
     - { name: model-service, token_env: API_TOKEN_INGEST, scopes: [ingest] }
@@ -28,6 +27,7 @@ models:
     API_TOKEN_ADMIN: 'admin-token-0123456789',
   })
   cleanup.push(() => started.proc.stop())
+  const port = listeningPort(started.proc, 'api')
   const post = (path: string, body: string, token?: string) =>
     fetch(`http://127.0.0.1:${port}${path}`, {
       method: 'POST',

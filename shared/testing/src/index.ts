@@ -19,7 +19,7 @@ export {
   waitFor,
 } from './kafka.js'
 export { testConfig, testDataDir, uniqueName } from './names.js'
-export { startServices } from './services.js'
+export { listeningPort, startServices } from './services.js'
 export {
   type Delivery,
   freePort,

@@ -28,3 +28,13 @@ export async function startServices(
   })
   return { config, proc, kafka: testKafka(config) }
 }
+
+/**
+ * The port a service of `proc` listens on, from its health detail: services started on port 0
+ * (no race with other sockets for a port picked in advance) report the port they got.
+ */
+export function listeningPort(proc: RunningProcess, service: string): number {
+  const port = proc.deps.readiness().services[service]?.detail?.port
+  if (typeof port !== 'number') throw new Error(`${service} reports no port`)
+  return port
+}
