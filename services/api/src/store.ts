@@ -54,13 +54,19 @@ function conditions(params: Record<string, unknown> = {}) {
   }
 }
 
+/** A list as the API answers it: `truncated` says more rows matched than the limit. */
+export interface Page {
+  data: ApiRow[]
+  truncated: boolean
+}
+
 /** Rows fetched with `LIMIT limit + 1`: the first `limit`, converted, and whether there were more. */
 function firstRows(
   rows: Record<string, unknown>[],
   limit: number,
   toRow: (r: Record<string, unknown>) => ApiRow,
-): { rows: ApiRow[]; truncated: boolean } {
-  return { rows: rows.slice(0, limit).map(toRow), truncated: rows.length > limit }
+): Page {
+  return { data: rows.slice(0, limit).map(toRow), truncated: rows.length > limit }
 }
 
 export interface WindowFamily {
@@ -115,11 +121,7 @@ export interface WindowFilter {
  * Windows of one family, only the latest version of each window: a window re-published with
  * more labels replaces its earlier rows, also rows the newer version no longer has.
  */
-export async function queryWindows(
-  ch: ClickHouse,
-  family: WindowFamilyName,
-  f: WindowFilter,
-): Promise<{ rows: ApiRow[]; truncated: boolean }> {
+export async function queryWindows(ch: ClickHouse, family: WindowFamilyName, f: WindowFilter): Promise<Page> {
   const d: WindowFamily = WINDOW_FAMILIES[family]
   // The window's scope picks the latest version; the row filter then picks rows of that version.
   const scope = conditions({ table: d.table, limit: f.limit + 1 })
@@ -231,10 +233,7 @@ export interface HistoryFilter {
 }
 
 /** Alert state changes, newest window first. */
-export async function queryAlertHistory(
-  ch: ClickHouse,
-  f: HistoryFilter,
-): Promise<{ rows: ApiRow[]; truncated: boolean }> {
+export async function queryAlertHistory(ch: ClickHouse, f: HistoryFilter): Promise<Page> {
   const c = conditions({ limit: f.limit + 1 })
   c.eq('model_id', f.model)
   c.eq('rule', f.rule)
@@ -259,10 +258,7 @@ export interface NotificationFilter {
 }
 
 /** Notifications of the outbox and what became of them, newest first. */
-export async function queryNotifications(
-  ch: ClickHouse,
-  f: NotificationFilter,
-): Promise<{ rows: ApiRow[]; truncated: boolean }> {
+export async function queryNotifications(ch: ClickHouse, f: NotificationFilter): Promise<Page> {
   const c = conditions({ limit: f.limit + 1 })
   c.eq('status', f.status)
   c.eq('channel', f.channel)

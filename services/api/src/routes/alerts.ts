@@ -111,10 +111,7 @@ export function alertRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: Al
         ...errorResponses(503),
       },
     }),
-    async (c) => {
-      const r = await queryAlertHistory(ch, c.req.valid('query'))
-      return c.json({ data: r.rows, truncated: r.truncated }, 200)
-    },
+    async (c) => c.json(await queryAlertHistory(ch, c.req.valid('query')), 200),
   )
 
   app.openapi(
@@ -140,10 +137,7 @@ export function alertRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: Al
         ...errorResponses(503),
       },
     }),
-    async (c) => {
-      const r = await queryNotifications(ch, c.req.valid('query'))
-      return c.json({ data: r.rows, truncated: r.truncated }, 200)
-    },
+    async (c) => c.json(await queryNotifications(ch, c.req.valid('query')), 200),
   )
 
   app.openapi(

@@ -136,7 +136,7 @@ export function windowRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: W
       }),
       async (c) => {
         const q = c.req.valid('query') as Record<string, unknown> & z.output<typeof query>
-        const { rows, truncated } = await queryWindows(deps.ch, family, {
+        const page = await queryWindows(deps.ch, family, {
           model: q.model,
           version: q.version,
           metric: q.metric,
@@ -145,7 +145,7 @@ export function windowRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: W
           limit: q.limit,
           subjects: Object.fromEntries(subjects.map((s) => [s, q[s] as string | undefined])),
         })
-        return c.json({ data: rows, truncated }, 200)
+        return c.json(page, 200)
       },
     )
   }

@@ -4,6 +4,7 @@ import {
   createSqlRunner,
   expired,
   type HistoryFilter,
+  type Page,
   planSilence,
   queryAlertHistory,
   queryAlerts,
@@ -30,7 +31,7 @@ export interface Backend {
   where: string
   sql(query: string): Promise<SqlResult>
   alerts(filter: AlertFilter): Promise<ApiRow[]>
-  history(filter: HistoryFilter): Promise<{ data: ApiRow[]; truncated: boolean }>
+  history(filter: HistoryFilter): Promise<Page>
   silences(all: boolean): Promise<SilenceJson[]>
   addSilence(request: SilenceRequest): Promise<SilenceJson>
   expireSilence(id: string): Promise<SilenceJson>
@@ -78,10 +79,7 @@ async function directBackend(ch: ClickHouse, config: VigilConfig): Promise<Backe
         : `the embedded ClickHouse in ${config.clickhouse.dataDir}`,
     sql: (query) => runner.run(query).catch(sqlError),
     alerts: (f) => queryAlerts(ch, f),
-    history: async (f) => {
-      const r = await queryAlertHistory(ch, f)
-      return { data: r.rows, truncated: r.truncated }
-    },
+    history: (f) => queryAlertHistory(ch, f),
     silences: async (all) => {
       const now = Date.now()
       return (await listSilences(ch, all ? {} : { activeAt: now })).map((s) => silenceJson(s, now))
