@@ -84,7 +84,7 @@ const server: ChildProcess = spawn(
       VIGIL_CONFIG: join(dir, 'vigil.yaml'),
       KAFKA_TOPIC_PREFIX: prefix,
       CLICKHOUSE_DATABASE: config.clickhouse.database,
-      VIGIL_DATA_DIR: config.clickhouse.dataDir,
+      VIGIL_DATA_DIR: config.clickhouse.data_dir,
       VIGIL_HTTP_PORT: '0',
       LOG_LEVEL: 'warn',
       API_TOKEN_BENCH: TOKEN,

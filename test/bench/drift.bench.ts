@@ -21,7 +21,7 @@ function setup(name: string, window: string) {
     env: { LOG_LEVEL: 'warn' },
   })
   // The drift process reads its model settings from a vigil.yaml the bench writes.
-  const yaml = join(config.clickhouse.dataDir, 'vigil.yaml')
+  const yaml = join(config.clickhouse.data_dir, 'vigil.yaml')
   return { config, yaml, window }
 }
 
@@ -34,7 +34,7 @@ async function runDrift(config: VigilConfig, yaml: string, window: string, n: nu
   const exit = finished(drift)
   const result = await followGroup(
     testKafka(config),
-    config.drift.groupId,
+    config.drift.group_id,
     config.kafka.topics.predictions,
     n,
     drift.pid!,

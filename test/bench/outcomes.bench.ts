@@ -40,13 +40,13 @@ async function main(c: VigilConfig) {
   await createTestTopics(c)
   process.stdout.write(`producing and recording ${PREDICTIONS} predictions...\n`)
   await produce(kafka, topics.predictions, PREDICTIONS, makePrediction)
-  await run('recorder', c.recorder.groupId, topics.predictions, PREDICTIONS)
+  await run('recorder', c.recorder.group_id, topics.predictions, PREDICTIONS)
   // Every (PREDICTIONS / LABELS)-th prediction gets its label, in order.
   const step = Math.max(1, Math.floor(PREDICTIONS / LABELS))
   await produce(kafka, topics.labels, LABELS, (i) => makeLabel(i * step))
   const bare = await bareConsumer(c.kafka.brokers, topics.labels, LABELS)
-  const joiner = await run('joiner', c.joiner.groupId, topics.labels, LABELS)
-  const performance = await run('performance', c.performance.groupId, topics.outcomes, LABELS)
+  const joiner = await run('joiner', c.joiner.group_id, topics.labels, LABELS)
+  const performance = await run('performance', c.performance.group_id, topics.outcomes, LABELS)
   report(
     [
       ['predictions stored', `${PREDICTIONS}`],

@@ -27,7 +27,7 @@ const bare = await bareConsumer(config.kafka.brokers, topic, N)
 
 const recorder = spawnVigil(['start', 'recorder'], envFor(config))
 const exit = finished(recorder)
-const rec = await followGroup(kafka, config.recorder.groupId, topic, N, recorder.pid!)
+const rec = await followGroup(kafka, config.recorder.group_id, topic, N, recorder.pid!)
 recorder.kill('SIGTERM')
 await exit
 

@@ -110,7 +110,7 @@ heading('vigil')
 const proc = await startProcess(
   config,
   [createRecorder, createDrift, createJoiner, createPerformance, createFairness, createRules, createApi],
-  { log: createLogger({ name: 'vigil', level: config.logLevel }) },
+  { log: createLogger({ name: 'vigil', level: config.log_level }) },
 )
 const apiUrl = `http://127.0.0.1:${listeningPort(proc, 'api')}`
 const feed = createLiveFeed(proc.deps.ch, { slack, smtp, retrainer })
@@ -131,7 +131,7 @@ try {
   for (const { name } of old)
     await ch.client.command({ query: 'DROP DATABASE {d:Identifier}', query_params: { d: name } })
   say(
-    `  recorder, drift, joiner, performance, fairness, rules and api running in one process; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.dataDir}, database ${ch.database}`,
+    `  recorder, drift, joiner, performance, fairness, rules and api running in one process; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.data_dir}, database ${ch.database}`,
   )
   say(`  topics ${Object.values(config.kafka.topics).join(', ')}`)
   say(`  HTTP API ${apiUrl} (/openapi.json describes it)   health: http://127.0.0.1:${proc.httpPort}/readyz`)
@@ -187,8 +187,8 @@ try {
   const topics = [config.kafka.topics.predictions, config.kafka.topics.labels]
   const caughtUp = await waitFor(
     async () =>
-      (await groupLag(kafka, config.recorder.groupId, topics)) === 0 &&
-      (await groupLag(kafka, config.drift.groupId, [config.kafka.topics.predictions])) === 0,
+      (await groupLag(kafka, config.recorder.group_id, topics)) === 0 &&
+      (await groupLag(kafka, config.drift.group_id, [config.kafka.topics.predictions])) === 0,
     120_000,
     250,
   )
@@ -196,15 +196,15 @@ try {
   // fairness windows recomputed from them.
   const outcomesDone = await waitFor(
     async () => {
-      if ((await groupLag(kafka, config.joiner.groupId, [config.kafka.topics.labels])) !== 0) return false
+      if ((await groupLag(kafka, config.joiner.group_id, [config.kafka.topics.labels])) !== 0) return false
       const [w] = await queryRows<{ n: string }>(
         ch,
         "SELECT count() AS n FROM {db:Identifier}.pending_labels FINAL WHERE status = 'waiting'",
       )
       if (Number(w?.n) !== 0) return false
       return (
-        (await groupLag(kafka, config.performance.groupId, [config.kafka.topics.outcomes])) === 0 &&
-        (await groupLag(kafka, config.fairness.groupId, [
+        (await groupLag(kafka, config.performance.group_id, [config.kafka.topics.outcomes])) === 0 &&
+        (await groupLag(kafka, config.fairness.group_id, [
           config.kafka.topics.predictions,
           config.kafka.topics.outcomes,
         ])) === 0
@@ -227,7 +227,7 @@ try {
   }, 30_000)
   // Every window message evaluated, and the outbox empty: all notifications have been delivered.
   await waitFor(async () => {
-    if ((await groupLag(kafka, config.alerting.groupId, [config.kafka.topics.metrics])) !== 0) return false
+    if ((await groupLag(kafka, config.alerting.group_id, [config.kafka.topics.metrics])) !== 0) return false
     const [r] = await queryRows<{ n: string }>(
       ch,
       "SELECT count() AS n FROM {db:Identifier}.notifications FINAL WHERE status = 'pending'",
@@ -277,7 +277,7 @@ GROUP BY country ORDER BY predictions DESC LIMIT 5`,
     table(body.rows)
   }
   say(
-    `\n  After the demo the data stays in ${config.clickhouse.dataDir}; with vigil stopped, query it directly:`,
+    `\n  After the demo the data stays in ${config.clickhouse.data_dir}; with vigil stopped, query it directly:`,
   )
   say(
     `    CLICKHOUSE_DATABASE=${ch.database} npm run vigil -- sql "SELECT rule, model_id, subject, transition, window_start FROM alert_history FINAL ORDER BY window_start"`,

@@ -57,7 +57,7 @@ describe('drift service killed with SIGKILL mid-window', () => {
       const exit = finished(drift)
       expect(
         await waitFor(
-          async () => (await groupDone(kafka, config.drift.groupId, topic)) >= atLeast,
+          async () => (await groupDone(kafka, config.drift.group_id, topic)) >= atLeast,
           180_000,
           20,
         ),
@@ -68,7 +68,11 @@ describe('drift service killed with SIGKILL mid-window', () => {
     let drift = spawnVigil(['start', 'drift'], env)
     let exit = finished(drift)
     expect(
-      await waitFor(async () => (await groupDone(kafka, config.drift.groupId, topic)) >= TOTAL, 240_000, 200),
+      await waitFor(
+        async () => (await groupDone(kafka, config.drift.group_id, topic)) >= TOTAL,
+        240_000,
+        200,
+      ),
     ).toBe(true)
     drift.kill('SIGTERM')
     expect((await exit).code).toBe(0)
@@ -77,7 +81,7 @@ describe('drift service killed with SIGKILL mid-window', () => {
     const whole: VigilConfig = {
       ...config,
       clickhouse: { ...config.clickhouse, database: `${config.clickhouse.database}_whole` },
-      drift: { ...config.drift, groupId: `${config.drift.groupId}-whole` },
+      drift: { ...config.drift, group_id: `${config.drift.group_id}-whole` },
     }
     const wholeYaml = join(dataDir, 'whole.vigil.yaml')
     writeFileSync(
@@ -88,7 +92,7 @@ describe('drift service killed with SIGKILL mid-window', () => {
     exit = finished(drift)
     expect(
       await waitFor(
-        async () => (await groupDone(kafka, `${config.drift.groupId}-whole`, topic)) >= TOTAL,
+        async () => (await groupDone(kafka, `${config.drift.group_id}-whole`, topic)) >= TOTAL,
         240_000,
         200,
       ),

@@ -16,7 +16,7 @@ export function envFor(config: VigilConfig, extra: Record<string, string> = {}):
     KAFKA_BROKERS: config.kafka.brokers.join(','),
     KAFKA_TOPIC_PREFIX: prefix,
     CLICKHOUSE_DATABASE: config.clickhouse.database,
-    VIGIL_DATA_DIR: config.clickhouse.dataDir,
+    VIGIL_DATA_DIR: config.clickhouse.data_dir,
     VIGIL_HTTP_PORT: '0',
     LOG_LEVEL: 'warn',
     ...extra,

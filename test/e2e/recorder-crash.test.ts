@@ -36,7 +36,7 @@ describe('recorder killed with SIGKILL mid-stream', () => {
     await createTestTopics(config)
     const env = envFor(config)
     const topic = config.kafka.topics.predictions
-    const group = config.recorder.groupId
+    const group = config.recorder.group_id
 
     const producing = (async () => {
       for (let start = 0; start < TOTAL; start += 20_000) {

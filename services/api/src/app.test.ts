@@ -22,7 +22,7 @@ function app(overrides: Partial<ApiOptions> = {}) {
     config: {
       models: {},
       rules: [],
-      api: { sql: { maxRows: 10, maxSeconds: 1, maxMemoryBytes: 1 << 20, maxThreads: 1, maxConcurrent: 1 } },
+      api: { sql: { max_rows: 10, max_seconds: 1, max_memory_mb: 1, max_threads: 1, max_concurrent: 1 } },
     },
     sql: { run: () => Promise.reject(new Error('not in this test')), close: async () => {} },
     readiness: () => ({ ready: true, status: 'ready', services: {} }),

@@ -70,9 +70,9 @@ export function createApiApp(options: ApiOptions) {
   baselineRoutes(app, requireScope, options)
   sqlRoutes(app, requireScope, {
     sql: options.sql,
-    maxConcurrent: options.config.api.sql.maxConcurrent,
-    maxRows: options.config.api.sql.maxRows,
-    maxSeconds: options.config.api.sql.maxSeconds,
+    maxConcurrent: options.config.api.sql.max_concurrent,
+    maxRows: options.config.api.sql.max_rows,
+    maxSeconds: options.config.api.sql.max_seconds,
   })
 
   const components = {

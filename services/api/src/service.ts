@@ -32,14 +32,14 @@ export function createApi(
               ]
             : missing.map((t) => ({
                 source: 'environment',
-                path: t.tokenEnv,
+                path: t.token_env,
                 reason: `not set: the token of API client "${t.name}"`,
               })),
         )
       sql = await createSqlRunner(deps.ch, config.clickhouse, config.api.sql)
       const app = createApiApp({
         tokens: config.api.tokens.map((t) => ({ name: t.name, scopes: t.scopes, token: t.token! })),
-        maxBodyBytes: config.api.maxBodyBytes,
+        maxBodyBytes: config.api.max_body_bytes,
         topics: config.kafka.topics,
         send: (topic, messages) => deps.producer.send(topic, messages),
         ch: deps.ch,

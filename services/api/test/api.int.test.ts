@@ -80,7 +80,7 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
     expect(
       await waitFor(
         async () =>
-          (await groupLag(kafka, config.recorder.groupId, [topics.predictions, topics.labels])) === 0,
+          (await groupLag(kafka, config.recorder.group_id, [topics.predictions, topics.labels])) === 0,
         30_000,
       ),
     ).toBe(true)

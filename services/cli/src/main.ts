@@ -1,18 +1,23 @@
 import { existsSync } from 'node:fs'
+import { InputFileError, profileTable, type Reference, readTable, saveReference } from '@vigil/baselines'
 import { connectClickHouse, migrate } from '@vigil/clickhouse'
-import { formatCondition, formatProblem, loadVigilConfig, modelConfig, type VigilConfig } from '@vigil/config'
-import { InputFileError, profileTable, type Reference, saveReference } from '@vigil/drift'
+import {
+  checkChannels,
+  formatCondition,
+  formatProblem,
+  loadVigilConfig,
+  modelConfig,
+  type VigilConfig,
+} from '@vigil/config'
 import type { LabelEvent, PredictionEvent } from '@vigil/events'
 import { createKafka, createProducer, ensureTopics, replayFile } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
 import { evaluateModel, joinOutcomes } from '@vigil/outcomes'
-import { checkChannels } from '@vigil/rules'
 import { explainStartupError, startUntilSignal } from '@vigil/runtime'
 import { Command } from 'commander'
 import { UserError } from './client/backend.js'
 import { registerClientCommands } from './client/commands.js'
 import { type ColumnType, compareTables, renderReport } from './drift-check/compare.js'
-import { readTable } from './drift-check/table.js'
 import { readEvents } from './evaluate/read.js'
 import { renderEvaluation } from './evaluate/render.js'
 import { SERVICES } from './services.js'

@@ -1,5 +1,6 @@
+import { baselineFor, loadReferences, type References, referenceKey, saveReference } from '@vigil/baselines'
 import { insertRows } from '@vigil/clickhouse'
-import { modelConfig, type VigilConfig } from '@vigil/config'
+import { featureThresholds, modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type PredictionEvent } from '@vigil/events'
 import { type BatchContext, createBatchConsumer, type PartitionBatch } from '@vigil/kafka'
 import { Counter, Gauge, type Registry } from '@vigil/observability'
@@ -9,21 +10,11 @@ import { type ClosedWindow, PartitionWindows, type WindowsSnapshot } from '@vigi
 import { createDriftAggregator, type WindowState } from './steps/aggregate.js'
 import { evaluateWindow, referenceFromWindow } from './steps/evaluate.js'
 import { type Reference, windowKey } from './steps/reference.js'
-import {
-  baselineFor,
-  hash,
-  loadCheckpoint,
-  loadReferences,
-  type References,
-  rangeReference,
-  referenceKey,
-  saveCheckpoint,
-  saveReference,
-} from './store.js'
+import { hash, loadCheckpoint, rangeReference, saveCheckpoint } from './store.js'
 
 export type DriftDeps = ServiceDeps
 
-type DriftConfig = Pick<VigilConfig, 'kafka' | 'drift' | 'models' | 'recorder'>
+type DriftConfig = Pick<VigilConfig, 'kafka' | 'drift' | 'models'>
 
 interface PartitionState {
   topic: string
@@ -77,8 +68,8 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
   const { kafka, producer, ch, registry } = deps
   const log = deps.log.child({ service: 'drift' })
   const metrics = driftMetrics(registry)
-  const group = config.drift.groupId
-  const parser = createEventParser('prediction', { maxBytes: config.recorder.maxEventBytes })
+  const group = config.drift.group_id
+  const parser = createEventParser('prediction', { maxBytes: config.kafka.max_event_bytes })
   let references: References = { baselines: new Map(), firsts: new Map() }
   const partitions = new Map<string, PartitionState>()
   const announcedFirst = new Set<string>()
@@ -109,7 +100,7 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     for (const modelId of modelIds) {
       const r = settingsOf(modelId).reference
       if (r.kind !== 'range' || ranges.has(modelId)) continue
-      const ref = await rangeReference(ch, modelId, r.from!, r.to!, config.drift.sampleSize)
+      const ref = await rangeReference(ch, modelId, r.from!, r.to!, config.drift.sample_size)
       ranges.set(modelId, ref ?? null)
       if (ref)
         log.info({ model: modelId, reference: ref.name }, 'reference read from the model’s own traffic')
@@ -121,7 +112,7 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     }
   }
   const aggregator = createDriftAggregator({
-    sampleSize: config.drift.sampleSize,
+    sampleSize: config.drift.sample_size,
     baselineOf,
     declaredTypes: (modelId) => settingsOf(modelId).features,
   })
@@ -138,14 +129,16 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
   }
 
   function thresholdsFor(modelId: string) {
-    const d = settingsOf(modelId).drift
-    return (feature: string): DriftThresholds => ({
-      smallSample: d.smallSample,
-      pValue: d.pValue,
-      wassersteinNorm: d.wassersteinNorm,
-      jensenShannon: d.jensenShannon,
-      ...d.features[feature],
-    })
+    const m = settingsOf(modelId)
+    return (feature: string): DriftThresholds => {
+      const t = featureThresholds(m, feature)
+      return {
+        smallSample: t.small_sample,
+        pValue: t.p_value,
+        wassersteinNorm: t.wasserstein_norm,
+        jensenShannon: t.jensen_shannon,
+      }
+    }
   }
 
   function windowsFor(ps: PartitionState, modelId: string, snapshot?: WindowsSnapshot) {
@@ -153,9 +146,9 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     if (!w) {
       const m = settingsOf(modelId)
       const spec = {
-        sizeMs: m.windowMs,
-        allowedLatenessMs: m.allowedLatenessMs,
-        idleTimeoutMs: m.idleTimeoutMs,
+        sizeMs: m.window,
+        allowedLatenessMs: m.allowed_lateness,
+        idleTimeoutMs: m.idle_timeout,
       }
       w = snapshot
         ? PartitionWindows.restore(spec, aggregator, snapshot)
@@ -309,7 +302,7 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     // A new assignment may bring partitions another consumer advanced: start from checkpoints.
     onRebalance: () => partitions.clear(),
     minBytes: 1024 * 1024,
-    maxWaitTimeInMs: config.recorder.batchMaxWaitMs,
+    maxWaitTimeInMs: config.drift.batch_max_wait_ms,
   })
 
   let idleTimer: NodeJS.Timeout | undefined

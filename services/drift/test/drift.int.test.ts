@@ -1,9 +1,10 @@
+import { loadReferences, saveReference } from '@vigil/baselines'
 import { type ClickHouse, connectClickHouse, migrate, queryRows } from '@vigil/clickhouse'
-import type { ModelConfig, VigilConfig } from '@vigil/config'
+import type { ModelSettingsInput, VigilConfig } from '@vigil/config'
 import { createEventParser, type PredictionEvent } from '@vigil/events'
 import { createLogger, createMetricsRegistry } from '@vigil/observability'
 import { createRecorder } from '@vigil/recorder'
-import { type RunningProcess, startProcess } from '@vigil/runtime'
+import { type RunningProcess, type ServiceFactory, startProcess } from '@vigil/runtime'
 import { categoricalProfile, numericalProfile } from '@vigil/stats'
 import {
   createTestTopics,
@@ -18,7 +19,6 @@ import { AssignerProtocol } from 'kafkajs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createDrift } from '../src/service.js'
 import type { Reference } from '../src/steps/reference.js'
-import { loadReferences, saveReference } from '../src/store.js'
 
 const MIN = 60_000
 const T0 = Date.UTC(2026, 10, 24, 8, 0, 0)
@@ -87,24 +87,27 @@ afterEach(async () => {
 
 function withModels(
   config: VigilConfig,
-  reference: ModelConfig['reference'] = { kind: 'baseline' },
+  reference: NonNullable<ModelSettingsInput['reference']> = { kind: 'baseline' },
 ): VigilConfig {
   return {
     ...config,
     models: {
       '*': {
-        windowMs: 10 * MIN,
-        allowedLatenessMs: MIN,
-        idleTimeoutMs: 3_600_000,
+        window: 10 * MIN,
+        allowed_lateness: MIN,
+        idle_timeout: 3_600_000,
         reference,
       },
     },
   }
 }
 
-async function start(config: VigilConfig, services = [createDrift]): Promise<RunningProcess> {
+async function start(
+  config: VigilConfig,
+  services: ServiceFactory[] = [createDrift],
+): Promise<RunningProcess> {
   const proc = await startProcess(config, services, {
-    log: createLogger({ name: 'test', level: config.logLevel }),
+    log: createLogger({ name: 'test', level: config.log_level }),
     registry: createMetricsRegistry({ defaultMetrics: false }),
   })
   running.push(proc)
@@ -132,7 +135,7 @@ async function uninterruptedRun(base: VigilConfig) {
   return runOnTraffic({
     ...base,
     clickhouse: { ...base.clickhouse, database: `${base.clickhouse.database}_whole` },
-    drift: { ...base.drift, groupId: `${base.drift.groupId}-whole` },
+    drift: { ...base.drift, group_id: `${base.drift.group_id}-whole` },
   })
 }
 
@@ -148,7 +151,7 @@ async function runOnTraffic(config: VigilConfig) {
   const kafka = testKafka(config)
   const proc = await start(config)
   const lagZero = async () =>
-    (await groupLag(kafka, config.drift.groupId, [config.kafka.topics.predictions])) === 0
+    (await groupLag(kafka, config.drift.group_id, [config.kafka.topics.predictions])) === 0
   expect(await waitFor(lagZero, 60_000)).toBe(true)
   return driftTable(proc.deps.ch)
 }
@@ -161,7 +164,7 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     await publish(kafka, config.kafka.topics.predictions, traffic())
     const proc = await start(config)
     const lagZero = async () =>
-      (await groupLag(kafka, config.drift.groupId, [config.kafka.topics.predictions])) === 0
+      (await groupLag(kafka, config.drift.group_id, [config.kafka.topics.predictions])) === 0
     expect(await waitFor(lagZero, 60_000)).toBe(true)
 
     const rows = await driftTable(proc.deps.ch)
@@ -215,7 +218,7 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     const interrupted: VigilConfig = base
     let proc = await start(interrupted)
     const topics = [base.kafka.topics.predictions]
-    const caughtUp = (c: VigilConfig) => async () => (await groupLag(kafka, c.drift.groupId, topics)) === 0
+    const caughtUp = (c: VigilConfig) => async () => (await groupLag(kafka, c.drift.group_id, topics)) === 0
     expect(await waitFor(caughtUp(interrupted), 60_000)).toBe(true)
     await proc.stop()
     running.splice(running.indexOf(proc), 1)
@@ -247,8 +250,8 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
   it('takes the reference from a time range of the model’s own recorded traffic', async () => {
     const config = withModels(testConfig({ name: 'driftrange' }), {
       kind: 'range',
-      from: T0,
-      to: T0 + 30 * MIN,
+      from: new Date(T0).toISOString(),
+      to: new Date(T0 + 30 * MIN).toISOString(),
     })
     const kafka = testKafka(config)
     await createTestTopics(config)
@@ -256,7 +259,7 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     // The recorder stores the traffic first, so the range (windows 0-2) is in `predictions`.
     const recorder = await start(config, [createRecorder])
     const recorded = async () =>
-      (await groupLag(kafka, config.recorder.groupId, [config.kafka.topics.predictions])) === 0
+      (await groupLag(kafka, config.recorder.group_id, [config.kafka.topics.predictions])) === 0
     expect(await waitFor(recorded, 60_000)).toBe(true)
     await recorder.stop()
     running.splice(running.indexOf(recorder), 1)
@@ -322,7 +325,7 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     const events = traffic(['m1', 'm2', 'm3', 'm4', 'm5', 'm6'])
     const part = Math.floor(events.length * 0.4)
     await publish(kafka, topic, events.slice(0, part))
-    const caughtUp = (c: VigilConfig) => async () => (await groupLag(kafka, c.drift.groupId, [topic])) === 0
+    const caughtUp = (c: VigilConfig) => async () => (await groupLag(kafka, c.drift.group_id, [topic])) === 0
 
     // One consumer holds every partition and has windows open on each.
     const first = await start(base)
@@ -332,7 +335,7 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     const admin = kafka.admin()
     await admin.connect()
     const owners = async () => {
-      const { groups } = await admin.describeGroups([base.drift.groupId])
+      const { groups } = await admin.describeGroups([base.drift.group_id])
       return (groups[0]?.members ?? []).filter(
         (m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic]?.length,
       ).length

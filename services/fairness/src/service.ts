@@ -43,7 +43,7 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
   /** Models fairness can judge: a positive class and at least one sensitive attribute. */
   function settings(modelId: string) {
     const m = modelConfig(config, modelId)
-    if (m.positiveClass !== undefined && Object.keys(m.sensitiveAttributes).length > 0) return m
+    if (m.positive_class !== undefined && Object.keys(m.sensitive_attributes).length > 0) return m
     if (!unconfigured.has(modelId)) {
       unconfigured.add(modelId)
       log.info(
@@ -56,7 +56,7 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
 
   async function waitForRecorder(last: PredictionEvent, ctx: BatchContext): Promise<void> {
     const p = { modelId: last.model_id, time: Date.parse(last.timestamp), predictionId: last.prediction_id }
-    const until = Date.now() + config.fairness.recorderWaitMs
+    const until = Date.now() + config.fairness.recorder_wait
     while (!(await isRecorded(ch, p))) {
       if (Date.now() > until || !ctx.isActive())
         throw new Error(
@@ -70,8 +70,8 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
   async function compute(w: ModelWindow, m: ModelConfig): Promise<void> {
     const attributes: Record<string, AttributeFairness> = {}
     const totals = { version: 0, predictions: 0, labelled: 0 }
-    for (const [attribute, { referenceGroup }] of Object.entries(m.sensitiveAttributes)) {
-      const { counts, predictions, labelled } = await loadGroupCounts(ch, w, attribute, m.positiveClass!)
+    for (const [attribute, { reference_group: referenceGroup }] of Object.entries(m.sensitive_attributes)) {
+      const { counts, predictions, labelled } = await loadGroupCounts(ch, w, attribute, m.positive_class!)
       attributes[attribute] = fairnessFromCounts(counts, referenceGroup)
       totals.version += predictions + labelled
       totals.predictions = Math.max(totals.predictions, predictions)
@@ -127,7 +127,7 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
         invalidOutcomes.map((i) => toDlqMessage(i.message, source, i.reason)),
       )
     }
-    const windows = touchedWindows(events, (m) => modelConfig(config, m).windowMs).flatMap((w) => {
+    const windows = touchedWindows(events, (m) => modelConfig(config, m).window).flatMap((w) => {
       const m = settings(w.modelId)
       return m ? [{ w, m }] : []
     })
@@ -139,7 +139,7 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
   const consumer = createBatchConsumer({
     kafka,
     name: 'fairness',
-    groupId: config.fairness.groupId,
+    groupId: config.fairness.group_id,
     topics: [config.kafka.topics.predictions, config.kafka.topics.outcomes],
     log,
     registry,

@@ -34,8 +34,8 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
   const log = deps.log.child({ service: 'joiner' })
   const parser = createEventParser('label')
   const predictionParser = createEventParser('prediction')
-  const recent = new RecentPredictions(config.joiner.indexSize)
-  const { horizonMs, retryIntervalMs } = config.joiner
+  const recent = new RecentPredictions(config.joiner.index_size)
+  const { horizon: horizonMs, retry_interval: retryIntervalMs } = config.joiner
   const metrics = {
     labels: new Counter({
       name: 'vigil_joiner_labels_total',
@@ -165,7 +165,7 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
   const consumer = createBatchConsumer({
     kafka,
     name: 'joiner',
-    groupId: config.joiner.groupId,
+    groupId: config.joiner.group_id,
     topics: [config.kafka.topics.labels, config.kafka.topics.predictions],
     log,
     registry,

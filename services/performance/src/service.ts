@@ -58,7 +58,7 @@ export function createPerformance(config: PerformanceConfig, deps: PerformanceDe
       metrics.invalid.inc(invalid.length)
     }
     const messages = []
-    for (const w of outcomeWindows(outcomes, (m) => modelConfig(config, m).windowMs)) {
+    for (const w of outcomeWindows(outcomes, (m) => modelConfig(config, m).window)) {
       const rows = await loadOutcomes(ch, w)
       const counts = { nPredictions: await countPredictions(ch, w), nLabelled: rows.length }
       const p = performanceOf(rows, modelConfig(config, w.modelId))
@@ -75,7 +75,7 @@ export function createPerformance(config: PerformanceConfig, deps: PerformanceDe
   const consumer = createBatchConsumer({
     kafka,
     name: 'performance',
-    groupId: config.performance.groupId,
+    groupId: config.performance.group_id,
     topics: [config.kafka.topics.outcomes],
     log,
     registry,

@@ -38,7 +38,7 @@ describe('performance service: delayed labels re-publish their windows', () => {
     // Labels come days later: the predictions are recorded by then (coverage counts recorded ones).
     expect(
       await waitFor(
-        async () => (await groupLag(kafka, config.recorder.groupId, [topics.predictions])) === 0,
+        async () => (await groupLag(kafka, config.recorder.group_id, [topics.predictions])) === 0,
         30_000,
       ),
     ).toBe(true)

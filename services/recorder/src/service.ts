@@ -66,7 +66,7 @@ export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Serv
   const log = deps.log.child({ service: 'recorder' })
   const metrics = recorderMetrics(registry)
   const { topics } = config.kafka
-  const maxBytes = config.recorder.maxEventBytes
+  const maxBytes = config.kafka.max_event_bytes
   const routes = new Map<string, Route>([
     [
       topics.predictions,
@@ -130,7 +130,7 @@ export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Serv
     if (!route) throw new Error(`recorder received topic ${batch.topic} it does not subscribe to`)
     const { topic, partition } = batch
     const skipThrough = await highWaterMark(route.table, topic, partition)
-    const chunkRows = config.recorder.batchMaxRows
+    const chunkRows = config.recorder.batch_max_rows
     let inFlight: Promise<unknown> = Promise.resolve()
     let failure: unknown
     for (let i = 0; i < batch.messages.length; i += chunkRows) {
@@ -169,7 +169,7 @@ export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Serv
   const consumer = createBatchConsumer({
     kafka,
     name: 'recorder',
-    groupId: config.recorder.groupId,
+    groupId: config.recorder.group_id,
     topics: [topics.predictions, topics.labels],
     log,
     registry,
@@ -177,7 +177,7 @@ export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Serv
     onRebalance: () => storedThrough.clear(),
     // Large fetches make large inserts: the broker waits up to batchMaxWaitMs for 1 MiB.
     minBytes: 1024 * 1024,
-    maxWaitTimeInMs: config.recorder.batchMaxWaitMs,
+    maxWaitTimeInMs: config.recorder.batch_max_wait_ms,
     partitionsConsumedConcurrently: 3,
   })
 

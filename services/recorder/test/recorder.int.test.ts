@@ -25,7 +25,7 @@ afterEach(async () => {
 
 async function startRecorder(config: VigilConfig): Promise<RunningProcess> {
   const proc = await startProcess(config, [createRecorder], {
-    log: createLogger({ name: 'test', level: config.logLevel }),
+    log: createLogger({ name: 'test', level: config.log_level }),
     registry: createMetricsRegistry({ defaultMetrics: false }),
   })
   running.push(proc)
@@ -65,7 +65,7 @@ describe('recorder on the real broker and embedded ClickHouse', () => {
 
     const proc = await startRecorder(config)
     expect(
-      await waitFor(async () => (await groupLag(kafka, config.recorder.groupId, topicsOf(config))) === 0),
+      await waitFor(async () => (await groupLag(kafka, config.recorder.group_id, topicsOf(config))) === 0),
     ).toBe(true)
 
     const { ch } = proc.deps
@@ -112,18 +112,18 @@ describe('recorder on the real broker and embedded ClickHouse', () => {
     )
     const first = await startRecorder(config)
     expect(
-      await waitFor(async () => (await groupLag(kafka, config.recorder.groupId, topicsOf(config))) === 0),
+      await waitFor(async () => (await groupLag(kafka, config.recorder.group_id, topicsOf(config))) === 0),
     ).toBe(true)
     await first.stop()
 
     // A new consumer group has no committed offsets: as if every commit had been lost.
     const again: VigilConfig = {
       ...config,
-      recorder: { ...config.recorder, groupId: `${config.recorder.groupId}-again` },
+      recorder: { ...config.recorder, group_id: `${config.recorder.group_id}-again` },
     }
     const second = await startRecorder(again)
     expect(
-      await waitFor(async () => (await groupLag(kafka, again.recorder.groupId, topicsOf(again))) === 0),
+      await waitFor(async () => (await groupLag(kafka, again.recorder.group_id, topicsOf(again))) === 0),
     ).toBe(true)
     expect(await count(second.deps.ch, 'predictions')).toBe(3000)
     expect(await count(second.deps.ch, 'predictions', 'FINAL')).toBe(3000)
@@ -173,7 +173,7 @@ describe('recorder on the real broker and embedded ClickHouse', () => {
     )
     expect(await waitFor(() => recorder.health().ready === false, 20_000)).toBe(true)
     await new Promise((r) => setTimeout(r, 3000))
-    expect(await groupLag(kafka, config.recorder.groupId, topicsOf(config))).toBe(800)
+    expect(await groupLag(kafka, config.recorder.group_id, topicsOf(config))).toBe(800)
     expect(await count(real, 'predictions')).toBe(0)
     expect(recorder.health().detail).toMatchObject({
       sinkHealthy: false,
@@ -183,7 +183,7 @@ describe('recorder on the real broker and embedded ClickHouse', () => {
     down = false
     expect(
       await waitFor(
-        async () => (await groupLag(kafka, config.recorder.groupId, topicsOf(config))) === 0,
+        async () => (await groupLag(kafka, config.recorder.group_id, topicsOf(config))) === 0,
         60_000,
       ),
     ).toBe(true)

@@ -1,3 +1,3 @@
 export { sign } from './channels/http.js'
-export { checkChannels, createRules, type RulesDeps } from './service.js'
+export { createRules, type RulesDeps } from './service.js'
 export { type AlertChange, evaluateMessage } from './steps/evaluate.js'

@@ -7,7 +7,7 @@ import { loadNotification, loadPending, type OutboxRow, recordAttempt } from './
 
 /** The wait before attempt `attempts + 1`: doubling from the initial backoff, capped. */
 export function backoffMs(retry: AlertingConfig['retry'], attempts: number): number {
-  return Math.min(retry.maxBackoffMs, retry.initialBackoffMs * 2 ** Math.max(0, attempts - 1))
+  return Math.min(retry.max_backoff, retry.initial_backoff * 2 ** Math.max(0, attempts - 1))
 }
 
 /** Sends allowed per lane: a burst, then a steady rate (a token bucket). */
@@ -106,7 +106,7 @@ export function createOutbox(options: {
     if (result.ok) {
       next = { ...row, status: 'delivered', attempts, result: result.result ?? '', lastError: '' }
       if (n.kind === 'firing' && n.channel === 'slack') threadTs.set(n.id, result.result ?? null)
-    } else if (result.permanent || attempts >= retry.maxAttempts) {
+    } else if (result.permanent || attempts >= retry.max_attempts) {
       next = { ...row, status: 'failed', attempts, lastError: result.error }
     } else {
       const wait = Math.max(result.retryAfterMs ?? 0, backoffMs(retry, attempts))

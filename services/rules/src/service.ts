@@ -1,18 +1,17 @@
 import { loadSilences, type Silence } from '@vigil/clickhouse'
-import { ConfigError, type ConfigProblem, type VigilConfig } from '@vigil/config'
+import { ConfigError, checkChannels, type VigilConfig } from '@vigil/config'
 import { createEventParser, type MetricsMessage } from '@vigil/events'
 import { createBatchConsumer, type KafkaMessage, toDlqMessage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
 import type { Service, ServiceDeps } from '@vigil/runtime'
 import { emailSender } from './channels/email.js'
-import { RefusedAddressError, resolveAllowed } from './channels/http.js'
 import { slackSender } from './channels/slack.js'
 import type { ChannelSender } from './channels/types.js'
 import { alertmanagerSender, webhookSender } from './channels/webhook.js'
 import { createOutbox } from './outbox.js'
 import { evaluateMessage } from './steps/evaluate.js'
 import type { AlertState } from './steps/lifecycle.js'
-import { type Channel, type Notification, parseTarget } from './steps/plan.js'
+import type { Channel, Notification } from './steps/plan.js'
 import {
   enqueueNotifications,
   loadAlerts,
@@ -25,53 +24,6 @@ import {
 export type RulesDeps = ServiceDeps
 
 type RulesConfig = Pick<VigilConfig, 'kafka' | 'rules' | 'alerting' | 'clickhouse' | 'file'>
-
-/**
- * What the rules need from the environment and the network, checked before the service starts:
- * a Slack token if a rule notifies Slack, an SMTP URL for email, each webhook's secret, and
- * webhook URLs that do not resolve to private addresses unless allow-listed.
- */
-export async function checkChannels(config: RulesConfig): Promise<ConfigProblem[]> {
-  const problems: ConfigProblem[] = []
-  const file = config.file ?? 'vigil.yaml'
-  const used = new Set(config.rules.flatMap((r) => r.notify.map((t) => parseTarget(t).channel)))
-  if (used.has('slack') && !config.alerting.slack.token)
-    problems.push({
-      source: 'environment',
-      path: 'SLACK_TOKEN',
-      reason: 'a rule notifies Slack, but SLACK_TOKEN is not set',
-    })
-  if (used.has('email') && !config.alerting.email.smtpUrl)
-    problems.push({
-      source: 'environment',
-      path: 'SMTP_URL',
-      reason: 'a rule sends email, but SMTP_URL is not set',
-    })
-  const hooks = new Set(
-    config.rules.flatMap((r) => [
-      ...r.notify.filter((t) => t.startsWith('webhook:')).map((t) => parseTarget(t).target),
-      ...(r.retrain ? [r.retrain] : []),
-    ]),
-  )
-  for (const name of hooks) {
-    const hook = config.alerting.webhooks[name]
-    if (!hook) continue
-    if (!hook.secret)
-      problems.push({
-        source: 'environment',
-        path: hook.secretEnv,
-        reason: `the signing secret of webhook ${name} is not set`,
-      })
-    try {
-      await resolveAllowed(new URL(hook.url), { allowPrivate: config.alerting.allowPrivate })
-    } catch (err) {
-      // A name that does not resolve now may later; only a refused address stops the start.
-      if (err instanceof RefusedAddressError)
-        problems.push({ source: file, path: `alerting.webhooks.${name}.url`, reason: err.message })
-    }
-  }
-  return problems
-}
 
 /** Alert state changes on `vigil.alerts` (schemas/events/alert.v1.schema.json). */
 type AlertEvent = ReturnType<typeof alertEvent>
@@ -130,18 +82,18 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
   const senders: Partial<Record<Channel, ChannelSender>> = {
     webhook: webhookSender({
       webhooks: alerting.webhooks,
-      policy: { allowPrivate: alerting.allowPrivate },
+      policy: { allowPrivate: alerting.allow_private },
       database: config.clickhouse.database,
     }),
   }
   if (alerting.slack.token)
     senders.slack = slackSender({
       token: alerting.slack.token,
-      ...(alerting.slack.apiUrl ? { apiUrl: alerting.slack.apiUrl } : {}),
+      ...(alerting.slack.api_url ? { apiUrl: alerting.slack.api_url } : {}),
       log,
     })
-  if (alerting.email.smtpUrl)
-    senders.email = emailSender({ smtpUrl: alerting.email.smtpUrl, from: alerting.email.from })
+  if (alerting.email.smtp_url)
+    senders.email = emailSender({ smtpUrl: alerting.email.smtp_url, from: alerting.email.from })
   if (alerting.alertmanager) senders.alertmanager = alertmanagerSender({ url: alerting.alertmanager.url })
   const outbox = createOutbox({ ch, senders, retry: alerting.retry, log, registry })
 
@@ -149,11 +101,11 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
   function evaluate(m: MetricsMessage, silences: readonly Silence[], now: number) {
     const { plan: p, changes } = evaluateMessage(config.rules, m, {
       states,
-      repeatIntervalMs: alerting.repeatIntervalMs,
+      repeatIntervalMs: alerting.repeat_interval,
       silences,
       now,
       lastRetrain,
-      retrainCooldownMs: (w) => alerting.webhooks[w]?.cooldownMs ?? 86_400_000,
+      retrainCooldownMs: (w) => alerting.webhooks[w]?.cooldown ?? 86_400_000,
     })
     const changed: { state: AlertState; severity: string }[] = []
     const events: AlertEvent[] = []
@@ -218,7 +170,7 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
   const consumer = createBatchConsumer({
     kafka,
     name: 'rules',
-    groupId: alerting.groupId,
+    groupId: alerting.group_id,
     topics: [config.kafka.topics.metrics],
     log,
     registry,

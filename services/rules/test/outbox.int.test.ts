@@ -47,7 +47,7 @@ async function setup(senders: Partial<Record<Channel, ChannelSender>>, notificat
   const outbox = createOutbox({
     ch,
     senders,
-    retry: { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000 },
+    retry: { max_attempts: 5, initial_backoff: 1000, max_backoff: 60_000 },
     log: createLogger({ name: 'test', level: 'silent' }),
     registry: createMetricsRegistry({ defaultMetrics: false }),
     now: () => clock,

@@ -77,7 +77,7 @@ rules:
 
 async function start(config: VigilConfig): Promise<RunningProcess> {
   const proc = await startProcess(config, [createRules], {
-    log: createLogger({ name: 'test', level: config.logLevel }),
+    log: createLogger({ name: 'test', level: config.log_level }),
     registry: createMetricsRegistry({ defaultMetrics: false }),
   })
   cleanup.push(() => proc.stop())

@@ -2,14 +2,14 @@ import { mkdirSync } from 'node:fs'
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 
-/** Where vigil keeps its tables: a ClickHouse server (`url`), or the embedded engine in `dataDir`. */
+/** Where vigil keeps its tables: a ClickHouse server (`url`), or the embedded engine in `data_dir` (the `clickhouse` settings). */
 export interface ClickHouseOptions {
   url?: string
   username?: string
   password?: string
   database: string
-  dataDir: string
-  requestTimeoutMs?: number
+  data_dir: string
+  request_timeout_ms?: number
 }
 
 export interface ClickHouse {
@@ -49,10 +49,10 @@ export class UnsupportedClickHouseVersionError extends Error {
 /**
  * Connects `@clickhouse/client` to a server when `url` is set, else to the embedded chDB engine,
  * and refuses servers older than {@link MIN_SERVER_VERSION}. The same client API either way.
- * @example const ch = await connectClickHouse({ database: 'vigil', dataDir: './data/clickhouse' })
+ * @example const ch = await connectClickHouse({ database: 'vigil', data_dir: './data/clickhouse' })
  */
 export async function connectClickHouse(options: ClickHouseOptions): Promise<ClickHouse> {
-  const { url, database, dataDir, requestTimeoutMs = 30_000 } = options
+  const { url, database, data_dir: dataDir, request_timeout_ms: requestTimeoutMs = 30_000 } = options
   let client: ClickHouseClient
   if (url) {
     client = createClient({

@@ -14,7 +14,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'vigil-ch-int-'))
 const database = () => `t_${randomBytes(4).toString('hex')}`
 const open: ClickHouse[] = []
 async function connect(db = database()): Promise<ClickHouse> {
-  const ch = await connectClickHouse({ database: db, dataDir })
+  const ch = await connectClickHouse({ database: db, data_dir: dataDir })
   open.push(ch)
   return ch
 }

@@ -4,7 +4,7 @@ import { connectClickHouse } from '../src/client.js'
 
 const [dataDir, holdMs] = [process.argv[2]!, Number(process.argv[3] ?? 0)]
 try {
-  const ch = await connectClickHouse({ database: 'default', dataDir })
+  const ch = await connectClickHouse({ database: 'default', data_dir: dataDir })
   process.stdout.write('open\n')
   await new Promise((r) => setTimeout(r, holdMs))
   await ch.close()

@@ -65,8 +65,8 @@ describe('rules in vigil.yaml', () => {
         feature: 'amount',
         condition: { op: '>', value: 0.2 },
         for: 2,
-        minSamples: 500,
-        minLabelCoverage: 0,
+        min_samples: 500,
+        min_label_coverage: 0,
         severity: 'critical',
         notify: ['slack:#ml-alerts', 'email:oncall@example.com'],
         retrain: 'retrain-fraud',
@@ -74,11 +74,11 @@ describe('rules in vigil.yaml', () => {
         runbook: 'https://runbooks.example.com/drift',
       },
     ])
-    expect(cfg.alerting.repeatIntervalMs).toBe(7_200_000)
+    expect(cfg.alerting.repeat_interval).toBe(7_200_000)
     expect(cfg.alerting.webhooks['retrain-fraud']).toMatchObject({
       kind: 'retrain',
       secret: 's3cret',
-      cooldownMs: 86_400_000,
+      cooldown: 86_400_000,
     })
   })
 

@@ -111,156 +111,96 @@ export const ruleSchema = z
     when: z.string().refine((w) => parseCondition(w) !== undefined, {
       message: 'a condition: "> 0.2", ">= 0.2", "< 0.8", "<= 0.8" or "outside [a, b]" (a < b)',
     }),
-    for: z.number().int().min(1).max(1000).optional(),
-    min_samples: z.number().int().min(0).optional(),
-    min_label_coverage: z.number().min(0).max(1).optional(),
-    severity: z.enum(['info', 'warning', 'critical']).optional(),
+    /** Consecutive windows past the threshold before the alert fires. */
+    for: z.number().int().min(1).max(1000).default(1),
+    min_samples: z.number().int().min(0).default(0),
+    min_label_coverage: z.number().min(0).max(1).default(0),
+    severity: z.enum(['info', 'warning', 'critical']).default('warning'),
     notify: z.array(notifyTarget).min(1),
     retrain: z.string().min(1).optional(),
-    labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+    labels: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
     runbook: z.url({ protocol: /^https?$/ }).optional(),
   })
   .refine((r) => !(r.feature && (r.attribute || r.group)), {
     message: 'feature selects drift and quality metrics; attribute and group select fairness metrics',
   })
+  // `drift.psi` is read as family `drift` and metric `psi`, `when` as a condition.
+  .transform(({ metric, when, ...r }) => {
+    const [family, name] = metric.split('.') as [MetricFamily, string]
+    return { ...r, family, metric: name, condition: parseCondition(when)! }
+  })
 
 const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
-  kind: z.enum(['notify', 'retrain']).optional(),
+  kind: z.enum(['notify', 'retrain']).default('notify'),
   /** The environment variable holding the signing secret (never the secret itself). */
   secret_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
-  timeout: durationSetting(100, 120_000).optional(),
-  cooldown: durationSetting(0, 30 * 86_400_000).optional(),
+  timeout: durationSetting(100, 120_000).default(10_000),
+  /** A retraining webhook fires at most once per cooldown per model. */
+  cooldown: durationSetting(0, 30 * 86_400_000).default(86_400_000),
 })
 
 export const alertingSchema = z.strictObject({
-  group_id: z.string().min(1).optional(),
-  repeat_interval: durationSetting(60_000, 30 * 86_400_000).optional(),
+  group_id: z.string().min(1).default('vigil-rules'),
+  repeat_interval: durationSetting(60_000, 30 * 86_400_000).default(4 * 3_600_000),
   retry: z
     .strictObject({
-      max_attempts: z.number().int().min(1).max(100).optional(),
-      initial_backoff: durationSetting(10, 3_600_000).optional(),
-      max_backoff: durationSetting(10, 86_400_000).optional(),
+      max_attempts: z.number().int().min(1).max(100).default(12),
+      initial_backoff: durationSetting(10, 3_600_000).default(1000),
+      max_backoff: durationSetting(10, 86_400_000).default(300_000),
     })
-    .optional(),
-  email: z.strictObject({ from: z.email() }).optional(),
-  webhooks: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), webhookSchema).optional(),
+    .prefault({}),
+  email: z.strictObject({ from: z.email().default('vigil@localhost') }).prefault({}),
+  webhooks: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), webhookSchema).default({}),
   alertmanager: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
   /** Hosts, IPs or CIDRs that webhooks may reach although they are private, loopback or link-local. */
-  allow_private: z.array(z.string().min(1)).optional(),
+  allow_private: z.array(z.string().min(1)).default([]),
 })
 
-export interface Rule {
-  name: string
-  model: string
-  family: MetricFamily
-  metric: string
-  feature?: string
-  attribute?: string
-  group?: string
-  condition: Condition
-  for: number
-  minSamples: number
-  minLabelCoverage: number
-  severity: 'info' | 'warning' | 'critical'
-  notify: string[]
-  retrain?: string
-  labels: Record<string, string>
-  runbook?: string
-}
+/** A rule as the rules service uses it: the file's settings with defaults, the metric split, the condition parsed. */
+export type Rule = z.output<typeof ruleSchema>
 
-export interface WebhookConfig {
+export type WebhookConfig = z.output<typeof webhookSchema> & {
   name: string
-  url: string
-  kind: 'notify' | 'retrain'
-  secretEnv: string
-  /** From the environment variable `secretEnv`; the rules service refuses to start without it. */
+  /** From the environment variable `secret_env`; the rules service refuses to start without it. */
   secret?: string
-  timeoutMs: number
-  cooldownMs: number
 }
 
-export interface AlertingConfig {
-  groupId: string
-  repeatIntervalMs: number
-  retry: { maxAttempts: number; initialBackoffMs: number; maxBackoffMs: number }
-  slack: { token?: string; apiUrl?: string }
-  email: { from: string; smtpUrl?: string }
+/** The `alerting` section with its defaults, and the channel secrets from the environment. */
+export type AlertingConfig = Omit<z.output<typeof alertingSchema>, 'webhooks' | 'email'> & {
+  slack: { token?: string; api_url?: string }
+  email: { from: string; smtp_url?: string }
   webhooks: Record<string, WebhookConfig>
-  alertmanager?: { url: string }
-  allowPrivate: string[]
 }
 
-type RuleFile = z.output<typeof ruleSchema>
-type AlertingFile = z.output<typeof alertingSchema>
-
-export function toRule(r: RuleFile): Rule {
-  const [family, metric] = r.metric.split('.') as [MetricFamily, string]
-  return {
-    name: r.name,
-    model: r.model,
-    family,
-    metric,
-    ...(r.feature ? { feature: r.feature } : {}),
-    ...(r.attribute ? { attribute: r.attribute } : {}),
-    ...(r.group ? { group: r.group } : {}),
-    condition: parseCondition(r.when)!,
-    for: r.for ?? 1,
-    minSamples: r.min_samples ?? 0,
-    minLabelCoverage: r.min_label_coverage ?? 0,
-    severity: r.severity ?? 'warning',
-    notify: r.notify,
-    ...(r.retrain ? { retrain: r.retrain } : {}),
-    labels: r.labels ?? {},
-    ...(r.runbook ? { runbook: r.runbook } : {}),
-  }
-}
-
-export function toAlerting(
-  a: AlertingFile | undefined,
+/** Adds what the environment holds: the Slack token and API URL, the SMTP URL, webhook secrets. */
+export function withChannelSecrets(
+  a: z.output<typeof alertingSchema>,
   env: { SLACK_TOKEN?: string; SLACK_API_URL?: string; SMTP_URL?: string },
   rawEnv: Record<string, string | undefined>,
   prefix: string,
 ): AlertingConfig {
   return {
-    groupId: `${prefix}${a?.group_id ?? 'vigil-rules'}`,
-    repeatIntervalMs: a?.repeat_interval ?? 4 * 3_600_000,
-    retry: {
-      maxAttempts: a?.retry?.max_attempts ?? 12,
-      initialBackoffMs: a?.retry?.initial_backoff ?? 1000,
-      maxBackoffMs: a?.retry?.max_backoff ?? 300_000,
-    },
+    ...a,
+    group_id: `${prefix}${a.group_id}`,
     slack: {
       ...(env.SLACK_TOKEN ? { token: env.SLACK_TOKEN } : {}),
-      ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
+      ...(env.SLACK_API_URL ? { api_url: env.SLACK_API_URL } : {}),
     },
-    email: { from: a?.email?.from ?? 'vigil@localhost', ...(env.SMTP_URL ? { smtpUrl: env.SMTP_URL } : {}) },
+    email: { ...a.email, ...(env.SMTP_URL ? { smtp_url: env.SMTP_URL } : {}) },
     webhooks: Object.fromEntries(
-      Object.entries(a?.webhooks ?? {}).map(([name, w]) => {
+      Object.entries(a.webhooks).map(([name, w]) => {
         const secret = rawEnv[w.secret_env]
-        return [
-          name,
-          {
-            name,
-            url: w.url,
-            kind: w.kind ?? 'notify',
-            secretEnv: w.secret_env,
-            ...(secret ? { secret } : {}),
-            timeoutMs: w.timeout ?? 10_000,
-            cooldownMs: w.cooldown ?? 86_400_000,
-          },
-        ]
+        return [name, { ...w, name, ...(secret ? { secret } : {}) }]
       }),
     ),
-    ...(a?.alertmanager ? { alertmanager: { url: a.alertmanager.url } } : {}),
-    allowPrivate: a?.allow_private ?? [],
   }
 }
 
 /** Problems between rules and the alerting section, with the path of the setting at fault. */
 export function crossCheck(
-  rules: readonly RuleFile[],
-  alerting: AlertingFile | undefined,
+  rules: readonly Rule[],
+  alerting: z.output<typeof alertingSchema> | undefined,
 ): { path: (string | number)[]; message: string }[] {
   const problems: { path: (string | number)[]; message: string }[] = []
   const seen = new Set<string>()
@@ -283,17 +223,17 @@ export function crossCheck(
           path: ['rules', i, 'retrain'],
           message: `no webhook ${r.retrain} in alerting.webhooks`,
         })
-      else if ((w.kind ?? 'notify') !== 'retrain')
+      else if (w.kind !== 'retrain')
         problems.push({
           path: ['rules', i, 'retrain'],
           message: `webhook ${r.retrain} is not of kind retrain`,
         })
     }
-    const family = r.metric.split('.')[0]
-    if (r.feature && family !== 'drift' && family !== 'quality')
-      problems.push({ path: ['rules', i, 'feature'], message: `${r.metric} has no features` })
-    if ((r.attribute || r.group) && family !== 'fairness')
-      problems.push({ path: ['rules', i, 'attribute'], message: `${r.metric} has no attributes or groups` })
+    const metric = `${r.family}.${r.metric}`
+    if (r.feature && r.family !== 'drift' && r.family !== 'quality')
+      problems.push({ path: ['rules', i, 'feature'], message: `${metric} has no features` })
+    if ((r.attribute || r.group) && r.family !== 'fairness')
+      problems.push({ path: ['rules', i, 'attribute'], message: `${metric} has no attributes or groups` })
   })
   return problems
 }

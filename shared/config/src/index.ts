@@ -1,5 +1,6 @@
 export {
   type AlertingConfig,
+  alertingSchema,
   type Condition,
   formatCondition,
   type MetricFamily,
@@ -8,16 +9,33 @@ export {
   type Rule,
   type WebhookConfig,
 } from './alerting.js'
+export {
+  type AddressPolicy,
+  type Channel,
+  checkChannels,
+  parseTarget,
+  RefusedAddressError,
+  resolveAllowed,
+} from './channels.js'
 export { durationSetting, parseDuration } from './duration.js'
 export { BoolEnv, CsvEnv, parseEnv } from './env.js'
 export { ConfigError, type ConfigProblem, formatProblem } from './errors.js'
 export {
-  type ApiScope,
   DEFAULT_MODEL_CONFIG,
   type DriftThresholdSettings,
-  loadVigilConfig,
+  type ExplainedSetting,
+  explainModel,
+  featureThresholds,
   type ModelConfig,
+  type ModelSettingsInput,
   modelConfig,
+  modelSchema,
+  type SettingSource,
+} from './models.js'
+export {
+  type ApiScope,
+  explainConfig,
+  loadVigilConfig,
   type VigilConfig,
   type VigilFile,
   vigilEnvSchema,

@@ -12,7 +12,14 @@ export const VIGIL_JSON_SCHEMA_FILE = fileURLToPath(
 
 /** The JSON Schema of vigil.yaml as written (durations as text or milliseconds). */
 export function vigilJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(vigilFileSchema, { io: 'input', unrepresentable: 'any' })
+  const schema = z.toJSONSchema(vigilFileSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+    // api.sql.max_threads defaults to a quarter of this machine's cores: no fixed default to publish.
+    override: ({ jsonSchema, path }) => {
+      if (path.join('.').endsWith('sql.properties.max_threads')) delete jsonSchema.default
+    },
+  })
   return {
     ...schema,
     $id: 'https://vigil.dev/schemas/vigil.schema.json',

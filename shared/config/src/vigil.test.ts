@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError } from './errors.js'
-import { loadVigilConfig, modelConfig } from './vigil.js'
+import { explainModel, featureThresholds, modelConfig } from './models.js'
+import { explainConfig, loadVigilConfig } from './vigil.js'
 
 function withFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'))
@@ -34,7 +35,7 @@ describe('loadVigilConfig', () => {
       outcomes: 'vigil.outcomes',
     })
     expect(cfg.clickhouse.url).toBeUndefined()
-    expect(cfg.clickhouse.dataDir).toMatch(/data\/clickhouse$/)
+    expect(cfg.clickhouse.data_dir).toMatch(/data\/clickhouse$/)
   })
 
   it('reads ./vigil.yaml and lets the environment override it', () => {
@@ -93,13 +94,13 @@ describe('models', () => {
     )
     const cfg = loadVigilConfig({ env: {}, cwd })
     expect(modelConfig(cfg, 'fraud-detector')).toMatchObject({
-      windowMs: 600_000,
-      allowedLatenessMs: 90_000,
+      window: 600_000,
+      allowed_lateness: 90_000,
       features: { zip: 'categorical' },
-      drift: { wassersteinNorm: 0.2, jensenShannon: 0.1 },
+      drift: { wasserstein_norm: 0.2, jensen_shannon: 0.1 },
       reference: { kind: 'baseline' },
     })
-    expect(modelConfig(cfg, 'other')).toMatchObject({ windowMs: 600_000, allowedLatenessMs: 300_000 })
+    expect(modelConfig(cfg, 'other')).toMatchObject({ window: 600_000, allowed_lateness: 300_000 })
   })
 
   it('refuses a window outside 1 minute to 1 day, with its line', () => {
@@ -134,5 +135,134 @@ describe('models', () => {
     expect(problems(() => loadVigilConfig({ env: {}, cwd }))).toEqual([
       '3 models.m.reference: a range reference needs from and to (RFC 3339), from before to',
     ])
+  })
+})
+
+describe('model settings merge per field: built-in ← "*" ← model ← feature', () => {
+  const file = [
+    'models:',
+    '  "*":',
+    '    window: 10m',
+    '    idle_timeout: 30s',
+    '    drift: { p_value: 0.01, jensen_shannon: 0.2, features: { amount: { small_sample: 50 } } }',
+    '    features: { zip: categorical }',
+    '    sensitive_attributes: { gender: { reference_group: m } }',
+    '  m1:',
+    '    allowed_lateness: 1m',
+    '    drift:',
+    '      wasserstein_norm: 0.3',
+    '      features:',
+    '        amount: { p_value: 0.001 }',
+    '        age: { jensen_shannon: 0.5 }',
+    '    features: { country: categorical }',
+    '    reference: { kind: previous }',
+    '  m2:',
+    '    window: 1h',
+    '    reference: { kind: range, from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z" }',
+  ].join('\n')
+  const cfg = loadVigilConfig({ env: {}, cwd: withFile(`${file}\n`) })
+
+  // Each row: model, setting, expected value, where it comes from.
+  const table: [string, (m: ReturnType<typeof modelConfig>) => unknown, unknown][] = [
+    // built-in
+    ['other', (m) => m.allowed_lateness, 300_000],
+    ['other', (m) => m.drift.small_sample, 1000],
+    ['other', (m) => m.drift.wasserstein_norm, 0.1],
+    ['other', (m) => m.reference, { kind: 'baseline' }],
+    // "*" over built-in
+    ['other', (m) => m.window, 600_000],
+    ['other', (m) => m.idle_timeout, 30_000],
+    ['other', (m) => m.drift.p_value, 0.01],
+    ['other', (m) => m.drift.jensen_shannon, 0.2],
+    ['other', (m) => m.features, { zip: 'categorical' }],
+    // the model over "*", and "*" kept where the model is silent (the bug this fixes)
+    ['m1', (m) => m.window, 600_000],
+    ['m1', (m) => m.allowed_lateness, 60_000],
+    ['m1', (m) => m.drift.wasserstein_norm, 0.3],
+    ['m1', (m) => m.drift.p_value, 0.01],
+    ['m1', (m) => m.drift.jensen_shannon, 0.2],
+    ['m1', (m) => m.drift.small_sample, 1000],
+    ['m1', (m) => m.features, { zip: 'categorical', country: 'categorical' }],
+    ['m1', (m) => m.sensitive_attributes, { gender: { reference_group: 'm' } }],
+    ['m1', (m) => m.reference, { kind: 'previous' }],
+    ['m2', (m) => m.window, 3_600_000],
+    ['m2', (m) => m.idle_timeout, 30_000],
+    ['m2', (m) => m.reference, { kind: 'range', from: Date.UTC(2026, 10, 1), to: Date.UTC(2026, 10, 2) }],
+    // features over their model: per-feature thresholds of "*" and of the model merge too
+    [
+      'm1',
+      (m) => featureThresholds(m, 'amount'),
+      { small_sample: 50, p_value: 0.001, wasserstein_norm: 0.3, jensen_shannon: 0.2 },
+    ],
+    [
+      'm1',
+      (m) => featureThresholds(m, 'age'),
+      { small_sample: 1000, p_value: 0.01, wasserstein_norm: 0.3, jensen_shannon: 0.5 },
+    ],
+    [
+      'm1',
+      (m) => featureThresholds(m, 'zip'),
+      { small_sample: 1000, p_value: 0.01, wasserstein_norm: 0.3, jensen_shannon: 0.2 },
+    ],
+    [
+      'm2',
+      (m) => featureThresholds(m, 'amount'),
+      { small_sample: 50, p_value: 0.01, wasserstein_norm: 0.1, jensen_shannon: 0.2 },
+    ],
+  ]
+  it.each(table.map(([model, get, want], i) => ({ i, model, get, want })))(
+    'row $i: $model',
+    ({ model, get, want }) => {
+      expect(get(modelConfig(cfg, model))).toEqual(want)
+    },
+  )
+
+  it('one threshold set on a model keeps every threshold "*" sets (not the built-in defaults)', () => {
+    const c = loadVigilConfig({
+      env: {},
+      cwd: withFile(
+        'models:\n  "*":\n    drift: { p_value: 0.001, jensen_shannon: 0.3 }\n  m1:\n    drift: { features: { amount: { p_value: 0.2 } } }\n',
+      ),
+    })
+    expect(modelConfig(c, 'm1').drift).toMatchObject({ p_value: 0.001, jensen_shannon: 0.3 })
+    expect(featureThresholds(modelConfig(c, 'm1'), 'amount').p_value).toBe(0.2)
+  })
+
+  it('says where each setting of a model comes from', () => {
+    const rows = Object.fromEntries(explainModel(cfg, 'm1').map((s) => [s.path, [s.value, s.source]]))
+    expect(rows.window).toEqual([600_000, '"*"'])
+    expect(rows.allowed_lateness).toEqual([60_000, 'model'])
+    expect(rows['drift.small_sample']).toEqual([1000, 'default'])
+    expect(rows['drift.wasserstein_norm']).toEqual([0.3, 'model'])
+    expect(rows['drift.features.amount.small_sample']).toEqual([50, '"*"'])
+    expect(rows['drift.features.amount.p_value']).toEqual([0.001, 'model'])
+    expect(rows['drift.features.amount.jensen_shannon']).toEqual([0.2, '"*"'])
+    expect(rows['drift.features.age.small_sample']).toEqual([1000, 'default'])
+    expect(rows.reference).toEqual([{ kind: 'previous' }, 'model'])
+    expect(rows['features.zip']).toEqual(['categorical', '"*"'])
+  })
+
+  it('says where each process setting comes from, and never shows a secret', () => {
+    const cwd = withFile(
+      'kafka:\n  partitions: 6\nalerting:\n  webhooks:\n    r: { url: "https://x.example/h", secret_env: HOOK_SECRET }\n',
+    )
+    const { settings } = explainConfig({
+      env: {
+        KAFKA_BROKERS: 'b:2',
+        CLICKHOUSE_PASSWORD: 'pw-123',
+        SLACK_TOKEN: 'xoxb-secret',
+        HOOK_SECRET: 'hs-1',
+      },
+      cwd,
+    })
+    const rows = Object.fromEntries(settings.map((s) => [s.path, [s.value, s.source]]))
+    expect(rows['kafka.brokers']).toEqual([['b:2'], 'environment'])
+    expect(rows['kafka.partitions']).toEqual([6, 'file'])
+    expect(rows['kafka.client_id']).toEqual(['vigil', 'default'])
+    expect(rows['clickhouse.password']).toEqual(['(set)', 'default'])
+    expect(rows['alerting.slack.token (SLACK_TOKEN)']).toEqual(['(set)', 'environment'])
+    expect(rows['alerting.webhooks.r.secret (HOOK_SECRET)']).toEqual(['(set)', 'environment'])
+    expect(rows['alerting.webhooks.r.url']).toEqual(['https://x.example/h', 'file'])
+    expect(JSON.stringify(settings)).not.toMatch(/pw-123|xoxb-secret|hs-1/)
   })
 })

@@ -21,6 +21,18 @@ export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): z.ou
 }
 
 export function parseYaml<S extends z.ZodType>(text: string, schema: S, source: string): z.output<S> {
+  const read = readYaml(text, source)
+  return validateYaml(read.value, schema, source, read)
+}
+
+/** A YAML file read as plain values, with what is needed to point at a path's line. */
+export interface YamlRead {
+  value: unknown
+  locate(path: PropertyKey[]): { line?: number; column?: number }
+}
+
+/** Reads YAML text; a syntax error or a duplicate key throws {@link ConfigError} with its line. */
+export function readYaml(text: string, source: string): YamlRead {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true })
   if (doc.errors.length > 0) {
@@ -37,14 +49,27 @@ export function parseYaml<S extends z.ZodType>(text: string, schema: S, source: 
       }),
     )
   }
-  const result = schema.safeParse(doc.toJS() ?? {})
+  return { value: doc.toJS() ?? {}, locate: (path) => locate(doc, path, lineCounter) }
+}
+
+/**
+ * Validates `value` (the file's values, perhaps with overrides) against a zod schema; every
+ * problem carries the file and, when `read` is given, the line and column of the setting.
+ */
+export function validateYaml<S extends z.ZodType>(
+  value: unknown,
+  schema: S,
+  source: string,
+  read?: YamlRead,
+): z.output<S> {
+  const result = schema.safeParse(value)
   if (result.success) return result.data
   throw new ConfigError(
     result.error.issues.map((issue): ConfigProblem => {
       const path = [...issue.path]
       // An unknown key is reported on its parent; point at the key itself instead.
       if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path.push(issue.keys[0]!)
-      const pos = locate(doc, path, lineCounter)
+      const pos = read?.locate(path) ?? {}
       const reason =
         issue.code === 'unrecognized_keys' ? `unknown setting (${issue.keys.join(', ')})` : issue.message
       return { source, ...pos, path: formatPath(path), reason }

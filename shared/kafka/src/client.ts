@@ -3,7 +3,7 @@ import { Kafka, type KafkaConfig, type LogEntry, logLevel } from 'kafkajs'
 
 export interface KafkaOptions {
   brokers: string[]
-  clientId: string
+  client_id: string
 }
 
 const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -33,7 +33,7 @@ export function logLevelOf(level: logLevel, entry: object): 'error' | 'warn' | '
 export function createKafka(options: KafkaOptions & { log: Logger; retry?: KafkaConfig['retry'] }): Kafka {
   const log = options.log.child({ component: 'kafkajs' })
   return new Kafka({
-    clientId: options.clientId,
+    clientId: options.client_id,
     brokers: options.brokers,
     logLevel: logLevel.WARN,
     retry: options.retry ?? { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },

@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs'
 export async function ensureTopics(
   kafka: Kafka,
   topics: readonly string[],
-  options: { partitions: number; replicationFactor: number },
+  options: { partitions: number; replication_factor: number },
 ): Promise<string[]> {
   const admin = kafka.admin()
   await admin.connect()
@@ -17,7 +17,7 @@ export async function ensureTopics(
         topics: missing.map((topic) => ({
           topic,
           numPartitions: options.partitions,
-          replicationFactor: options.replicationFactor,
+          replicationFactor: options.replication_factor,
         })),
       })
     }

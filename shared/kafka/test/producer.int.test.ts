@@ -10,11 +10,11 @@ describe('producer on the real broker', () => {
   it('sends 6 MB in one call: split into requests the broker accepts, every message once, in order', async () => {
     const kafka = createKafka({
       brokers,
-      clientId: 'producer-test',
+      client_id: 'producer-test',
       log: createLogger({ name: 't', level: 'silent' }),
     })
     const topic = `producer-test-${Date.now()}`
-    await ensureTopics(kafka, [topic], { partitions: 1, replicationFactor: 1 })
+    await ensureTopics(kafka, [topic], { partitions: 1, replication_factor: 1 })
     const producer = createProducer(kafka)
     await producer.start()
     const n = 20_000

@@ -52,8 +52,8 @@ describe('evaluateModel', () => {
       ps,
       joinOutcomes(ps, labels).outcomes,
       model({
-        positiveClass: 'fraud',
-        sensitiveAttributes: { group: { referenceGroup: 'a' } },
+        positive_class: 'fraud',
+        sensitive_attributes: { group: { reference_group: 'a' } },
       }),
     )
     expect(e).toMatchObject({

@@ -84,7 +84,7 @@ function taskOf(
   const task =
     model.task ?? (numeric && withValues ? 'regression' : classes.size <= 2 ? 'binary' : 'multiclass')
   if (task !== 'binary') return { task }
-  const positive = model.positiveClass ?? impliedPositive(classes)
+  const positive = model.positive_class ?? impliedPositive(classes)
   if (positive !== undefined) return { task, positive }
   notes.push(
     `binary task without positive_class in vigil.yaml and classes ${[...classes].join(', ')}: reported as multiclass (macro averages)`,
@@ -197,7 +197,7 @@ export function fairnessOf(
   notes: string[],
 ): Record<string, AttributeFairness> {
   const truth = new Map(outcomes.map((o) => [o.prediction, String(o.label) === positive]))
-  let attributes = model.sensitiveAttributes
+  let attributes = model.sensitive_attributes
   if (Object.keys(attributes).length === 0) {
     // Not configured: every attribute the events carry, against its most frequent group.
     const counts = new Map<string, Map<string, number>>()
@@ -211,16 +211,16 @@ export function fairnessOf(
     attributes = Object.fromEntries(
       [...counts].map(([a, groups]) => {
         const [top] = [...groups].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))[0]!
-        return [a, { referenceGroup: top }]
+        return [a, { reference_group: top }]
       }),
     )
-    for (const [a, { referenceGroup }] of Object.entries(attributes))
+    for (const [a, { reference_group: referenceGroup }] of Object.entries(attributes))
       notes.push(
         `${a}: no reference group configured; the most frequent group, ${referenceGroup}, is the reference`,
       )
   }
   const out: Record<string, AttributeFairness> = {}
-  for (const [attribute, { referenceGroup }] of Object.entries(attributes)) {
+  for (const [attribute, { reference_group: referenceGroup }] of Object.entries(attributes)) {
     const rows: FairnessRow[] = predictions.flatMap((p) => {
       const group = p.attributes?.[attribute]
       const predicted = predictedClass(p)

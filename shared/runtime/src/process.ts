@@ -49,12 +49,12 @@ export async function startProcess(
   factories: readonly ServiceFactory[],
   options: { log?: Logger; registry?: Registry } = {},
 ): Promise<RunningProcess> {
-  const log = options.log ?? createLogger({ name: 'vigil', level: config.logLevel })
+  const log = options.log ?? createLogger({ name: 'vigil', level: config.log_level })
   const registry = options.registry ?? createMetricsRegistry()
   const ch = await connectClickHouse(config.clickhouse)
   log.info(
     {
-      clickhouse: ch.kind === 'server' ? redactUrl(config.clickhouse.url ?? '') : config.clickhouse.dataDir,
+      clickhouse: ch.kind === 'server' ? redactUrl(config.clickhouse.url ?? '') : config.clickhouse.data_dir,
       version: ch.serverVersion,
       database: ch.database,
     },
@@ -123,7 +123,7 @@ export function startUntilSignal(
   config: VigilConfig,
   factories: readonly ServiceFactory[],
 ): Promise<RunningProcess> {
-  const log = createLogger({ name: 'vigil', level: config.logLevel })
+  const log = createLogger({ name: 'vigil', level: config.log_level })
   const starting = startProcess(config, factories, { log })
   onShutdownSignal(log, async () => (await starting).stop())
   return starting

@@ -23,7 +23,7 @@ export async function startServices(
   const config = testConfig({ name, env: { VIGIL_CONFIG: join(dir, 'vigil.yaml'), ...env } })
   await createTestTopics(config)
   const proc = await startProcess(config, factories, {
-    log: createLogger({ name: 'test', level: config.logLevel }),
+    log: createLogger({ name: 'test', level: config.log_level }),
     registry: createMetricsRegistry({ defaultMetrics: false }),
   })
   return { config, proc, kafka: testKafka(config) }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { addJsonRow, InputFileError, profileTable, saveReference, type Table } from '@vigil/baselines'
 import type { ClickHouse } from '@vigil/clickhouse'
-import { addJsonRow, InputFileError, profileTable, saveReference, type Table } from '@vigil/drift'
 import { bodyLimit } from 'hono/body-limit'
 import { bearer, errorResponses, fail, ModelId, type ScopeGuard } from '../http.js'
 

@@ -43,13 +43,13 @@ const FAMILY_TEXT: Record<WindowFamilyName, string> = {
 const settingsOf = (config: Pick<VigilConfig, 'models'>, id: string) => {
   const m = modelConfig(config, id)
   return {
-    window_ms: m.windowMs,
-    allowed_lateness_ms: m.allowedLatenessMs,
+    window_ms: m.window,
+    allowed_lateness_ms: m.allowed_lateness,
     reference: m.reference.kind,
     task: m.task ?? null,
-    positive_class: m.positiveClass ?? null,
+    positive_class: m.positive_class ?? null,
     sensitive_attributes: Object.fromEntries(
-      Object.entries(m.sensitiveAttributes).map(([a, s]) => [a, { reference_group: s.referenceGroup }]),
+      Object.entries(m.sensitive_attributes).map(([a, s]) => [a, { reference_group: s.reference_group }]),
     ),
   }
 }

@@ -51,7 +51,7 @@ describe('checkReadOnlySql', () => {
 })
 
 describe('limitedStatement', () => {
-  const limits = { maxRows: 100, maxSeconds: 5, maxMemoryBytes: 1 << 30, maxThreads: 2 }
+  const limits = { max_rows: 100, max_seconds: 5, max_memory_mb: 1024, max_threads: 2 }
 
   it("wraps a SELECT so its own LIMIT and a trailing comment cannot lift vigil's", () => {
     const sql = limitedStatement(

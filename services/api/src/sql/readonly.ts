@@ -13,11 +13,11 @@
 
 export interface SqlLimits {
   /** Rows returned at most; the answer says when there were more. */
-  maxRows: number
-  maxSeconds: number
-  maxMemoryBytes: number
+  max_rows: number
+  max_seconds: number
+  max_memory_mb: number
   /** ClickHouse threads per query. */
-  maxThreads: number
+  max_threads: number
 }
 
 export type CheckedSql =
@@ -120,7 +120,7 @@ function onlyComments(rest: string): boolean {
 
 /**
  * The statement as it is sent: a SELECT wrapped so that its own LIMIT cannot lift vigil's
- * (one row more than `maxRows`, to tell that the answer was cut), and the limits in a query-scoped
+ * (one row more than `max_rows`, to tell that the answer was cut), and the limits in a query-scoped
  * SETTINGS clause. The statement stands on lines of its own, so a trailing `--` comment ends there.
  */
 export function limitedStatement(
@@ -128,13 +128,13 @@ export function limitedStatement(
   limits: SqlLimits,
 ): string {
   const settings =
-    `SETTINGS readonly = 1, max_execution_time = ${Math.max(1, Math.floor(limits.maxSeconds))}, ` +
-    `max_memory_usage = ${Math.floor(limits.maxMemoryBytes)}, max_result_rows = ${limits.maxRows + 1}, ` +
+    `SETTINGS readonly = 1, max_execution_time = ${Math.max(1, Math.floor(limits.max_seconds))}, ` +
+    `max_memory_usage = ${Math.floor(limits.max_memory_mb * 1024 * 1024)}, max_result_rows = ${limits.max_rows + 1}, ` +
     // Few threads per analyst query, so the services sharing the machine (embedded: the process)
     // keep CPU; os_thread_priority was tried and has no effect in the embedded engine.
-    `max_threads = ${Math.max(1, Math.floor(limits.maxThreads))}, ` +
+    `max_threads = ${Math.max(1, Math.floor(limits.max_threads))}, ` +
     "result_overflow_mode = 'break', output_format_json_quote_64bit_integers = 0"
   return checked.kind === 'select'
-    ? `SELECT * FROM (\n${checked.statement}\n) LIMIT ${limits.maxRows + 1}\n${settings}`
+    ? `SELECT * FROM (\n${checked.statement}\n) LIMIT ${limits.max_rows + 1}\n${settings}`
     : `${checked.statement}\n${settings}`
 }

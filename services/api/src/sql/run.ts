@@ -5,7 +5,7 @@ import { type CheckedSql, checkReadOnlySql, limitedStatement, type SqlLimits } f
 export interface SqlResult {
   columns: { name: string; type: string }[]
   rows: Record<string, unknown>[]
-  /** More rows matched than `maxRows`; `rows` holds the first `maxRows`. */
+  /** More rows matched than `max_rows`; `rows` holds the first `max_rows`. */
   truncated: boolean
   elapsed_ms: number
 }
@@ -31,7 +31,7 @@ export interface SqlRunner {
  */
 export async function createSqlRunner(
   ch: ClickHouse,
-  options: Pick<ClickHouseOptions, 'url' | 'username' | 'password' | 'requestTimeoutMs'>,
+  options: Pick<ClickHouseOptions, 'url' | 'username' | 'password' | 'request_timeout_ms'>,
   limits: SqlLimits,
 ): Promise<SqlRunner> {
   let client: ClickHouseClient = ch.client
@@ -44,7 +44,7 @@ export async function createSqlRunner(
       username: options.username,
       password: options.password,
       database: ch.database,
-      request_timeout: Math.max(options.requestTimeoutMs ?? 30_000, (limits.maxSeconds + 5) * 1000),
+      request_timeout: Math.max(options.request_timeout_ms ?? 30_000, (limits.max_seconds + 5) * 1000),
       keep_alive: { idle_socket_ttl: 2500 },
     })
     client = own
@@ -67,8 +67,8 @@ export async function createSqlRunner(
       }
       return {
         columns: (body.meta ?? []).map((m) => ({ name: m.name, type: m.type })),
-        rows: body.data.slice(0, limits.maxRows),
-        truncated: body.data.length > limits.maxRows,
+        rows: body.data.slice(0, limits.max_rows),
+        truncated: body.data.length > limits.max_rows,
         elapsed_ms: Math.round(performance.now() - started),
       }
     },

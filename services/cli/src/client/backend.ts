@@ -51,14 +51,14 @@ export class UserError extends Error {
  * embedded engine), else ClickHouse itself: a server, or the embedded engine when no process holds it.
  */
 export async function openBackend(config: VigilConfig): Promise<Backend> {
-  if (config.client.apiUrl) return apiBackend(config.client.apiUrl, config.client.apiToken)
+  if (config.client.api_url) return apiBackend(config.client.api_url, config.client.api_token)
   let ch: ClickHouse
   try {
     ch = await connectClickHouse(config.clickhouse)
   } catch (err) {
     if (err instanceof EmbeddedClickHouseBusyError)
       throw new EmbeddedClickHouseBusyError(
-        config.clickhouse.dataDir,
+        config.clickhouse.data_dir,
         'another process holds it (is `vigil start` running?). Set VIGIL_API_URL and VIGIL_API_TOKEN to go through its API instead',
       )
     throw err
@@ -76,7 +76,7 @@ async function directBackend(ch: ClickHouse, config: VigilConfig): Promise<Backe
     where:
       ch.kind === 'server'
         ? `ClickHouse ${ch.serverVersion}`
-        : `the embedded ClickHouse in ${config.clickhouse.dataDir}`,
+        : `the embedded ClickHouse in ${config.clickhouse.data_dir}`,
     sql: (query) => runner.run(query).catch(sqlError),
     alerts: (f) => queryAlerts(ch, f),
     history: (f) => queryAlertHistory(ch, f),

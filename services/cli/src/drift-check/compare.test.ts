@@ -1,4 +1,4 @@
-import { type Column, InputFileError, type Table } from '@vigil/drift'
+import { type Column, InputFileError, type Table } from '@vigil/baselines'
 import { describe, expect, it } from 'vitest'
 import { compareTables } from './compare.js'
 

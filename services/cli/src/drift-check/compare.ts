@@ -1,4 +1,4 @@
-import { type Column, type ColumnType, InputFileError, type Table } from '@vigil/drift'
+import { type Column, type ColumnType, InputFileError, type Table } from '@vigil/baselines'
 import {
   categoricalDrift,
   DEFAULT_THRESHOLDS,

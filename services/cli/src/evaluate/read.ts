@@ -1,6 +1,5 @@
-import { InputFileError } from '@vigil/drift'
+import { InputFileError, nonBlankLines } from '@vigil/baselines'
 import { createEventParser, type LabelEvent, type PredictionEvent } from '@vigil/events'
-import { nonBlankLines } from '../drift-check/table.js'
 
 /**
  * Reads an NDJSON file of prediction or label events, each line checked against its schema as the

@@ -1,13 +1,6 @@
-import type { FeatureProfile } from '@vigil/stats'
+import type { Reference } from '@vigil/baselines'
 
-/** What a model version's windows are compared with. */
-export interface Reference {
-  /** `baseline:<version>` (uploaded) or `first-window:<ISO start>` (the first complete window). */
-  name: string
-  kind: 'baseline' | 'first'
-  features: Record<string, FeatureProfile>
-}
-
+export type { Reference }
 /** Special feature names for the prediction itself. */
 export const SCORE = '__score__'
 export const LABEL = '__label__'

@@ -45,7 +45,7 @@ describe('performance windows', () => {
       { prediction: { model_version: 'v1', prediction: { label: 'ok' } }, label: 'fraud' },
       { prediction: { model_version: 'v1', prediction: { label: 'ok' } }, label: 'ok' },
     ]
-    const p = performanceOf(outcomes, { ...DEFAULT_MODEL_CONFIG, positiveClass: 'fraud' })
+    const p = performanceOf(outcomes, { ...DEFAULT_MODEL_CONFIG, positive_class: 'fraud' })
     const counts = { nPredictions: 6, nLabelled: 3 }
     const m = performanceMessage({ modelId: 'm', modelVersion: 'v1', start: T0, end: T0 + H }, p, counts)
     expect(m).toMatchObject({ family: 'performance', version: 3, n: 3, label_coverage: 0.5 })

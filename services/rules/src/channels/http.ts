@@ -1,96 +1,10 @@
 import { createHmac } from 'node:crypto'
-import { lookup } from 'node:dns/promises'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { BlockList, isIP } from 'node:net'
+import { type AddressPolicy, RefusedAddressError, resolveAllowed } from '@vigil/config'
 import type { DeliveryResult } from './types.js'
 
-/**
- * Addresses a user-configured URL must not reach unless allow-listed (OWASP SSRF; notes §5.3):
- * loopback, private, link-local (cloud metadata), CGNAT, "this network", ULA. No rule for the
- * mapped range ::ffff:0:0/96: BlockList would match every IPv4 address against it.
- */
-function privateRanges(): BlockList {
-  const b = new BlockList()
-  for (const [net, bits] of [
-    ['0.0.0.0', 8],
-    ['10.0.0.0', 8],
-    ['100.64.0.0', 10],
-    ['127.0.0.0', 8],
-    ['169.254.0.0', 16],
-    ['172.16.0.0', 12],
-    ['192.168.0.0', 16],
-    ['224.0.0.0', 4],
-    ['240.0.0.0', 4],
-  ] as const)
-    b.addSubnet(net, bits, 'ipv4')
-  for (const [net, bits] of [
-    ['::', 128],
-    ['::1', 128],
-    ['fc00::', 7],
-    ['fe80::', 10],
-  ] as const)
-    b.addSubnet(net, bits, 'ipv6')
-  return b
-}
-const PRIVATE = privateRanges()
-
-/** Node's BlockList judges an IPv4-mapped IPv6 address (any spelling) by the IPv4 rules. */
-function isPrivate(address: string): boolean {
-  return PRIVATE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4')
-}
-
-export interface AddressPolicy {
-  /** Hosts, IPs or CIDRs (`10.1.0.0/16`) that may be reached although private. */
-  allowPrivate: readonly string[]
-}
-
-function allowListed(policy: AddressPolicy, host: string, address: string): boolean {
-  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4'
-  return policy.allowPrivate.some((entry) => {
-    if (entry === host || entry === address) return true
-    const [net, bits] = entry.split('/')
-    if (bits === undefined || !isIP(net ?? '')) return false
-    const list = new BlockList()
-    try {
-      list.addSubnet(net!, Number(bits), isIP(net!) === 6 ? 'ipv6' : 'ipv4')
-    } catch {
-      return false
-    }
-    return list.check(address, family)
-  })
-}
-
-export class RefusedAddressError extends Error {
-  constructor(url: string, address: string) {
-    super(
-      `refused ${url}: it resolves to ${address}, a private, loopback or link-local address; ` +
-        'add the host to alerting.allow_private to allow it',
-    )
-    this.name = 'RefusedAddressError'
-  }
-}
-
-/**
- * Resolves the URL's host once and checks every address; the request then connects to the
- * checked address (no second lookup a rebinding DNS server could answer differently).
- */
-export async function resolveAllowed(
-  url: URL,
-  policy: AddressPolicy,
-): Promise<{ address: string; family: number }> {
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  const addresses = isIP(host)
-    ? [{ address: host, family: isIP(host) }]
-    : await lookup(host, { all: true, verbatim: true })
-  for (const a of addresses) {
-    if (isPrivate(a.address) && !allowListed(policy, host, a.address))
-      throw new RefusedAddressError(url.toString(), a.address)
-  }
-  const first = addresses[0]
-  if (!first) throw new Error(`${host} has no address`)
-  return first
-}
+export type { AddressPolicy }
 
 /** `X-Vigil-Signature`: `sha256=` + hex HMAC-SHA256 over `<timestamp>.<body>`. */
 export function sign(secret: string, timestamp: string, body: string): string {

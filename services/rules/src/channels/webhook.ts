@@ -39,7 +39,7 @@ export function webhookSender(options: {
           'idempotency-key': n.id,
           'user-agent': 'vigil-webhooks/1',
         },
-        { timeoutMs: hook.timeoutMs, policy: options.policy },
+        { timeoutMs: hook.timeout, policy: options.policy },
       )
     },
   }

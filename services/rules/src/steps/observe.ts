@@ -100,8 +100,8 @@ export function observe(rules: readonly Rule[], m: MetricsMessage): Observation[
   for (const rule of rules) {
     if (FAMILY_OF_MESSAGE[rule.family] !== m.family || !matches(rule.model, m.model_id)) continue
     const enough =
-      m.n >= rule.minSamples &&
-      (rule.minLabelCoverage === 0 || (m.label_coverage ?? 0) >= rule.minLabelCoverage)
+      m.n >= rule.min_samples &&
+      (rule.min_label_coverage === 0 || (m.label_coverage ?? 0) >= rule.min_label_coverage)
     for (const [subject, value] of valuesFor(rule, m)) {
       out.push({
         rule,

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import type { Silence } from '@vigil/clickhouse'
-import { formatCondition, type Rule } from '@vigil/config'
+import { type Channel, formatCondition, parseTarget, type Rule } from '@vigil/config'
 import type { AlertState, Step } from './lifecycle.js'
 import { matches, type Observation } from './observe.js'
 
-export type Channel = 'slack' | 'email' | 'webhook' | 'alertmanager'
+export type { Channel }
 export type NotificationKind = 'firing' | 'repeat' | 'resolved' | 'retrain'
 
 /** One alert as a notification presents it. */
@@ -52,12 +52,6 @@ export function isSilenced(silences: readonly Silence[], s: AlertState, now: num
       matches(x.modelId, s.modelId) &&
       matches(x.subject, s.subject),
   )
-}
-
-export function parseTarget(t: string): { channel: Channel; target: string } {
-  if (t === 'alertmanager') return { channel: 'alertmanager', target: '' }
-  const i = t.indexOf(':')
-  return { channel: t.slice(0, i) as Channel, target: t.slice(i + 1) }
 }
 
 function notificationId(parts: readonly string[]): string {

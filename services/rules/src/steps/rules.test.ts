@@ -18,8 +18,8 @@ function rule(over: Partial<Rule> = {}): Rule {
     metric: 'psi',
     condition: { op: '>', value: 0.2 },
     for: 1,
-    minSamples: 0,
-    minLabelCoverage: 0,
+    min_samples: 0,
+    min_label_coverage: 0,
     severity: 'critical',
     notify: ['slack:#ml', 'email:oncall@example.com'],
     labels: {},
@@ -70,7 +70,7 @@ describe('observe', () => {
   })
 
   it('does not judge a window under min_samples or with no value', () => {
-    expect(observe([rule({ minSamples: 5000 })], message(0, { amount: 0.9 }))[0]!.breached).toBeUndefined()
+    expect(observe([rule({ min_samples: 5000 })], message(0, { amount: 0.9 }))[0]!.breached).toBeUndefined()
     expect(observe([rule()], message(0, { amount: null }))[0]!.breached).toBeUndefined()
   })
 
@@ -147,7 +147,7 @@ describe('lifecycle', () => {
   })
 
   it('keeps its state through windows it cannot judge', () => {
-    const r = rule({ feature: 'amount', for: 2, minSamples: 100 })
+    const r = rule({ feature: 'amount', for: 2, min_samples: 100 })
     const out = run(r, [
       message(0, { amount: 0.5 }),
       message(1, { amount: 0.1 }, { n: 10 }),

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { addJsonRow, addText, type Column, column, InputFileError, type Table } from '@vigil/drift'
 import { parse } from 'csv-parse'
+import { addJsonRow, addText, type Column, column, InputFileError, type Table } from './table.js'
 
 /** Empty cells and these spellings are missing values in CSV. */
 const MISSING = new Set(['', 'null', 'NULL', 'NaN', 'nan', 'NA'])

@@ -1,5 +1,5 @@
 import { categoricalProfile, numericalProfile } from '@vigil/stats'
-import type { Reference } from './steps/reference.js'
+import type { Reference } from './reference.js'
 
 /**
  * Baselines from rows of feature values, the same for `vigil baseline create` (a file) and

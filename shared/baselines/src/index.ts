@@ -1,0 +1,11 @@
+export { nonBlankLines, readTable } from './read.js'
+export type { Reference } from './reference.js'
+export { baselineFor, loadReferences, type References, referenceKey, saveReference } from './store.js'
+export {
+  addJsonRow,
+  type Column,
+  type ColumnType,
+  InputFileError,
+  profileTable,
+  type Table,
+} from './table.js'

@@ -1,0 +1,192 @@
+import { z } from 'zod'
+import { durationSetting } from './duration.js'
+
+const positiveInt = z.number().int().positive()
+const probability = z.number().min(0).max(1)
+
+/** The drift thresholds a model or one of its features can set. */
+const thresholdFields = {
+  small_sample: positiveInt,
+  p_value: probability,
+  wasserstein_norm: z.number().positive(),
+  jensen_shannon: probability,
+}
+const featureThresholdsSchema = z.strictObject(thresholdFields).partial()
+
+const referenceSchema = z
+  .strictObject({
+    kind: z.enum(['baseline', 'first', 'previous', 'range']),
+    version: z.string().min(1).optional(),
+    from: z.iso
+      .datetime({ offset: true })
+      .transform((t) => Date.parse(t))
+      .optional(),
+    to: z.iso
+      .datetime({ offset: true })
+      .transform((t) => Date.parse(t))
+      .optional(),
+  })
+  .refine((r) => r.kind !== 'range' || (r.from !== undefined && r.to !== undefined && r.from < r.to), {
+    message: 'a range reference needs from and to (RFC 3339), from before to',
+  })
+
+/**
+ * One model's monitoring settings. The defaults written here are the built-in ones; a model's
+ * effective settings are these ← `"*"` ← the model's own, merged per field ({@link modelConfig}).
+ */
+export const modelSchema = z.strictObject({
+  window: durationSetting(60_000, 86_400_000).default(3_600_000),
+  allowed_lateness: durationSetting(0, 7 * 86_400_000).default(300_000),
+  /** Wall time without events after which a quiet model's open windows close. */
+  idle_timeout: durationSetting(1000, 86_400_000).default(120_000),
+  /** Declared feature types; others are inferred (numbers numerical, strings and booleans categorical). */
+  features: z.record(z.string(), z.enum(['numerical', 'categorical'])).default({}),
+  /**
+   * `baseline`: uploaded with `vigil baseline create` (else the first window), the baseline of
+   * `version` when set, else of the window's own model version; `first`: the first complete
+   * window; `previous`: the previous window; `range`: the model's own traffic between `from` and
+   * `to` (epoch milliseconds once read), read from the predictions table at start.
+   */
+  reference: referenceSchema.default({ kind: 'baseline' }),
+  drift: z
+    .strictObject({
+      small_sample: thresholdFields.small_sample.default(1000),
+      p_value: thresholdFields.p_value.default(0.05),
+      wasserstein_norm: thresholdFields.wasserstein_norm.default(0.1),
+      jensen_shannon: thresholdFields.jensen_shannon.default(0.1),
+      /** Per feature: thresholds that override the model's for that feature. */
+      features: z.record(z.string(), featureThresholdsSchema).default({}),
+    })
+    .prefault({}),
+  /** Inferred from the labels when absent: numbers → regression, else classification. */
+  task: z.enum(['binary', 'multiclass', 'regression']).optional(),
+  /** Binary task: the class that counts as positive (a selection, for fairness). */
+  positive_class: z.string().min(1).optional(),
+  /** Segments in the events' `attributes` to measure fairness over, each against its reference group. */
+  sensitive_attributes: z
+    .record(z.string(), z.strictObject({ reference_group: z.string().min(1) }))
+    .default({}),
+})
+
+/** A model's effective settings. */
+export type ModelConfig = z.output<typeof modelSchema>
+/** A model's settings as written in vigil.yaml (under its id or `"*"`): every key optional. */
+export type ModelSettingsInput = z.input<typeof modelSchema>
+export type DriftThresholdSettings = Omit<ModelConfig['drift'], 'features'>
+
+/** The built-in settings of every model. */
+export const DEFAULT_MODEL_CONFIG: ModelConfig = modelSchema.parse({})
+
+/** Settings replaced whole, not merged key by key: a reference is one choice. */
+const ATOMIC = new Set(['reference'])
+
+type Plain = Record<string, unknown>
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** `over` on top of `base`, object by object; arrays and atomic settings are replaced whole. */
+function mergeSettings(base: Plain, over: Plain, path = ''): Plain {
+  const out: Plain = { ...base }
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue
+    const p = path ? `${path}.${k}` : k
+    const b = out[k]
+    out[k] = isPlain(v) && isPlain(b) && !ATOMIC.has(p) ? mergeSettings(b, v, p) : v
+  }
+  return out
+}
+
+const resolved = new WeakMap<object, Map<string, ModelConfig>>()
+
+/**
+ * A model's effective settings: the built-in defaults ← `"*"` ← the model's own, merged per
+ * field (a model that sets one drift threshold keeps every other one `"*"` sets); a feature's
+ * thresholds come on top with {@link featureThresholds}.
+ * @example modelConfig(config, 'fraud-detector').window // 3600000
+ */
+export function modelConfig(
+  config: { models: Record<string, ModelSettingsInput> },
+  modelId: string,
+): ModelConfig {
+  let byId = resolved.get(config.models)
+  if (!byId) {
+    byId = new Map()
+    resolved.set(config.models, byId)
+  }
+  let m = byId.get(modelId)
+  if (!m) {
+    const merged = mergeSettings(
+      (config.models['*'] ?? {}) as Plain,
+      (modelId === '*' ? {} : (config.models[modelId] ?? {})) as Plain,
+    )
+    m = modelSchema.parse(merged)
+    byId.set(modelId, m)
+  }
+  return m
+}
+
+/** The drift thresholds of one feature: the model's, with the feature's own on top. */
+export function featureThresholds(model: ModelConfig, feature: string): DriftThresholdSettings {
+  const { features, ...own } = model.drift
+  return { ...own, ...features[feature] }
+}
+
+export type SettingSource = 'default' | '"*"' | 'model' | 'file' | 'environment'
+export interface ExplainedSetting {
+  /** Dotted path, as in vigil.yaml. */
+  path: string
+  value: unknown
+  source: SettingSource
+}
+
+function lookup(obj: unknown, path: readonly string[]): unknown {
+  let cur = obj
+  for (const k of path) {
+    if (!isPlain(cur)) return undefined
+    cur = cur[k]
+  }
+  return cur
+}
+
+/** Leaves of a settings object as dotted paths; atomic settings are one leaf. */
+export function leaves(value: unknown, path: string[] = []): { path: string[]; value: unknown }[] {
+  if (!isPlain(value) || ATOMIC.has(path.join('.'))) return path.length ? [{ path, value }] : []
+  const out: { path: string[]; value: unknown }[] = []
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue
+    if (isPlain(v) && Object.keys(v).length === 0) out.push({ path: [...path, k], value: v })
+    else out.push(...leaves(v, [...path, k]))
+  }
+  return out
+}
+
+/**
+ * Every effective setting of a model with where it came from, per-feature drift thresholds
+ * spelled out for each feature that sets one: what `vigil config show --model` prints.
+ */
+export function explainModel(
+  config: { models: Record<string, ModelSettingsInput> },
+  modelId: string,
+): ExplainedSetting[] {
+  const own = modelId === '*' ? undefined : config.models[modelId]
+  const star = config.models['*']
+  const sourceOf = (path: string[]): SettingSource =>
+    lookup(own, path) !== undefined ? 'model' : lookup(star, path) !== undefined ? '"*"' : 'default'
+  const effective = modelConfig(config, modelId)
+  const { features: perFeature, ...modelThresholds } = effective.drift
+  const out: ExplainedSetting[] = []
+  for (const leaf of leaves({ ...effective, drift: modelThresholds })) {
+    out.push({ path: leaf.path.join('.'), value: leaf.value, source: sourceOf(leaf.path) })
+  }
+  for (const feature of Object.keys(perFeature).sort()) {
+    for (const name of Object.keys(modelThresholds) as (keyof DriftThresholdSettings)[]) {
+      const path = ['drift', 'features', feature, name]
+      const set = perFeature[feature]?.[name] !== undefined
+      out.push({
+        path: path.join('.'),
+        value: featureThresholds(effective, feature)[name],
+        source: set ? sourceOf(path) : sourceOf(['drift', name]),
+      })
+    }
+  }
+  return out
+}
