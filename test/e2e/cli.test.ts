@@ -50,6 +50,8 @@ describe('vigil CLI refuses bad input with a clear message', () => {
       ['evaluate'],
       ['rules'],
       ['rules', 'check'],
+      ['config'],
+      ['config', 'show'],
       ['baseline'],
       ['baseline', 'create'],
       ['sql'],
@@ -75,6 +77,36 @@ describe('vigil CLI refuses bad input with a clear message', () => {
       expect(out.code, c.join(' ')).toBe(0)
       expect(out.stdout, c.join(' ')).toMatch(new RegExp(`Examples:\\n\\s+\\$ vigil ${c[0] ?? ''}`))
     }
+  })
+
+  it('shows the effective settings and where each came from, secrets only as set', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'vigil-cli-show-'))
+    writeFileSync(
+      join(cwd, 'vigil.yaml'),
+      'kafka:\n  partitions: 6\nmodels:\n  "*":\n    drift: { p_value: 0.01, jensen_shannon: 0.2 }\n' +
+        '  m1:\n    drift: { features: { amount: { p_value: 0.2 } } }\n',
+    )
+    const model = await finished(spawnVigil(['config', 'show', '--model', 'm1'], env, cwd))
+    expect(model.code).toBe(0)
+    expect(model.stdout).toMatch(/^drift\.p_value +0\.01 +\("\*"\)$/m)
+    expect(model.stdout).toMatch(/^drift\.jensen_shannon +0\.2 +\("\*"\)$/m)
+    expect(model.stdout).toMatch(/^drift\.small_sample +1000 +\(default\)$/m)
+    expect(model.stdout).toMatch(/^drift\.features\.amount\.p_value +0\.2 +\(model\)$/m)
+    const proc = await finished(
+      spawnVigil(
+        ['config', 'show', '--json'],
+        { ...env, KAFKA_BROKERS: 'b:2', SLACK_TOKEN: 'xoxb-hidden' },
+        cwd,
+      ),
+    )
+    expect(proc.code).toBe(0)
+    const rows = JSON.parse(proc.stdout) as { path: string; value: unknown; source: string }[]
+    const at = (path: string) => rows.find((r) => r.path === path)
+    expect(at('kafka.brokers')).toEqual({ path: 'kafka.brokers', value: ['b:2'], source: 'environment' })
+    expect(at('kafka.partitions')?.source).toBe('file')
+    expect(at('kafka.client_id')?.source).toBe('default')
+    expect(at('alerting.slack.token (SLACK_TOKEN)')?.value).toBe('(set)')
+    expect(proc.stdout).not.toContain('xoxb-hidden')
   })
 
   it('checks rules: the shipped examples pass, a broken rule is named with its line (exit 2)', async () => {
