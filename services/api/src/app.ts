@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
-import type { ClickHouse } from '@vigil/clickhouse'
+import type { ClickHouse, SqlRunner } from '@vigil/clickhouse'
 import type { VigilConfig } from '@vigil/config'
 import type { Logger, Registry } from '@vigil/observability'
 import type { Readiness } from '@vigil/runtime'
@@ -14,7 +14,6 @@ import { type IngestDeps, ingestRoutes } from './routes/ingest.js'
 import { opsRoutes } from './routes/ops.js'
 import { sqlRoutes } from './routes/sql.js'
 import { windowRoutes } from './routes/windows.js'
-import type { SqlRunner } from './sql/run.js'
 
 export interface ApiOptions extends IngestDeps {
   tokens: readonly ApiToken[]

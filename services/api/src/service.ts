@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net'
 import { type ServerType, serve } from '@hono/node-server'
+import { createSqlRunner, type SqlRunner } from '@vigil/clickhouse'
 import { ConfigError, type VigilConfig } from '@vigil/config'
 import type { ProcessDeps, Service } from '@vigil/runtime'
 import { createApiApp } from './app.js'
-import { createSqlRunner, type SqlRunner } from './sql/run.js'
 
 export type ApiDeps = Pick<ProcessDeps, 'producer' | 'log' | 'ch' | 'registry' | 'readiness'>
 

@@ -1,12 +1,20 @@
 import { insertRows, queryRows, toClickHouseTime } from '@vigil/clickhouse'
 import { createRecorder } from '@vigil/recorder'
 import { groupLag, listeningPort, makeLabel, makePrediction, startServices, waitFor } from '@vigil/testing'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createApi } from '../src/service.js'
+import { openApiChecker } from './openapi-check.js'
 
 const cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f()
+})
+
+// Which described operations the tests' answers were checked against: all of them by the end.
+const seen = new Set<string>()
+let documented: string[] = []
+afterAll(() => {
+  expect(documented.filter((op) => !seen.has(op))).toEqual([])
 })
 
 async function setup(maxBody = 1_000_000) {
@@ -28,22 +36,41 @@ models:
   })
   cleanup.push(() => started.proc.stop())
   const port = listeningPort(started.proc, 'api')
-  const post = (path: string, body: string, token?: string) =>
-    fetch(`http://127.0.0.1:${port}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-ndjson',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body,
-    })
   const base = `http://127.0.0.1:${port}`
+  // Every JSON answer of every test below is checked against the API's own /openapi.json.
+  const described = await openApiChecker(base)
+  documented = described.operations()
+  const checked = async (method: string, path: string, res: Response) => {
+    const text = await res.clone().text()
+    if ((res.headers.get('content-type') ?? '').includes('json') && res.status < 300)
+      seen.add(described.check(method, path, res.status, JSON.parse(text)))
+    else if ((res.headers.get('content-type') ?? '').includes('json'))
+      described.check(method, path, res.status, JSON.parse(text))
+    return res
+  }
+  const post = async (path: string, body: string, token?: string) =>
+    checked(
+      'POST',
+      path,
+      await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-ndjson',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body,
+      }),
+    )
   const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
+    const res = await checked(
       method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    })
+      path,
+      await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      }),
+    )
     return { status: res.status, body: (await res.json()) as Record<string, unknown> }
   }
   const get = (path: string) => call('GET', path, READ)
@@ -333,6 +360,10 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
       }),
     ])
     expect((await get('/v1/rules')).body).toEqual({ data: [] })
+    // Health answers and an empty family are described too.
+    expect((await get('/healthz')).status).toBe(200)
+    expect((await get('/readyz')).status).toBe(200)
+    expect((await get('/v1/windows/quality?model=fraud')).body).toEqual({ data: [], truncated: false })
   })
 
   it('creates, lists and expires silences; stores an uploaded baseline', async () => {

@@ -19,6 +19,10 @@ export interface ClickHouse {
   kind: 'embedded' | 'server'
   serverVersion: string
   close(): Promise<void>
+  /** Set by attachQueryMetrics: rows a named query returned. */
+  observe?: (query: string, rows: number) => void
+  /** Set by attachQueryMetrics: how long a named query took, `ok` or `error`. */
+  observeDuration?: (query: string, outcome: string, seconds: number) => void
 }
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>

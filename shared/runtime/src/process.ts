@@ -1,4 +1,4 @@
-import { type ClickHouse, connectClickHouse, migrate } from '@vigil/clickhouse'
+import { attachQueryMetrics, type ClickHouse, connectClickHouse, migrate } from '@vigil/clickhouse'
 import { loadVigilConfig, type VigilConfig } from '@vigil/config'
 import { createKafka, createProducer, ensureTopics, type VigilProducer } from '@vigil/kafka'
 import {
@@ -52,6 +52,7 @@ export async function startProcess(
   const log = options.log ?? createLogger({ name: 'vigil', level: config.log_level })
   const registry = options.registry ?? createMetricsRegistry()
   const ch = await connectClickHouse(config.clickhouse)
+  attachQueryMetrics(ch, registry)
   log.info(
     {
       clickhouse: ch.kind === 'server' ? redactUrl(config.clickhouse.url ?? '') : config.clickhouse.data_dir,

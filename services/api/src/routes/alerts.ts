@@ -1,9 +1,21 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { type ClickHouse, listSilences, loadSilence, saveSilence } from '@vigil/clickhouse'
+import {
+  AlertHistoryRow,
+  AlertRow,
+  type ClickHouse,
+  expired,
+  listSilences,
+  loadSilence,
+  NotificationRow,
+  planSilence,
+  queryAlertHistory,
+  queryAlerts,
+  queryNotifications,
+  saveSilence,
+  silenceJson,
+} from '@vigil/clickhouse'
 import { formatCondition, type VigilConfig } from '@vigil/config'
 import { bearer, errorResponses, fail, Limit, ModelId, type ScopeGuard, Time } from '../http.js'
-import { expired, planSilence, silenceJson } from '../silences.js'
-import { queryAlertHistory, queryAlerts, queryNotifications } from '../store.js'
 
 export interface AlertRoutesDeps {
   ch: ClickHouse
@@ -11,9 +23,33 @@ export interface AlertRoutesDeps {
   now: () => number
 }
 
-const Row = z.record(z.string(), z.unknown())
-const Data = z.object({ data: z.array(Row) }).openapi('Data')
-const Rows = z.object({ data: z.array(Row), truncated: z.boolean() })
+// The row schemas are the ones the queries check (shared/clickhouse), built before this module
+// extended zod with `.openapi()`: they are described inline, their pages by name.
+const page = <S extends z.ZodType>(row: S, name: string) =>
+  z.object({ data: z.array(row), truncated: z.boolean() }).openapi(name)
+const Alerts = z.object({ data: z.array(AlertRow) }).openapi('Alerts')
+const AlertHistory = page(AlertHistoryRow, 'AlertHistory')
+const Notifications = page(NotificationRow, 'Notifications')
+
+const RuleJson = z
+  .object({
+    name: z.string(),
+    model: z.string(),
+    metric: z.string().openapi({ example: 'drift.psi' }),
+    feature: z.string().nullable(),
+    attribute: z.string().nullable(),
+    group: z.string().nullable(),
+    when: z.string().openapi({ example: '> 0.2' }),
+    for: z.number().int(),
+    min_samples: z.number().int(),
+    min_label_coverage: z.number(),
+    severity: z.enum(['info', 'warning', 'critical']),
+    notify: z.array(z.string()),
+    retrain: z.string().nullable(),
+    runbook: z.string().nullable(),
+    labels: z.record(z.string(), z.string()),
+  })
+  .openapi('Rule')
 
 const Silence = z
   .object({
@@ -80,7 +116,7 @@ export function alertRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: Al
         }),
       },
       responses: {
-        200: { description: 'Alerts', content: { 'application/json': { schema: Data } } },
+        200: { description: 'Alerts', content: { 'application/json': { schema: Alerts } } },
         ...errorResponses(503),
       },
     }),
@@ -107,7 +143,7 @@ export function alertRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: Al
         }),
       },
       responses: {
-        200: { description: 'State changes', content: { 'application/json': { schema: Rows } } },
+        200: { description: 'State changes', content: { 'application/json': { schema: AlertHistory } } },
         ...errorResponses(503),
       },
     }),
@@ -133,7 +169,7 @@ export function alertRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: Al
         }),
       },
       responses: {
-        200: { description: 'Notifications', content: { 'application/json': { schema: Rows } } },
+        200: { description: 'Notifications', content: { 'application/json': { schema: Notifications } } },
         ...errorResponses(503),
       },
     }),
@@ -149,7 +185,10 @@ export function alertRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: Al
       security: bearer,
       middleware: read(requireScope),
       responses: {
-        200: { description: 'Rules in file order', content: { 'application/json': { schema: Data } } },
+        200: {
+          description: 'Rules in file order',
+          content: { 'application/json': { schema: z.object({ data: z.array(RuleJson) }) } },
+        },
         ...errorResponses(),
       },
     }),

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { SqlQueryError, type SqlRunner } from '@vigil/clickhouse'
 import type { MiddlewareHandler } from 'hono'
 import { bearer, errorResponses, fail, type ScopeGuard } from '../http.js'
-import { SqlQueryError, type SqlRunner } from '../sql/run.js'
 
 export interface SqlRoutesDeps {
   sql: SqlRunner

@@ -1,35 +1,42 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import type { ClickHouse } from '@vigil/clickhouse'
+import {
+  type ClickHouse,
+  ModelSeenRow,
+  queryModels,
+  queryWindows,
+  WINDOW_FAMILIES,
+  WINDOW_ROWS,
+  type WindowFamilyName,
+} from '@vigil/clickhouse'
 import { modelConfig, type VigilConfig } from '@vigil/config'
 import { bearer, errorResponses, Limit, ModelId, type ScopeGuard, Time } from '../http.js'
-import { queryModels, queryWindows, WINDOW_FAMILIES, type WindowFamilyName } from '../store.js'
 
 export interface WindowRoutesDeps {
   ch: ClickHouse
   config: Pick<VigilConfig, 'models'>
 }
 
-const Row = z.record(z.string(), z.unknown())
-const Rows = z
-  .object({
-    data: z.array(Row),
-    truncated: z.boolean().openapi({ description: 'more rows matched than `limit`' }),
-  })
-  .openapi('Rows')
+/** A page of one family's window rows; the row schemas are the ones the queries check. */
+const rowsOf = (family: WindowFamilyName) =>
+  z
+    .object({
+      data: z.array(WINDOW_ROWS[family]),
+      truncated: z.boolean().openapi({ description: 'more rows matched than `limit`' }),
+    })
+    .openapi(`${family[0]!.toUpperCase()}${family.slice(1)}Windows`)
 
-const Model = z
+const ModelSettings = z
   .object({
-    model_id: z.string(),
-    versions: z.array(z.string()),
-    predictions: z.number().int(),
-    labels: z.number().int(),
-    first_event: z.string().nullable(),
-    last_event: z.string().nullable(),
-    settings: z
-      .record(z.string(), z.unknown())
-      .openapi({ description: "the model's settings from vigil.yaml" }),
+    window_ms: z.number().int(),
+    allowed_lateness_ms: z.number().int(),
+    reference: z.enum(['baseline', 'first', 'previous', 'range']),
+    task: z.enum(['binary', 'multiclass', 'regression']).nullable(),
+    positive_class: z.string().nullable(),
+    sensitive_attributes: z.record(z.string(), z.object({ reference_group: z.string() })),
   })
-  .openapi('Model')
+  .openapi({ description: 'the model\'s effective settings (vigil.yaml merged with "*" and the defaults)' })
+
+const Model = ModelSeenRow.extend({ settings: ModelSettings }).openapi('Model')
 
 /** What a family's rows are about, for the route's description. */
 const FAMILY_TEXT: Record<WindowFamilyName, string> = {
@@ -40,7 +47,7 @@ const FAMILY_TEXT: Record<WindowFamilyName, string> = {
     'selection and label-based rates per sensitive attribute and group, with ratios to the reference group',
 }
 
-const settingsOf = (config: Pick<VigilConfig, 'models'>, id: string) => {
+const settingsOf = (config: Pick<VigilConfig, 'models'>, id: string): z.output<typeof ModelSettings> => {
   const m = modelConfig(config, id)
   return {
     window_ms: m.window,
@@ -130,7 +137,7 @@ export function windowRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: W
         middleware: [requireScope('read')],
         request: { query },
         responses: {
-          200: { description: 'Window rows', content: { 'application/json': { schema: Rows } } },
+          200: { description: 'Window rows', content: { 'application/json': { schema: rowsOf(family) } } },
           ...errorResponses(503),
         },
       }),

@@ -1,9 +1,16 @@
 import {
   type AlertFilter,
-  type ApiRow,
+  type AlertHistoryRow,
+  type AlertRow,
+  type ClickHouse,
+  connectClickHouse,
   createSqlRunner,
+  EmbeddedClickHouseBusyError,
   expired,
   type HistoryFilter,
+  listSilences,
+  loadSilence,
+  migrate,
   type Page,
   planSilence,
   queryAlertHistory,
@@ -12,16 +19,8 @@ import {
   type SilenceRequest,
   SqlQueryError,
   type SqlResult,
-  silenceJson,
-} from '@vigil/api'
-import {
-  type ClickHouse,
-  connectClickHouse,
-  EmbeddedClickHouseBusyError,
-  listSilences,
-  loadSilence,
-  migrate,
   saveSilence,
+  silenceJson,
 } from '@vigil/clickhouse'
 import type { VigilConfig } from '@vigil/config'
 
@@ -30,8 +29,8 @@ export interface Backend {
   /** Where the answers come from, for messages. */
   where: string
   sql(query: string): Promise<SqlResult>
-  alerts(filter: AlertFilter): Promise<ApiRow[]>
-  history(filter: HistoryFilter): Promise<Page>
+  alerts(filter: AlertFilter): Promise<AlertRow[]>
+  history(filter: HistoryFilter): Promise<Page<AlertHistoryRow>>
   silences(all: boolean): Promise<SilenceJson[]>
   addSilence(request: SilenceRequest): Promise<SilenceJson>
   expireSilence(id: string): Promise<SilenceJson>
@@ -148,7 +147,7 @@ function apiBackend(base: string, token: string | undefined): Backend {
   return {
     where: `the vigil API at ${base}`,
     sql: (q) => call('POST', '/v1/sql', { query: q }),
-    alerts: async (f) => (await call<{ data: ApiRow[] }>('GET', `/v1/alerts${query({ ...f })}`)).data,
+    alerts: async (f) => (await call<{ data: AlertRow[] }>('GET', `/v1/alerts${query({ ...f })}`)).data,
     history: (f) => call('GET', `/v1/alerts/history${query({ ...f })}`),
     silences: async (all) =>
       (await call<{ data: SilenceJson[] }>('GET', `/v1/silences${query({ all })}`)).data,

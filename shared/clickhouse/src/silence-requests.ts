@@ -1,5 +1,5 @@
-import type { NewSilence, StoredSilence } from '@vigil/clickhouse'
 import { parseDuration } from '@vigil/config'
+import type { NewSilence, StoredSilence } from './queries/silences.js'
 
 /** Longer than a year is a rule to change, not a silence. */
 const MAX_SILENCE_MS = 366 * 86_400_000

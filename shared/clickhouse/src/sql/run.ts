@@ -1,5 +1,5 @@
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
-import type { ClickHouse, ClickHouseOptions } from '@vigil/clickhouse'
+import type { ClickHouse, ClickHouseOptions } from '../client.js'
 import { type CheckedSql, checkReadOnlySql, limitedStatement, type SqlLimits } from './readonly.js'
 
 export interface SqlResult {

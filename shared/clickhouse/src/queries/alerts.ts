@@ -1,0 +1,108 @@
+import { z } from 'zod'
+import type { ClickHouse } from '../client.js'
+import { defineQuery, runQuery } from '../query.js'
+import { conditions, firstRows, type Page } from './where.js'
+
+// The alerts table family as it is read: `alerts` (state now) and `alert_history` (changes).
+
+const iso = z.string().describe('ISO 8601, UTC')
+
+/** An alert as it is now: one row per rule × model × version × subject. */
+export const AlertRow = z.object({
+  rule: z.string(),
+  model_id: z.string(),
+  model_version: z.string(),
+  subject: z.string(),
+  status: z.string().describe('inactive, pending or firing'),
+  severity: z.string(),
+  value: z.number().nullable(),
+  last_window: iso,
+  /** The firing episode's id; null while none has fired. */
+  episode: z.string().nullable(),
+  since: iso.nullable(),
+  updated_at: iso,
+})
+export type AlertRow = z.output<typeof AlertRow>
+
+export interface AlertFilter {
+  status: 'active' | 'firing' | 'pending' | 'all'
+  model?: string
+  rule?: string
+  severity?: string
+}
+
+export const alertsQuery = defineQuery({
+  name: 'alerts.current',
+  row: AlertRow,
+  decode: { times: ['last_window', 'since', 'updated_at'] },
+  build(f: AlertFilter) {
+    const c = conditions()
+    if (f.status === 'active') c.list.push("status IN ('pending', 'firing')")
+    else if (f.status !== 'all') c.eq('status', f.status)
+    c.eq('model_id', f.model)
+    c.eq('rule', f.rule)
+    c.eq('severity', f.severity)
+    return {
+      sql: `SELECT rule, model_id, model_version, subject, status, severity, value, window_start AS last_window,
+                   nullIf(episode, '') AS episode, since, updated_at
+            FROM {db:Identifier}.alerts FINAL ${c.where()}
+            ORDER BY status = 'firing' DESC, severity, rule, model_id, model_version, subject`,
+      params: c.params,
+    }
+  },
+})
+
+/** Alerts as they are now. */
+export function queryAlerts(ch: ClickHouse, f: AlertFilter): Promise<AlertRow[]> {
+  return runQuery(ch, alertsQuery, f)
+}
+
+/** One alert state change. */
+export const AlertHistoryRow = z.object({
+  window_start: iso,
+  window_end: iso,
+  rule: z.string(),
+  model_id: z.string(),
+  model_version: z.string(),
+  subject: z.string(),
+  transition: z.string(),
+  status: z.string(),
+  severity: z.string(),
+  value: z.number().nullable(),
+  episode: z.string(),
+  recorded_at: iso,
+})
+export type AlertHistoryRow = z.output<typeof AlertHistoryRow>
+
+export interface HistoryFilter {
+  model?: string
+  rule?: string
+  from?: number
+  to?: number
+  limit: number
+}
+
+export const alertHistoryQuery = defineQuery({
+  name: 'alerts.history',
+  row: AlertHistoryRow,
+  decode: { times: ['window_start', 'window_end', 'recorded_at'] },
+  build(f: HistoryFilter) {
+    const c = conditions({ limit: f.limit + 1 })
+    c.eq('model_id', f.model)
+    c.eq('rule', f.rule)
+    c.range('window_start', f.from, f.to)
+    return {
+      sql: `SELECT window_start, window_end, rule, model_id, model_version, subject, transition, status, severity,
+                   value, episode, recorded_at
+            FROM {db:Identifier}.alert_history FINAL ${c.where()}
+            ORDER BY window_start DESC, rule, model_id, subject, transition
+            LIMIT {limit:UInt32}`,
+      params: c.params,
+    }
+  },
+})
+
+/** Alert state changes, newest window first. */
+export async function queryAlertHistory(ch: ClickHouse, f: HistoryFilter): Promise<Page<AlertHistoryRow>> {
+  return firstRows(await runQuery(ch, alertHistoryQuery, f), f.limit)
+}
