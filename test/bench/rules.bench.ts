@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import type { Rule } from '@vigil/config'
 import type { MetricsMessage } from '@vigil/events'
 import { createLogger, createMetricsRegistry } from '@vigil/observability'
-import { type AlertChange, createRules, evaluateMessage } from '@vigil/rules'
+import { createRules } from '@vigil/rules'
+import { type AlertChange, evaluateMessage } from '@vigil/rules/bench'
 import { startProcess } from '@vigil/runtime'
 import {
   createTestTopics,
