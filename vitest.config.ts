@@ -15,7 +15,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{shared,services,schemas}/*/src/**/*.test.ts', 'schemas/src/**/*.test.ts', 'test/*.test.ts'],
+          include: [
+            '{shared,services,schemas}/*/src/**/*.test.ts',
+            'schemas/src/**/*.test.ts',
+            'test/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },
