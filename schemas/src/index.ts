@@ -6,7 +6,13 @@ import { dirname, join } from 'node:path'
 export const schemasDir = dirname(createRequire(import.meta.url).resolve('@vigil/schemas/package.json'))
 
 /** The JSON Schema documents of vigil's event contracts, by file name without extension. */
-export type EventSchemaName = 'prediction.v1' | 'label.v1' | 'metrics.v1' | 'outcome.v1'
+export type EventSchemaName =
+  | 'prediction.v1'
+  | 'label.v1'
+  | 'metrics.v1'
+  | 'outcome.v1'
+  | 'alert.v1'
+  | 'webhook.v1'
 
 export function loadEventSchema(name: EventSchemaName): Record<string, unknown> {
   return JSON.parse(readFileSync(join(schemasDir, 'events', `${name}.schema.json`), 'utf8')) as Record<

@@ -92,6 +92,7 @@ rules:
       expect(smtp.mails).toHaveLength(2)
       expect(hooks.deliveries.map((d) => d.body.kind).sort()).toEqual(['firing', 'resolved', 'retrain'])
       expect(hooks.deliveries.every((d) => d.valid)).toBe(true)
+      expect(hooks.deliveries.map((d) => d.contractProblem).filter(Boolean)).toEqual([])
       for (const keys of [
         slack.posts.map((p) => p.key),
         smtp.mails.map((m) => m.key),

@@ -1,3 +1,4 @@
+import type { WebhookBody } from '@vigil/events'
 import type { AlertView, Notification } from './steps/plan.js'
 
 // Slack's limits (shared/notes/reliability.md §5.1): 50 blocks, 3000 characters of section text,
@@ -167,8 +168,8 @@ export function labelledDataQuery(database: string): string {
 }
 
 /** The JSON body of webhooks (schemas/events/webhook.v1.schema.json). */
-export function webhookBody(n: Notification, database: string, labelledSince: number): object {
-  const base = {
+export function webhookBody(n: Notification, database: string, labelledSince: number): WebhookBody {
+  const base: WebhookBody = {
     schema_version: 1,
     id: n.id,
     kind: n.kind,

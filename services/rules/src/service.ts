@@ -1,6 +1,6 @@
 import { loadSilences, type Silence } from '@vigil/clickhouse'
-import { ConfigError, checkChannels, type VigilConfig } from '@vigil/config'
-import { createEventParser, type MetricsMessage } from '@vigil/events'
+import { ConfigError, checkChannels, type Rule, type VigilConfig } from '@vigil/config'
+import { type AlertEvent, createEventParser, type MetricsMessage } from '@vigil/events'
 import { createBatchConsumer, type KafkaMessage, toDlqMessage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
 import type { Service, ServiceDeps } from '@vigil/runtime'
@@ -25,10 +25,13 @@ export type RulesDeps = ServiceDeps
 
 type RulesConfig = Pick<VigilConfig, 'kafka' | 'rules' | 'alerting' | 'clickhouse' | 'file'>
 
-/** Alert state changes on `vigil.alerts` (schemas/events/alert.v1.schema.json). */
-type AlertEvent = ReturnType<typeof alertEvent>
-
-function alertEvent(s: AlertState, transition: string, m: MetricsMessage, severity: string) {
+/** An alert state change for `vigil.alerts` (schemas/events/alert.v1.schema.json). */
+function alertEvent(
+  s: AlertState,
+  transition: AlertEvent['transition'],
+  m: MetricsMessage,
+  severity: Rule['severity'],
+): AlertEvent {
   return {
     schema_version: 1,
     alert_key: s.key,

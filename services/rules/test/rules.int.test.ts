@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { queryRows, saveSilence } from '@vigil/clickhouse'
 import type { VigilConfig } from '@vigil/config'
-import type { MetricsMessage } from '@vigil/events'
+import { createEventParser, type MetricsMessage } from '@vigil/events'
 import { readDlqHeaders } from '@vigil/kafka'
 import { createLogger, createMetricsRegistry } from '@vigil/observability'
 import { type RunningProcess, startProcess } from '@vigil/runtime'
@@ -123,6 +123,7 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
       ['oncall@example.com', '[RESOLVED] fraud v1: feature-psi (age, amount)'],
     ])
     expect(hooks.deliveries.every((d) => d.valid)).toBe(true)
+    expect(hooks.deliveries.map((d) => d.contractProblem).filter(Boolean)).toEqual([])
     const kinds = hooks.deliveries.map((d) => d.body.kind).sort()
     expect(kinds).toEqual(['firing', 'resolved', 'retrain'])
     const retrain = hooks.deliveries.find((d) => d.body.kind === 'retrain')!.body as {
@@ -149,6 +150,8 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
       { subject: 'zip', status: 'inactive' },
     ])
     const events = await readTopic(testKafka(config), config.kafka.topics.alerts, 4, 10_000)
+    const alertContract = createEventParser('alert')
+    expect(events.map((e) => alertContract.parse(String(e.value))).filter((r) => !r.ok)).toEqual([])
     expect(events.map((e) => JSON.parse(String(e.value)).transition).sort()).toEqual([
       'firing',
       'firing',

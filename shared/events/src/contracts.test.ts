@@ -30,7 +30,7 @@ function reasonOf(result: { ok: boolean; reason?: string }): string {
 }
 
 describe('schema examples', () => {
-  it.each(['prediction.v1', 'label.v1', 'metrics.v1', 'outcome.v1'] as const)(
+  it.each(['prediction.v1', 'label.v1', 'metrics.v1', 'outcome.v1', 'alert.v1', 'webhook.v1'] as const)(
     'every example of %s is valid',
     (name) => {
       const schema = loadEventSchema(name) as { examples: unknown[] }
@@ -39,6 +39,8 @@ describe('schema examples', () => {
         'label.v1': labels,
         'metrics.v1': createEventParser('metrics'),
         'outcome.v1': createEventParser('outcome'),
+        'alert.v1': createEventParser('alert'),
+        'webhook.v1': createEventParser('webhook'),
       }[name]
       expect(schema.examples.length).toBeGreaterThan(0)
       for (const example of schema.examples)

@@ -1,4 +1,5 @@
 export type {
+  AlertEvent,
   EventKind,
   InvalidCode,
   LabelEvent,
@@ -7,5 +8,6 @@ export type {
   PredictionEvent,
   Result,
   Scalar,
+  WebhookBody,
 } from './types.js'
 export { createEventParser, type EventParser, SUPPORTED_SCHEMA_VERSIONS } from './validate.js'

@@ -41,7 +41,55 @@ export interface OutcomeEvent {
   label: string | number
 }
 
-export type EventKind = 'prediction' | 'label' | 'metrics' | 'outcome'
+export type EventKind = 'prediction' | 'label' | 'metrics' | 'outcome' | 'alert' | 'webhook'
+
+type Severity = 'info' | 'warning' | 'critical'
+
+/** An alert state change on vigil.alerts (schemas/events/alert.v1.schema.json). */
+export interface AlertEvent {
+  schema_version: 1
+  alert_key: string
+  rule: string
+  model_id: string
+  model_version: string
+  subject: string
+  transition: 'pending' | 'cleared' | 'firing' | 'repeat' | 'resolved'
+  status: 'inactive' | 'pending' | 'firing'
+  severity: Severity
+  value: number | null
+  episode: string | null
+  window_start: string
+  window_end: string
+}
+
+/** The body of a notify or retraining webhook (schemas/events/webhook.v1.schema.json). */
+export interface WebhookBody {
+  schema_version: 1
+  id: string
+  kind: 'firing' | 'repeat' | 'resolved' | 'retrain'
+  summary: string
+  severity: Severity
+  model: { id: string; version: string }
+  window: { start: string; end: string }
+  alerts: {
+    rule: string
+    metric: string
+    subject: string
+    value: number | null
+    condition: string
+    severity: Severity
+    episode: string
+    since: string
+    window: { start: string; end: string }
+    labels: Record<string, string>
+    runbook?: string
+  }[]
+  training_data?: {
+    description: string
+    query: string
+    params: { model_id: string; model_version: string; from: string }
+  }
+}
 
 /** A closed window's metrics on vigil.metrics (schemas/events/metrics.v1.schema.json). */
 export interface MetricsMessage {

@@ -1,7 +1,18 @@
 import { type EventSchemaName, loadEventSchema } from '@vigil/schemas'
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
-import type { EventKind, LabelEvent, MetricsMessage, OutcomeEvent, PredictionEvent, Result } from './types.js'
+import type {
+  AlertEvent,
+  EventKind,
+  LabelEvent,
+  MetricsMessage,
+  OutcomeEvent,
+  PredictionEvent,
+  Result,
+  WebhookBody,
+} from './types.js'
+
+type AnyEvent = PredictionEvent | LabelEvent | MetricsMessage | OutcomeEvent | AlertEvent | WebhookBody
 
 // ajv-formats is CommonJS; under NodeNext its plugin function is the `.default` of the module object.
 const addFormats = addFormatsModule.default
@@ -14,6 +25,9 @@ const SCHEMAS: Record<EventKind, EventSchemaName> = {
   label: 'label.v1',
   metrics: 'metrics.v1',
   outcome: 'outcome.v1',
+  // What vigil sends out: checked by the tests on everything the services emit.
+  alert: 'alert.v1',
+  webhook: 'webhook.v1',
 }
 
 export interface EventParser<T> {
@@ -38,10 +52,12 @@ export function createEventParser(
   options?: { maxBytes?: number },
 ): EventParser<MetricsMessage>
 export function createEventParser(kind: 'outcome', options?: { maxBytes?: number }): EventParser<OutcomeEvent>
+export function createEventParser(kind: 'alert', options?: { maxBytes?: number }): EventParser<AlertEvent>
+export function createEventParser(kind: 'webhook', options?: { maxBytes?: number }): EventParser<WebhookBody>
 export function createEventParser(
   kind: EventKind,
   { maxBytes = 256 * 1024 }: { maxBytes?: number } = {},
-): EventParser<PredictionEvent | LabelEvent | MetricsMessage | OutcomeEvent> {
+): EventParser<AnyEvent> {
   // Two compilations of one schema: the fast one stops at the first error and decides; the
   // thorough one runs only for an invalid event, to list what is wrong with it.
   const compile = (allErrors: boolean) => {
@@ -52,7 +68,7 @@ export function createEventParser(
   const isValid = compile(false)
   const validate = compile(true)
 
-  function check(value: unknown): Result<PredictionEvent | LabelEvent | MetricsMessage | OutcomeEvent> {
+  function check(value: unknown): Result<AnyEvent> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return {
         ok: false,
@@ -81,12 +97,10 @@ export function createEventParser(
         return { ok: false, code: 'schema', reason: `/${field}: not a real date` }
       }
     }
-    return { ok: true, value: value as PredictionEvent | LabelEvent | MetricsMessage | OutcomeEvent }
+    return { ok: true, value: value as AnyEvent }
   }
 
-  function parse(
-    bytes: Buffer | string,
-  ): Result<PredictionEvent | LabelEvent | MetricsMessage | OutcomeEvent> {
+  function parse(bytes: Buffer | string): Result<AnyEvent> {
     const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length
     if (size > maxBytes)
       return {

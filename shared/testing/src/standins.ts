@@ -3,6 +3,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createEventParser } from '@vigil/events'
 import { SMTPServer } from 'smtp-server'
 
 async function listen(server: Server | SMTPServer, port = 0): Promise<number> {
@@ -135,12 +136,16 @@ export async function smtpStandIn(port?: number) {
 export interface Delivery {
   key: string
   body: Record<string, unknown>
+  /** The signature checked out. */
   valid: boolean
+  /** Why the body does not fit schemas/events/webhook.v1, if it does not. */
+  contractProblem?: string
 }
 
 /** A webhook receiver that checks X-Vigil-Signature against the secret and counts idempotency keys. */
 export async function webhookReceiver(secret: string, port = 0) {
   const deliveries: Delivery[] = []
+  const contract = createEventParser('webhook', { maxBytes: 16 * 1024 * 1024 })
   const server = createServer(async (req, res) => {
     const body = await readBody(req)
     const ts = String(req.headers['x-vigil-timestamp'] ?? '')
@@ -148,7 +153,13 @@ export async function webhookReceiver(secret: string, port = 0) {
     const want = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`)
     const fresh = Math.abs(Date.now() / 1000 - Number(ts)) <= 300
     const valid = fresh && got.length === want.length && timingSafeEqual(got, want)
-    deliveries.push({ key: String(req.headers['idempotency-key'] ?? ''), body: JSON.parse(body), valid })
+    const checked = contract.parse(body)
+    deliveries.push({
+      key: String(req.headers['idempotency-key'] ?? ''),
+      body: JSON.parse(body),
+      valid,
+      ...(checked.ok ? {} : { contractProblem: checked.reason }),
+    })
     res.writeHead(valid ? 200 : 401).end()
   })
   const bound = await listen(server, port)
