@@ -1,62 +1,8 @@
+import { type MetricFamily, RULE_METRICS } from '@vigil/stats'
 import { z } from 'zod'
 import { durationSetting } from './duration.js'
 
-/**
- * Every metric a rule can watch, by family (docs/metrics.md defines each). `drift.drifted` is 1
- * when a feature counts as drifted; `drift.drift_share` is model-level.
- */
-export const RULE_METRICS = {
-  drift: [
-    'psi',
-    'ks_statistic',
-    'ks_p_value',
-    'wasserstein',
-    'wasserstein_norm',
-    'jensen_shannon',
-    'hellinger',
-    'chi2_statistic',
-    'chi2_p_value',
-    'linf',
-    'new_category_share',
-    'drifted',
-    'drift_share',
-  ],
-  quality: [
-    'count',
-    'missing_rate',
-    'type_mismatches',
-    'new_categories',
-    'new_category_share',
-    'out_of_range_share',
-    'late_events',
-  ],
-  performance: [
-    'accuracy',
-    'precision',
-    'recall',
-    'f1',
-    'roc_auc',
-    'log_loss',
-    'brier',
-    'mae',
-    'rmse',
-    'mape',
-    'r2',
-    'label_coverage',
-    'n_labelled',
-  ],
-  fairness: [
-    'selection_rate',
-    'tpr',
-    'fpr',
-    'precision',
-    'disparate_impact',
-    'demographic_parity_difference',
-    'equal_opportunity_difference',
-    'equalised_odds_difference',
-  ],
-} as const
-export type MetricFamily = keyof typeof RULE_METRICS
+// The metric names rules accept come from the code that computes them (shared/stats metric-names.ts).
 
 /** A threshold: `> 0.2`, `>= 0.2`, `< 0.8`, `<= 0.8`, or `outside [a, b]`. */
 export type Condition =

@@ -1,11 +1,10 @@
+export { type MetricFamily, RULE_METRICS } from '@vigil/stats'
 export {
   type AlertingConfig,
   alertingSchema,
   type Condition,
   formatCondition,
-  type MetricFamily,
   parseCondition,
-  RULE_METRICS,
   type Rule,
   type WebhookConfig,
 } from './alerting.js'

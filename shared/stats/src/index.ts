@@ -34,6 +34,7 @@ export {
 } from './fairness.js'
 export { kolmogorovSf } from './kolmogorov.js'
 export { KS_EXACT_MAX_N, type KsResult, ksTwoSample } from './ks.js'
+export { type MetricFamily, RULE_METRICS } from './metric-names.js'
 export {
   type CategoricalProfile,
   categoricalProfile,
@@ -42,6 +43,7 @@ export {
   type NumericalProfile,
   numericalProfile,
 } from './profile.js'
+export type { FeatureQuality, ModelQuality } from './quality.js'
 export { type RegressionMetrics, regressionMetrics } from './regression.js'
 export { mean, populationStd, quantileSorted, sortedNumbers } from './sample.js'
 export { wasserstein } from './wasserstein.js'

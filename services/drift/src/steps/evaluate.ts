@@ -9,6 +9,8 @@ import {
   driftShare,
   type FeatureDrift,
   type FeatureProfile,
+  type FeatureQuality,
+  type ModelQuality,
   numericalDriftFromParts,
   proportions,
   sortedNumbers,
@@ -117,9 +119,8 @@ export function evaluateWindow(
     })
   }
 
-  const quality: Record<string, Record<string, number>> = {
-    [MODEL]: { count: state.count, late_events: window.lateEvents },
-  }
+  const modelQuality: ModelQuality = { count: state.count, late_events: window.lateEvents }
+  const quality: Record<string, FeatureQuality | ModelQuality> = { [MODEL]: modelQuality }
   for (const [name, f] of Object.entries(state.features))
     quality[name] = featureQuality(f, state.count, ref?.features[name])
   const qualityRows: QualityRow[] = Object.entries(quality).flatMap(([feature, metrics]) =>
@@ -181,8 +182,8 @@ function featureQuality(
   f: FeatureState,
   events: number,
   profile: FeatureProfile | undefined,
-): Record<string, number> {
-  const q: Record<string, number> = {
+): FeatureQuality {
+  const q: FeatureQuality = {
     count: f.count,
     missing_rate: events === 0 ? 0 : (events - f.count - f.typeMismatches) / events,
     type_mismatches: f.typeMismatches,
