@@ -18,7 +18,7 @@ export interface Pace {
 
 /**
  * Slack allows chat.postMessage "one message per second per channel", short bursts tolerated
- * (shared/notes/reliability.md §5.1): vigil paces itself rather than lean on 429s.
+ * (Slack's rate-limit documentation, api.slack.com/docs/rate-limits): vigil paces itself rather than lean on 429s.
  */
 export const DEFAULT_PACING: Partial<Record<Channel, Pace>> = { slack: { burst: 5, perSecond: 1 } }
 

@@ -1,7 +1,7 @@
 import type { WebhookBody } from '@vigil/events'
 import type { AlertView, Notification } from './steps/plan.js'
 
-// Slack's limits (shared/notes/reliability.md §5.1): 50 blocks, 3000 characters of section text,
+// Slack's limits (Block Kit reference, and slackapi/bolt-js#2509 for the total): 50 blocks, 3000 characters of section text,
 // 150 of header text; `msg_blocks_too_long` was seen near 13.2k characters over all blocks, well
 // below the documented totals, so the blocks together stay under 10k (header 150, alerts 3000,
 // context 2000, runbooks 3000).

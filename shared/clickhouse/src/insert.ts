@@ -15,12 +15,20 @@ export async function insertRows(
   options: { dedupToken?: string } = {},
 ): Promise<void> {
   if (rows.length === 0) return
-  await ch.client.insert({
-    table: `${ch.database}.${table}`,
-    values: rows as object[],
-    format: 'JSONEachRow',
-    clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: options.dedupToken ?? '' },
-  })
+  const started = performance.now()
+  let outcome = 'error'
+  try {
+    await ch.client.insert({
+      table: `${ch.database}.${table}`,
+      values: rows as object[],
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: options.dedupToken ?? '' },
+    })
+    outcome = 'ok'
+    ch.observe?.(`insert.${table}`, rows.length)
+  } finally {
+    ch.observeDuration?.(`insert.${table}`, outcome, (performance.now() - started) / 1000)
+  }
 }
 
 /** A deduplication token for an insert: a digest of the parts that identify its block. */

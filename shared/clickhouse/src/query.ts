@@ -86,7 +86,7 @@ export function attachQueryMetrics(ch: ClickHouse, registry: Registry): void {
     (registry.getSingleMetric('vigil_clickhouse_query_duration_seconds') as Histogram<'query' | 'outcome'>) ??
     new Histogram({
       name: 'vigil_clickhouse_query_duration_seconds',
-      help: 'Named ClickHouse queries (shared/clickhouse queries/*) by name and outcome',
+      help: 'Named ClickHouse queries (shared/clickhouse queries/*) and inserts (insert.<table>) by name and outcome',
       labelNames: ['query', 'outcome'],
       buckets: [0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
@@ -95,7 +95,7 @@ export function attachQueryMetrics(ch: ClickHouse, registry: Registry): void {
     (registry.getSingleMetric('vigil_clickhouse_query_rows_total') as Counter<'query'>) ??
     new Counter({
       name: 'vigil_clickhouse_query_rows_total',
-      help: 'Rows returned by named ClickHouse queries',
+      help: 'Rows returned by named ClickHouse queries, and rows inserted (insert.<table>)',
       labelNames: ['query'],
       registers: [registry],
     })

@@ -16,7 +16,7 @@ export function parseTarget(t: string): { channel: Channel; target: string } {
 }
 
 /**
- * Addresses a user-configured URL must not reach unless allow-listed (OWASP SSRF; notes §5.3):
+ * Addresses a user-configured URL must not reach unless allow-listed (OWASP Server-Side Request Forgery Prevention Cheat Sheet):
  * loopback, private, link-local (cloud metadata), CGNAT, "this network", ULA. No rule for the
  * mapped range ::ffff:0:0/96: BlockList would match every IPv4 address against it.
  */

@@ -54,7 +54,7 @@ export interface WindowResult {
   becomesReference?: Reference
 }
 
-/** Windows are published once; a higher version is for re-publication (labels, issue 4). */
+/** Windows are published once; a higher version is for re-publication (performance and fairness windows, as labels arrive). */
 const VERSION = 1
 
 /**
