@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApi } from '@vigil/api'
-import { insertRows, toClickHouseTime } from '@vigil/clickhouse'
+import { ALERTS, insertRows, toClickHouseTime } from '@vigil/clickhouse'
 import { createRecorder } from '@vigil/recorder'
 import { listeningPort, startServices } from '@vigil/testing'
 import { describe, expect, it } from 'vitest'
@@ -27,7 +27,7 @@ describe('vigil sql, alerts and silence', () => {
     const { config, proc } = await startServices('cliclient', yaml, [createRecorder, createApi], tokens)
     const port = listeningPort(proc, 'api')
     try {
-      await insertRows(proc.deps.ch, 'alerts', [
+      await insertRows(proc.deps.ch, ALERTS, [
         {
           alert_key: 'feature-drift|fraud|v1|amount',
           rule: 'feature-drift',

@@ -1,4 +1,13 @@
-import { insertRows, queryRows, toClickHouseTime } from '@vigil/clickhouse'
+import {
+  ALERT_HISTORY,
+  ALERTS,
+  DRIFT_WINDOWS,
+  insertRows,
+  NOTIFICATIONS,
+  PERFORMANCE_WINDOWS,
+  queryRows,
+  toClickHouseTime,
+} from '@vigil/clickhouse'
 import { createRecorder } from '@vigil/recorder'
 import { groupLag, listeningPort, makeLabel, makePrediction, startServices, waitFor } from '@vigil/testing'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -170,7 +179,7 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
       version,
     })
     // Window 0 re-published with more labels: version 40 replaces version 10, also its roc_auc row.
-    await insertRows(ch, 'performance_windows', [
+    await insertRows(ch, PERFORMANCE_WINDOWS, [
       perf(0, 10, 'accuracy', 0.5),
       perf(0, 10, 'roc_auc', 0.6),
       perf(0, 40, 'accuracy', 0.8),
@@ -191,7 +200,7 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
       reference: 'baseline:*',
       version: 1,
     })
-    await insertRows(ch, 'drift_windows', [
+    await insertRows(ch, DRIFT_WINDOWS, [
       drift(0, 'amount', 'psi', 0.05, 0),
       drift(1, 'amount', 'psi', 0.4, 1),
       drift(1, 'age', 'psi', 0.01, 0),
@@ -236,7 +245,7 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
       'ingest-token-0123456789',
     )
     expect(res.status).toBe(200)
-    await insertRows(ch, 'alerts', [
+    await insertRows(ch, ALERTS, [
       {
         alert_key: 'drift|fraud|v1|amount',
         rule: 'drift',
@@ -268,7 +277,7 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
         seq: 1,
       },
     ])
-    await insertRows(ch, 'alert_history', [
+    await insertRows(ch, ALERT_HISTORY, [
       {
         alert_key: 'drift|fraud|v1|amount',
         rule: 'drift',
@@ -298,7 +307,7 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
         window_end: at(1),
       },
     ])
-    await insertRows(ch, 'notifications', [
+    await insertRows(ch, NOTIFICATIONS, [
       {
         id: 'n1',
         channel: 'slack',

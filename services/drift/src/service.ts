@@ -1,5 +1,5 @@
 import { baselineFor, loadReferences, type References, referenceKey, saveReference } from '@vigil/baselines'
-import { insertRows } from '@vigil/clickhouse'
+import { DRIFT_WINDOWS, insertRows, QUALITY_WINDOWS } from '@vigil/clickhouse'
 import { featureThresholds, modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type PredictionEvent } from '@vigil/events'
 import { type BatchContext, createBatchConsumer, type PartitionBatch } from '@vigil/kafka'
@@ -231,8 +231,8 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     }
     // The same windows always give the same rows and the same token.
     const token = hash(closed.map(({ window }) => `${window.key}@${window.start}`).join(','))
-    await insertRows(ch, 'drift_windows', driftRows, { dedupToken: `drift-${token}` })
-    await insertRows(ch, 'quality_windows', qualityRows, { dedupToken: `quality-${token}` })
+    await insertRows(ch, DRIFT_WINDOWS, driftRows, { dedupToken: `drift-${token}` })
+    await insertRows(ch, QUALITY_WINDOWS, qualityRows, { dedupToken: `quality-${token}` })
     await producer.send(config.kafka.topics.metrics, messages)
   }
 

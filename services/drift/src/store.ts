@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto'
-import { type ClickHouse, insertRows, queryRows, toClickHouseTime } from '@vigil/clickhouse'
+import {
+  type ClickHouse,
+  CONSUMER_CHECKPOINTS,
+  insertRows,
+  latestCheckpointQuery,
+  queryRows,
+  runQuery,
+  toClickHouseTime,
+} from '@vigil/clickhouse'
 import { categoricalProfile, type FeatureProfile, numericalProfile } from '@vigil/stats'
 import { LABEL, type Reference, SCORE } from './steps/reference.js'
 
@@ -14,14 +22,8 @@ export async function loadCheckpoint(
   topic: string,
   partition: number,
 ): Promise<Checkpoint | undefined> {
-  const [row] = await queryRows<{ next_offset: string | number; state: string }>(
-    ch,
-    `SELECT next_offset, state FROM {db:Identifier}.consumer_checkpoints
-     WHERE consumer_group = {group:String} AND topic = {topic:String} AND partition = {partition:UInt32}
-     ORDER BY seq DESC LIMIT 1`,
-    { group, topic, partition },
-  )
-  return row ? { nextOffset: BigInt(row.next_offset), state: JSON.parse(row.state) } : undefined
+  const [row] = await runQuery(ch, latestCheckpointQuery, { group, topic, partition })
+  return row ? { nextOffset: row.next_offset, state: JSON.parse(row.state) } : undefined
 }
 
 let seqCounter = 0
@@ -37,7 +39,7 @@ export async function saveCheckpoint(
   const seq = (BigInt(Date.now()) * 1000n + BigInt(seqCounter++ % 1000)).toString()
   await insertRows(
     ch,
-    'consumer_checkpoints',
+    CONSUMER_CHECKPOINTS,
     [
       {
         consumer_group: group,

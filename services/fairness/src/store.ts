@@ -1,4 +1,11 @@
-import { type ClickHouse, dedupToken, insertRows, queryRows, toClickHouseTime } from '@vigil/clickhouse'
+import {
+  type ClickHouse,
+  dedupToken,
+  FAIRNESS_WINDOWS,
+  insertRows,
+  queryRows,
+  toClickHouseTime,
+} from '@vigil/clickhouse'
 import type { ModelWindow } from '@vigil/outcomes'
 import type { GroupCounts } from '@vigil/stats'
 import type { FairnessRow } from './steps/window.js'
@@ -86,7 +93,7 @@ export async function saveWindow(
 ) {
   await insertRows(
     ch,
-    'fairness_windows',
+    FAIRNESS_WINDOWS,
     rows.map((r) => ({
       model_id: w.modelId,
       model_version: w.modelVersion,

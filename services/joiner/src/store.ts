@@ -3,6 +3,8 @@ import {
   dedupToken,
   fromClickHouseTime,
   insertRows,
+  OUTCOMES,
+  PENDING_LABELS,
   queryRows,
   toClickHouseTime,
 } from '@vigil/clickhouse'
@@ -130,7 +132,7 @@ export async function saveOutcomes(
     label_partition: l.partition,
     label_offset: l.offset,
   }))
-  await insertRows(ch, 'outcomes', rows, {
+  await insertRows(ch, OUTCOMES, rows, {
     dedupToken: dedupToken(
       'outcomes',
       joined.map(({ label: l }) => `${l.partition}:${l.offset}`),
@@ -155,7 +157,7 @@ export async function savePending(
     status,
     seq: status === 'waiting' ? 0 : 1,
   }))
-  await insertRows(ch, 'pending_labels', rows, {
+  await insertRows(ch, PENDING_LABELS, rows, {
     dedupToken: dedupToken(
       'pending',
       rows.map((r) => `${r.label_partition}:${r.label_offset}:${r.status}`),

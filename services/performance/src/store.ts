@@ -1,4 +1,11 @@
-import { type ClickHouse, dedupToken, insertRows, queryRows, toClickHouseTime } from '@vigil/clickhouse'
+import {
+  type ClickHouse,
+  dedupToken,
+  insertRows,
+  PERFORMANCE_WINDOWS,
+  queryRows,
+  toClickHouseTime,
+} from '@vigil/clickhouse'
 import type { Outcome } from '@vigil/outcomes'
 import type { PerformanceWindow, WindowCounts, WindowRow } from './steps/window.js'
 
@@ -67,7 +74,7 @@ export async function saveWindow(
 ): Promise<void> {
   await insertRows(
     ch,
-    'performance_windows',
+    PERFORMANCE_WINDOWS,
     rows.map((r) => ({
       model_id: w.modelId,
       model_version: w.modelVersion,

@@ -1,10 +1,11 @@
 import { setImmediate } from 'node:timers/promises'
 import {
   insertRows,
-  LABELS_TABLE,
-  PREDICTIONS_TABLE,
+  LABELS,
+  PREDICTIONS,
   queryRows,
   STORED_HIGH_WATER_MARK,
+  type TableDef,
 } from '@vigil/clickhouse'
 import type { VigilConfig } from '@vigil/config'
 import { createEventParser, type EventParser } from '@vigil/events'
@@ -19,7 +20,7 @@ export type RecorderDeps = ServiceDeps
 type RecorderConfig = Pick<VigilConfig, 'kafka' | 'recorder'>
 
 interface Route {
-  table: string
+  table: TableDef<object>
   parser: EventParser<unknown>
   toRow: (event: never, from: Provenance) => object
 }
@@ -71,25 +72,29 @@ export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Serv
     [
       topics.predictions,
       {
-        table: PREDICTIONS_TABLE,
+        table: PREDICTIONS as TableDef<object>,
         parser: createEventParser('prediction', { maxBytes }),
         toRow: toPredictionRow,
       },
     ],
     [
       topics.labels,
-      { table: LABELS_TABLE, parser: createEventParser('label', { maxBytes }), toRow: toLabelRow },
+      {
+        table: LABELS as TableDef<object>,
+        parser: createEventParser('label', { maxBytes }),
+        toRow: toLabelRow,
+      },
     ],
   ])
   /** Per `topic:partition`: offsets at or below are durable in ClickHouse. Dropped on rebalance. */
   const storedThrough = new Map<string, bigint>()
 
-  async function highWaterMark(table: string, topic: string, partition: number): Promise<bigint> {
+  async function highWaterMark(table: TableDef<object>, topic: string, partition: number): Promise<bigint> {
     const key = `${topic}:${partition}`
     const known = storedThrough.get(key)
     if (known !== undefined) return known
     const [row] = await queryRows<{ high: string | number }>(ch, STORED_HIGH_WATER_MARK, {
-      table,
+      table: table.name,
       topic,
       partition,
     })
@@ -110,11 +115,11 @@ export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Serv
     for (const r of rejected) metrics.dlq.inc({ topic, code: r.code })
   }
 
-  async function insertChunk(table: string, chunk: Chunk<object>): Promise<void> {
-    const end = metrics.insertSeconds.startTimer({ table })
+  async function insertChunk(table: TableDef<object>, chunk: Chunk<object>): Promise<void> {
+    const end = metrics.insertSeconds.startTimer({ table: table.name })
     await insertRows(ch, table, chunk.rows, { dedupToken: chunk.dedupToken })
     end()
-    metrics.rows.inc({ table }, chunk.rows.length)
+    metrics.rows.inc({ table: table.name }, chunk.rows.length)
   }
 
   /**

@@ -1,9 +1,18 @@
 import {
+  ALERT_HISTORY,
+  ALERTS,
+  alertStatesQuery,
   type ClickHouse,
   dedupToken,
   fromClickHouseTime as fromTime,
   insertRows,
-  queryRows,
+  NOTIFICATIONS,
+  notificationQuery,
+  pendingNotificationsQuery,
+  RETRAINS,
+  retrainsQuery,
+  runQuery,
+  type OutboxRow as StoredOutboxRow,
   toClickHouseTime,
 } from '@vigil/clickhouse'
 import type { AlertState } from './steps/lifecycle.js'
@@ -11,10 +20,7 @@ import type { Notification } from './steps/plan.js'
 
 /** Every alert's last state, by key. */
 export async function loadAlerts(ch: ClickHouse): Promise<Map<string, AlertState>> {
-  const rows = await queryRows<{ alert_key: string; state: string }>(
-    ch,
-    'SELECT alert_key, state FROM {db:Identifier}.alerts FINAL',
-  )
+  const rows = await runQuery(ch, alertStatesQuery, undefined)
   return new Map(rows.map((r) => [r.alert_key, JSON.parse(r.state) as AlertState]))
 }
 
@@ -43,7 +49,7 @@ export async function saveAlerts(
     state: JSON.stringify(s),
     seq: (BigInt(s.lastWindowStart) * 1000n + BigInt(Math.min(s.lastVersion, 999))).toString(),
   }))
-  await insertRows(ch, 'alerts', rows, {
+  await insertRows(ch, ALERTS, rows, {
     dedupToken: dedupToken(
       'alerts',
       rows.map((r) => `${r.alert_key}@${r.seq}`),
@@ -76,7 +82,7 @@ export async function saveAlertHistory(
     window_start: toClickHouseTime(Date.parse(e.window_start)),
     window_end: toClickHouseTime(Date.parse(e.window_end)),
   }))
-  await insertRows(ch, 'alert_history', rows, {
+  await insertRows(ch, ALERT_HISTORY, rows, {
     dedupToken: dedupToken(
       'alert_history',
       rows.map((r) => `${r.alert_key}@${r.window_start}/${r.transition}`),
@@ -133,7 +139,7 @@ export async function enqueueNotifications(
     result: '',
     createdAt: n.windowEnd,
   }))
-  await insertRows(ch, 'notifications', rows.map(toRow), {
+  await insertRows(ch, NOTIFICATIONS, rows.map(toRow), {
     dedupToken: dedupToken(
       'notifications',
       ns.map((n) => n.id),
@@ -144,25 +150,12 @@ export async function enqueueNotifications(
 
 /** The outcome of a delivery attempt (seq = attempts, so the newest attempt wins). */
 export async function recordAttempt(ch: ClickHouse, row: OutboxRow): Promise<void> {
-  await insertRows(ch, 'notifications', [toRow(row)], {
+  await insertRows(ch, NOTIFICATIONS, [toRow(row)], {
     dedupToken: `attempt-${row.notification.id}-${row.attempts}`,
   })
 }
 
-interface NotificationRow {
-  payload: string
-  status: OutboxRow['status']
-  attempts: number
-  next_attempt_at: string
-  last_error: string
-  result: string
-  created_at: string
-}
-
-const NOTIFICATION_COLUMNS = `SELECT payload, status, attempts, next_attempt_at, last_error, result, created_at
-  FROM {db:Identifier}.notifications FINAL`
-
-function fromRow(r: NotificationRow): OutboxRow {
+function fromRow(r: StoredOutboxRow): OutboxRow {
   return {
     notification: JSON.parse(r.payload) as Notification,
     status: r.status,
@@ -176,24 +169,17 @@ function fromRow(r: NotificationRow): OutboxRow {
 
 /** Notifications not yet delivered nor given up, to resume after a restart. */
 export async function loadPending(ch: ClickHouse): Promise<OutboxRow[]> {
-  const rows = await queryRows<NotificationRow>(
-    ch,
-    `${NOTIFICATION_COLUMNS} WHERE status = 'pending' ORDER BY created_at, id`,
-  )
-  return rows.map(fromRow)
+  return (await runQuery(ch, pendingNotificationsQuery, undefined)).map(fromRow)
 }
 
 /** One notification's current row (e.g. a firing message whose Slack ts a resolution threads on). */
 export async function loadNotification(ch: ClickHouse, id: string): Promise<OutboxRow | undefined> {
-  const [row] = await queryRows<NotificationRow>(ch, `${NOTIFICATION_COLUMNS} WHERE id = {id:String}`, { id })
+  const [row] = await runQuery(ch, notificationQuery, id)
   return row ? fromRow(row) : undefined
 }
 
 export async function loadRetrains(ch: ClickHouse): Promise<Map<string, number>> {
-  const rows = await queryRows<{ webhook: string; model_id: string; model_version: string; last_at: string }>(
-    ch,
-    'SELECT webhook, model_id, model_version, last_at FROM {db:Identifier}.retrains FINAL',
-  )
+  const rows = await runQuery(ch, retrainsQuery, undefined)
   return new Map(rows.map((r) => [`${r.webhook}|${r.model_id}|${r.model_version}`, fromTime(r.last_at)]))
 }
 
@@ -212,7 +198,7 @@ export async function saveRetrains(
     }
   })
   if (rows.length === 0) return
-  await insertRows(ch, 'retrains', rows, {
+  await insertRows(ch, RETRAINS, rows, {
     dedupToken: dedupToken(
       'retrains',
       rows.map((r) => r.notification_id),

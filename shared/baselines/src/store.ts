@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type ClickHouse, insertRows, queryRows } from '@vigil/clickhouse'
+import { BASELINES, baselinesQuery, type ClickHouse, insertRows, runQuery } from '@vigil/clickhouse'
 import type { FeatureProfile } from '@vigil/stats'
 import type { Reference } from './reference.js'
 
@@ -25,22 +25,9 @@ export function baselineFor(refs: References, modelId: string, modelVersion: str
   )
 }
 
-interface BaselineRow {
-  model_id: string
-  model_version: string
-  feature: string
-  feature_type: string
-  profile: string
-  source: string
-}
-
 /** Every stored reference: uploaded baselines and first windows that became references. */
 export async function loadReferences(ch: ClickHouse): Promise<References> {
-  const rows = await queryRows<BaselineRow>(
-    ch,
-    `SELECT model_id, model_version, feature, feature_type, profile, source
-     FROM {db:Identifier}.baselines FINAL ORDER BY model_id, model_version, feature`,
-  )
+  const rows = await runQuery(ch, baselinesQuery, undefined)
   const refs: References = { baselines: new Map(), firsts: new Map() }
   for (const r of rows) {
     const key = referenceKey(r.model_id, r.model_version)
@@ -82,7 +69,7 @@ export async function saveReference(
     max: p.type === 'numerical' ? p.max : null,
     source,
   }))
-  await insertRows(ch, 'baselines', rows, {
+  await insertRows(ch, BASELINES, rows, {
     dedupToken: `baseline-${hash(`${modelId}|${modelVersion}|${source}|${rows.length}`)}`,
   })
 }

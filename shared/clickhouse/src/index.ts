@@ -10,26 +10,38 @@ export {
 export { dedupToken, fromClickHouseTime, insertRows, queryRows, toClickHouseTime } from './insert.js'
 export { type MigrationReport, migrate, upStatements } from './migrate.js'
 export {
+  ALERT_HISTORY,
+  ALERTS,
   type AlertFilter,
   AlertHistoryRow,
   AlertRow,
   alertHistoryQuery,
+  alertStatesQuery,
   alertsQuery,
   type HistoryFilter,
   queryAlertHistory,
   queryAlerts,
+  RETRAINS,
+  retrainsQuery,
 } from './queries/alerts.js'
+export { BASELINES, baselinesQuery } from './queries/baselines.js'
+export { CONSUMER_CHECKPOINTS, latestCheckpointQuery } from './queries/checkpoints.js'
 export { type ModelSeen, ModelSeenRow, modelsQuery, queryModels } from './queries/models.js'
 export {
+  NOTIFICATIONS,
   type NotificationFilter,
   NotificationRow,
+  notificationQuery,
   notificationsQuery,
+  OutboxRow,
+  pendingNotificationsQuery,
   queryNotifications,
 } from './queries/notifications.js'
+export { OUTCOMES, PENDING_LABELS } from './queries/outcomes.js'
 export {
-  LABELS_TABLE,
+  LABELS,
   type LabelRow,
-  PREDICTIONS_TABLE,
+  PREDICTIONS,
   type PredictionRow,
   STORED_HIGH_WATER_MARK,
 } from './queries/rawEvents.js'
@@ -38,12 +50,17 @@ export {
   loadSilence,
   loadSilences,
   type NewSilence,
+  SILENCES,
   type Silence,
   type StoredSilence,
   saveSilence,
 } from './queries/silences.js'
 export type { Page } from './queries/where.js'
 export {
+  DRIFT_WINDOWS,
+  FAIRNESS_WINDOWS,
+  PERFORMANCE_WINDOWS,
+  QUALITY_WINDOWS,
   queryWindows,
   WINDOW_FAMILIES,
   WINDOW_ROWS,
@@ -69,3 +86,4 @@ export {
 } from './silence-requests.js'
 export type { SqlLimits } from './sql/readonly.js'
 export { createSqlRunner, SqlQueryError, type SqlResult, type SqlRunner } from './sql/run.js'
+export { column, defineTable, type TableDef } from './table.js'

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto'
 import type { ClickHouse } from './client.js'
+import type { TableDef } from './table.js'
 
 /**
- * Inserts rows into `{database}.{table}` as JSONEachRow.
+ * Inserts rows into a table (its definition names it and types the rows) as JSONEachRow.
  * `dedupToken` makes the insert idempotent: ClickHouse drops a block whose token it has seen
  * (tables set non_replicated_deduplication_window). TRICKY: the embedded engine applies settings
  * as session-level `SET`s that outlive the query, so every insert sets the token explicitly,
  * to '' (no deduplication by token) when the caller has none.
  */
-export async function insertRows(
+export async function insertRows<Row extends object>(
   ch: ClickHouse,
-  table: string,
-  rows: readonly object[],
+  { name: table }: TableDef<Row>,
+  rows: readonly Row[],
   options: { dedupToken?: string } = {},
 ): Promise<void> {
   if (rows.length === 0) return
@@ -20,7 +21,7 @@ export async function insertRows(
   try {
     await ch.client.insert({
       table: `${ch.database}.${table}`,
-      values: rows as object[],
+      values: rows as unknown as object[],
       format: 'JSONEachRow',
       clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: options.dedupToken ?? '' },
     })

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
 import { loadMigrations, type MigrationFile } from '@vigil/schemas'
+import { z } from 'zod'
 import type { ClickHouse } from './client.js'
 import { insertRows, queryRows } from './insert.js'
+import { column, defineTable } from './table.js'
 
 export interface MigrationReport {
   applied: string[]
@@ -46,7 +48,7 @@ export async function migrate(
     }
     await insertRows(
       ch,
-      'vigil_migrations',
+      MIGRATIONS,
       [{ version: m.version, name: m.name, checksum: createHash('sha256').update(m.sql).digest('hex') }],
       { dedupToken: `migration-${m.version}` },
     )
@@ -54,6 +56,12 @@ export async function migrate(
   }
   return report
 }
+
+/** The record of applied migrations, created by the runner itself. */
+const MIGRATIONS = defineTable(
+  'vigil_migrations',
+  z.object({ version: column.uint32, name: column.string, checksum: column.string }),
+)
 
 /** The statements between `-- migrate:up` and `-- migrate:down` (or the end), comments removed. */
 export function upStatements(sql: string): string[] {

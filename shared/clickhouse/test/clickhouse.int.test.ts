@@ -6,9 +6,13 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadMigrations } from '@vigil/schemas'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { type ClickHouse, connectClickHouse, UnsupportedClickHouseVersionError } from '../src/client.js'
+import * as shared from '../src/index.js'
 import { insertRows, queryRows } from '../src/insert.js'
 import { migrate } from '../src/migrate.js'
+import { LABELS } from '../src/queries/rawEvents.js'
+import type { TableDef } from '../src/table.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vigil-ch-int-'))
 const database = () => `t_${randomBytes(4).toString('hex')}`
@@ -48,6 +52,45 @@ describe('migrations on the embedded engine', () => {
     )
   })
 
+  it('every table definition names the columns of its migrated table', async () => {
+    const ch = await connect()
+    await migrate(ch)
+    // Table definitions: a name and a row schema, no query to build.
+    const defs = (Object.values(shared) as unknown[]).filter(
+      (v): v is TableDef<object> =>
+        typeof v === 'object' &&
+        v !== null &&
+        'name' in v &&
+        'row' in v &&
+        !('build' in v) &&
+        v.row instanceof z.ZodObject,
+    )
+    expect(defs.map((d) => d.name).sort()).toEqual(
+      [
+        ...new Set(
+          loadMigrations().flatMap((m) =>
+            [...m.sql.matchAll(/CREATE TABLE IF NOT EXISTS \{db:Identifier\}\.(\w+)/g)].map((x) => x[1]!),
+          ),
+        ),
+      ].sort(),
+    )
+    const problems: string[] = []
+    for (const d of defs) {
+      const columns = await queryRows<{ name: string; default_kind: string }>(
+        ch,
+        'SELECT name, default_kind FROM system.columns WHERE database = {db:String} AND table = {table:String}',
+        { table: d.name },
+      )
+      const written = Object.keys(d.row.shape)
+      for (const k of written)
+        if (!columns.some((c) => c.name === k)) problems.push(`${d.name}.${k}: no such column`)
+      for (const c of columns)
+        if (c.default_kind === '' && !written.includes(c.name))
+          problems.push(`${d.name}.${c.name}: not written, no default`)
+    }
+    expect(problems).toEqual([])
+  })
+
   it('is safe when two clients migrate the same database at once', async () => {
     const db = database()
     const [a, b] = [await connect(db), await connect(db)]
@@ -75,12 +118,12 @@ describe('idempotent inserts', () => {
       kafka_partition: 0,
       kafka_offset: 1,
     })
-    await insertRows(ch, 'labels', [row('a'), row('b')], { dedupToken: 't-0-1-2' })
-    await insertRows(ch, 'labels', [row('a'), row('b')], { dedupToken: 't-0-1-2' })
-    await insertRows(ch, 'labels', [row('c')], { dedupToken: 't-0-3-3' })
+    await insertRows(ch, LABELS, [row('a'), row('b')], { dedupToken: 't-0-1-2' })
+    await insertRows(ch, LABELS, [row('a'), row('b')], { dedupToken: 't-0-1-2' })
+    await insertRows(ch, LABELS, [row('c')], { dedupToken: 't-0-3-3' })
     // No token: a plain insert is not deduplicated even though the session saw one before.
-    await insertRows(ch, 'labels', [row('d')])
-    await insertRows(ch, 'labels', [row('d')])
+    await insertRows(ch, LABELS, [row('d')])
+    await insertRows(ch, LABELS, [row('d')])
     const [n] = await queryRows<{ n: string }>(ch, 'SELECT count() AS n FROM {db:Identifier}.labels')
     expect(Number(n?.n)).toBe(5)
   })

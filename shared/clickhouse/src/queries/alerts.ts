@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { ClickHouse } from '../client.js'
 import { defineQuery, runQuery } from '../query.js'
+import { column as c, defineTable } from '../table.js'
 import { conditions, firstRows, type Page } from './where.js'
 
 // The alerts table family as it is read: `alerts` (state now) and `alert_history` (changes).
@@ -106,3 +107,75 @@ export const alertHistoryQuery = defineQuery({
 export async function queryAlertHistory(ch: ClickHouse, f: HistoryFilter): Promise<Page<AlertHistoryRow>> {
   return firstRows(await runQuery(ch, alertHistoryQuery, f), f.limit)
 }
+
+/** Alert state now (ReplacingMergeTree by seq; updated_at has a default). */
+export const ALERTS = defineTable(
+  'alerts',
+  z.object({
+    alert_key: c.string,
+    rule: c.string,
+    model_id: c.string,
+    model_version: c.string,
+    subject: c.string,
+    status: c.string,
+    severity: c.string,
+    value: c.nullableFloat,
+    window_start: c.time,
+    episode: c.string,
+    since: c.time.nullable(),
+    /** The rules service's whole AlertState as JSON: what a restart resumes from. */
+    state: c.string,
+    seq: c.uint64,
+  }),
+)
+
+/** Every alert state change (recorded_at has a default). */
+export const ALERT_HISTORY = defineTable(
+  'alert_history',
+  z.object({
+    alert_key: c.string,
+    rule: c.string,
+    model_id: c.string,
+    model_version: c.string,
+    subject: c.string,
+    transition: c.string,
+    status: c.string,
+    severity: c.string,
+    value: c.nullableFloat,
+    episode: c.string,
+    window_start: c.time,
+    window_end: c.time,
+  }),
+)
+
+/** When each retraining webhook last fired per model version. */
+export const RETRAINS = defineTable(
+  'retrains',
+  z.object({
+    webhook: c.string,
+    model_id: c.string,
+    model_version: c.string,
+    last_at: c.time,
+    notification_id: c.string,
+  }),
+)
+
+/** Every alert's stored state, as the rules service wrote it. */
+export const alertStatesQuery = defineQuery({
+  name: 'alerts.states',
+  row: z.object({ alert_key: z.string(), state: z.string() }),
+  build: () => ({ sql: 'SELECT alert_key, state FROM {db:Identifier}.alerts FINAL' }),
+})
+
+export const retrainsQuery = defineQuery({
+  name: 'retrains.last',
+  row: z.object({
+    webhook: z.string(),
+    model_id: z.string(),
+    model_version: z.string(),
+    last_at: z.string(),
+  }),
+  build: () => ({
+    sql: 'SELECT webhook, model_id, model_version, last_at FROM {db:Identifier}.retrains FINAL',
+  }),
+})

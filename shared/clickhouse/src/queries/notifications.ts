@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { ClickHouse } from '../client.js'
 import { defineQuery, runQuery } from '../query.js'
+import { column as c, defineTable } from '../table.js'
 import { conditions, firstRows, type Page } from './where.js'
 
 // The notifications table (the rules service's outbox) as it is read.
@@ -64,3 +65,54 @@ export async function queryNotifications(
 ): Promise<Page<NotificationRow>> {
   return firstRows(await runQuery(ch, notificationsQuery, f), f.limit)
 }
+
+/** The outbox: one row per notification and delivery attempt (ReplacingMergeTree by seq). */
+export const NOTIFICATIONS = defineTable(
+  'notifications',
+  z.object({
+    id: c.string,
+    channel: c.string,
+    target: c.string,
+    kind: c.string,
+    model_id: c.string,
+    window_start: c.time,
+    /** The whole notification as JSON (the rules service's Notification). */
+    payload: c.string,
+    status: z.enum(['pending', 'delivered', 'failed']),
+    attempts: c.uint32,
+    next_attempt_at: c.time,
+    last_error: c.string,
+    result: c.string,
+    seq: c.uint64,
+    created_at: c.time,
+  }),
+)
+
+/** An outbox row as the rules service resumes it. */
+export const OutboxRow = z.object({
+  payload: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.coerce.number().int(),
+  next_attempt_at: z.string(),
+  last_error: z.string(),
+  result: z.string(),
+  created_at: z.string(),
+})
+
+const OUTBOX_COLUMNS = `SELECT payload, status, attempts, next_attempt_at, last_error, result, created_at
+  FROM {db:Identifier}.notifications FINAL`
+
+/** Notifications not yet delivered nor given up, to resume after a restart. */
+export const pendingNotificationsQuery = defineQuery({
+  name: 'notifications.pending',
+  row: OutboxRow,
+  build: () => ({ sql: `${OUTBOX_COLUMNS} WHERE status = 'pending' ORDER BY created_at, id` }),
+})
+
+/** One notification's current row. */
+export const notificationQuery = defineQuery({
+  name: 'notifications.one',
+  row: OutboxRow,
+  build: (id: string) => ({ sql: `${OUTBOX_COLUMNS} WHERE id = {id:String}`, params: { id } }),
+})
+export type OutboxRow = z.output<typeof OutboxRow>

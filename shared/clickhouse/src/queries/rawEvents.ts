@@ -1,37 +1,44 @@
-/** Row shapes of the raw event tables (schemas/clickhouse/001_create_raw_events.sql), as inserted. */
+import { z } from 'zod'
+import { column as c, defineTable } from '../table.js'
 
-export const PREDICTIONS_TABLE = 'predictions'
-export const LABELS_TABLE = 'labels'
+/** The raw event tables (schemas/clickhouse/001_create_raw_events.sql), as inserted. */
 
-export interface PredictionRow {
-  model_id: string
-  model_version: string
-  prediction_id: string
-  /** `YYYY-MM-DD hh:mm:ss.sss`, UTC */
-  event_time: string
-  num_features: Record<string, number>
-  cat_features: Record<string, string>
-  missing_features: string[]
-  predicted_label: string | null
-  score: number | null
-  probabilities: Record<string, number>
-  predicted_value: number | null
-  attributes: Record<string, string>
-  kafka_topic: string
-  kafka_partition: number
-  kafka_offset: string
-}
+export const PREDICTIONS = defineTable(
+  'predictions',
+  z.object({
+    model_id: c.string,
+    model_version: c.string,
+    prediction_id: c.string,
+    event_time: c.time,
+    num_features: c.numberMap,
+    cat_features: c.stringMap,
+    missing_features: z.array(c.string),
+    predicted_label: c.nullableString,
+    score: c.nullableFloat,
+    probabilities: c.numberMap,
+    predicted_value: c.nullableFloat,
+    attributes: c.stringMap,
+    kafka_topic: c.string,
+    kafka_partition: c.uint32,
+    kafka_offset: c.uint64,
+  }),
+)
+export type PredictionRow = z.input<typeof PREDICTIONS.row>
 
-export interface LabelRow {
-  model_id: string
-  prediction_id: string
-  event_time: string
-  label: string
-  label_value: number | null
-  kafka_topic: string
-  kafka_partition: number
-  kafka_offset: string
-}
+export const LABELS = defineTable(
+  'labels',
+  z.object({
+    model_id: c.string,
+    prediction_id: c.string,
+    event_time: c.time,
+    label: c.string,
+    label_value: c.nullableFloat,
+    kafka_topic: c.string,
+    kafka_partition: c.uint32,
+    kafka_offset: c.uint64,
+  }),
+)
+export type LabelRow = z.input<typeof LABELS.row>
 
 /**
  * The highest Kafka offset of `topic`/`partition` stored in `table`, or -1: everything at or

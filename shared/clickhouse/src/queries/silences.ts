@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto'
+import { z } from 'zod'
 import type { ClickHouse } from '../client.js'
-import { fromClickHouseTime, insertRows, queryRows, toClickHouseTime } from '../insert.js'
+import { fromClickHouseTime, insertRows, toClickHouseTime } from '../insert.js'
+import { defineQuery, runQuery } from '../query.js'
+import { column as c, defineTable } from '../table.js'
 
 /**
  * Silences (schemas/clickhouse/003_create_alert_tables.sql): the rules service reads them, the API
@@ -27,17 +30,42 @@ export interface NewSilence {
 
 export type StoredSilence = NewSilence & { id: string; createdAt: number }
 
-interface SilenceRow {
-  id: string
-  rule: string
-  model_id: string
-  subject: string
-  starts_at: string
-  ends_at: string
-  comment: string
-  author: string
-  created_at: string
-}
+/** The silences table (created_at has a default). */
+export const SILENCES = defineTable(
+  'silences',
+  z.object({
+    id: c.string,
+    rule: c.string,
+    model_id: c.string,
+    subject: c.string,
+    starts_at: c.time,
+    ends_at: c.time,
+    comment: c.string,
+    author: c.string,
+  }),
+)
+
+const SilenceRow = SILENCES.row.extend({ created_at: c.time })
+type SilenceRow = z.output<typeof SilenceRow>
+
+const SILENCE_COLUMNS = `SELECT id, rule, model_id, subject, starts_at, ends_at, comment, author, created_at
+  FROM {db:Identifier}.silences FINAL`
+
+const silencesQuery = defineQuery({
+  name: 'silences.list',
+  row: SilenceRow,
+  build: (activeAt: number | undefined) => ({
+    sql: `${SILENCE_COLUMNS} ${activeAt === undefined ? '' : 'WHERE ends_at > {now:DateTime64(3)}'}
+          ORDER BY created_at DESC, id`,
+    params: activeAt === undefined ? {} : { now: toClickHouseTime(activeAt) },
+  }),
+})
+
+const silenceQuery = defineQuery({
+  name: 'silences.one',
+  row: SilenceRow,
+  build: (id: string) => ({ sql: `${SILENCE_COLUMNS} WHERE id = {id:String}`, params: { id } }),
+})
 
 const fromRow = (r: SilenceRow): StoredSilence => ({
   id: r.id,
@@ -61,24 +89,12 @@ export async function listSilences(
   ch: ClickHouse,
   options: { activeAt?: number } = {},
 ): Promise<StoredSilence[]> {
-  const rows = await queryRows<SilenceRow>(
-    ch,
-    `SELECT id, rule, model_id, subject, starts_at, ends_at, comment, author, created_at
-     FROM {db:Identifier}.silences FINAL
-     ${options.activeAt === undefined ? '' : 'WHERE ends_at > {now:DateTime64(3)}'}
-     ORDER BY created_at DESC, id`,
-    options.activeAt === undefined ? {} : { now: toClickHouseTime(options.activeAt) },
-  )
+  const rows = await runQuery(ch, silencesQuery, options.activeAt)
   return rows.map(fromRow)
 }
 
 export async function loadSilence(ch: ClickHouse, id: string): Promise<StoredSilence | undefined> {
-  const [row] = await queryRows<SilenceRow>(
-    ch,
-    `SELECT id, rule, model_id, subject, starts_at, ends_at, comment, author, created_at
-     FROM {db:Identifier}.silences FINAL WHERE id = {id:String}`,
-    { id },
-  )
+  const [row] = await runQuery(ch, silenceQuery, id)
   return row ? fromRow(row) : undefined
 }
 
@@ -93,7 +109,7 @@ export async function saveSilence(ch: ClickHouse, s: NewSilence & { id?: string 
       .update([s.rule, s.modelId, s.subject, String(s.startsAt), String(s.endsAt), s.author].join('\u0000'))
       .digest('hex')
       .slice(0, 12)
-  await insertRows(ch, 'silences', [
+  await insertRows(ch, SILENCES, [
     {
       id,
       rule: s.rule,

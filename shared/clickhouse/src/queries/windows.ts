@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { ClickHouse } from '../client.js'
 import { type ColumnDecoding, defineQuery, runQuery } from '../query.js'
+import { column as c, defineTable } from '../table.js'
 import { conditions, firstRows, type Page } from './where.js'
 
 // The window tables (drift_windows, quality_windows, performance_windows, fairness_windows) as
@@ -138,3 +139,58 @@ export async function queryWindows<F extends WindowFamilyName>(
   const rows = await runQuery(ch, WINDOW_QUERIES[family], f)
   return firstRows(rows as WindowRow<F>[], f.limit)
 }
+
+// The window tables as the services write them (computed_at has a default).
+const windowKey = {
+  model_id: c.string,
+  model_version: c.string,
+  window_start: c.time,
+  window_end: c.time,
+}
+export const DRIFT_WINDOWS = defineTable(
+  'drift_windows',
+  z.object({
+    ...windowKey,
+    feature: c.string,
+    feature_type: c.string,
+    metric: c.string,
+    value: c.nullableFloat,
+    drifted: z.number().int().min(0).max(1),
+    n_reference: c.uint64,
+    n_current: c.uint64,
+    reference: c.string,
+    version: c.uint32,
+  }),
+)
+export const QUALITY_WINDOWS = defineTable(
+  'quality_windows',
+  z.object({ ...windowKey, feature: c.string, metric: c.string, value: c.float, version: c.uint32 }),
+)
+export const PERFORMANCE_WINDOWS = defineTable(
+  'performance_windows',
+  z.object({
+    ...windowKey,
+    task: c.string,
+    class: c.string,
+    metric: c.string,
+    value: c.nullableFloat,
+    n_predictions: c.uint64,
+    n_labelled: c.uint64,
+    label_coverage: c.nullableFloat,
+    version: c.uint64,
+  }),
+)
+export const FAIRNESS_WINDOWS = defineTable(
+  'fairness_windows',
+  z.object({
+    ...windowKey,
+    attribute: c.string,
+    reference_group: c.string,
+    group: c.string,
+    metric: c.string,
+    value: c.nullableFloat,
+    n: c.uint64,
+    n_labelled: c.uint64,
+    version: c.uint64,
+  }),
+)
