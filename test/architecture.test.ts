@@ -97,4 +97,14 @@ describe('architecture', () => {
     }
     expect(found).toEqual([])
   })
+
+  it('services read ClickHouse through named queries, not unchecked queryRows', () => {
+    const found = dirs('services')
+      .flatMap((d) => sources(`services/${d}/src`))
+      .filter((f) => !f.endsWith('.test.ts'))
+      .filter((f) =>
+        imports(f).some((i) => i.module === '@vigil/clickhouse' && i.names.includes('queryRows')),
+      )
+    expect(found).toEqual([])
+  })
 })

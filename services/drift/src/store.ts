@@ -4,7 +4,7 @@ import {
   CONSUMER_CHECKPOINTS,
   insertRows,
   latestCheckpointQuery,
-  queryRows,
+  rangeSampleQuery,
   runQuery,
   toClickHouseTime,
 } from '@vigil/clickhouse'
@@ -73,21 +73,12 @@ export async function rangeReference(
   to: number,
   sampleSize: number,
 ): Promise<Reference | undefined> {
-  const rows = await queryRows<{
-    num_features: Record<string, number>
-    cat_features: Record<string, string>
-    missing_features: string[]
-    score: number | null
-    predicted_value: number | null
-    predicted_label: string | null
-  }>(
-    ch,
-    `SELECT num_features, cat_features, missing_features, score, predicted_value, predicted_label
-     FROM {db:Identifier}.predictions
-     WHERE model_id = {model:String} AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
-     ORDER BY cityHash64(prediction_id) LIMIT {limit:UInt32}`,
-    { model: modelId, from: toClickHouseTime(from), to: toClickHouseTime(to), limit: RANGE_REFERENCE_ROWS },
-  )
+  const rows = await runQuery(ch, rangeSampleQuery, {
+    model: modelId,
+    from: toClickHouseTime(from),
+    to: toClickHouseTime(to),
+    limit: RANGE_REFERENCE_ROWS,
+  })
   if (rows.length === 0) return undefined
   const nums = new Map<string, number[]>()
   const cats = new Map<string, string[]>()

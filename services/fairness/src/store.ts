@@ -2,15 +2,19 @@ import {
   type ClickHouse,
   dedupToken,
   FAIRNESS_WINDOWS,
+  groupConfusionQuery,
+  groupSelectionsQuery,
   insertRows,
-  queryRows,
+  type ModelWindowParams,
+  predictionRecordedQuery,
+  runQuery,
   toClickHouseTime,
 } from '@vigil/clickhouse'
 import type { ModelWindow } from '@vigil/outcomes'
 import type { GroupCounts } from '@vigil/stats'
 import type { FairnessRow } from './steps/window.js'
 
-const windowParams = (w: ModelWindow) => ({
+const windowParams = (w: ModelWindow): ModelWindowParams => ({
   model: w.modelId,
   version: w.modelVersion,
   from: toClickHouseTime(w.start),
@@ -22,12 +26,11 @@ export async function isRecorded(
   ch: ClickHouse,
   p: { modelId: string; time: number; predictionId: string },
 ): Promise<boolean> {
-  const [row] = await queryRows<{ n: number | string }>(
-    ch,
-    `SELECT count() AS n FROM {db:Identifier}.predictions
-      WHERE model_id = {model:String} AND event_time = {time:DateTime64(3, 'UTC')} AND prediction_id = {id:String}`,
-    { model: p.modelId, time: toClickHouseTime(p.time), id: p.predictionId },
-  )
+  const [row] = await runQuery(ch, predictionRecordedQuery, {
+    model: p.modelId,
+    time: toClickHouseTime(p.time),
+    id: p.predictionId,
+  })
   return Number(row?.n ?? 0) > 0
 }
 
@@ -42,37 +45,8 @@ export async function loadGroupCounts(
   positive: string,
 ): Promise<{ counts: Map<string, GroupCounts>; predictions: number; labelled: number }> {
   const params = { ...windowParams(w), attribute, positive }
-  const selections = await queryRows<{ g: string; n: number | string; selected: number | string }>(
-    ch,
-    `SELECT attributes[{attribute:String}] AS g, uniqExact(prediction_id) AS n,
-            uniqExactIf(prediction_id, predicted_label = {positive:String}) AS selected
-       FROM {db:Identifier}.predictions
-      WHERE model_id = {model:String} AND model_version = {version:String}
-        AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
-        AND mapContains(attributes, {attribute:String})
-      GROUP BY g`,
-    params,
-  )
-  const confusion = await queryRows<{
-    g: string
-    tp: number | string
-    fp: number | string
-    fn: number | string
-    tn: number | string
-  }>(
-    ch,
-    `SELECT attributes[{attribute:String}] AS g,
-            countIf(predicted_label = {positive:String} AND label = {positive:String}) AS tp,
-            countIf(predicted_label = {positive:String} AND label != {positive:String}) AS fp,
-            countIf(ifNull(predicted_label, '') != {positive:String} AND label = {positive:String}) AS fn,
-            countIf(ifNull(predicted_label, '') != {positive:String} AND label != {positive:String}) AS tn
-       FROM {db:Identifier}.outcomes FINAL
-      WHERE model_id = {model:String} AND model_version = {version:String}
-        AND prediction_time >= {from:DateTime64(3, 'UTC')} AND prediction_time < {to:DateTime64(3, 'UTC')}
-        AND mapContains(attributes, {attribute:String})
-      GROUP BY g`,
-    params,
-  )
+  const selections = await runQuery(ch, groupSelectionsQuery, params)
+  const confusion = await runQuery(ch, groupConfusionQuery, params)
   const counts = new Map<string, GroupCounts>()
   for (const r of selections)
     counts.set(r.g, { n: Number(r.n), selected: Number(r.selected), tp: 0, fp: 0, fn: 0, tn: 0 })

@@ -3,10 +3,13 @@ import {
   dedupToken,
   fromClickHouseTime,
   insertRows,
+  joinedFromQuery,
   OUTCOMES,
   PENDING_LABELS,
-  queryRows,
+  predictionsByIdQuery,
+  runQuery,
   toClickHouseTime,
+  waitingLabelsQuery,
 } from '@vigil/clickhouse'
 import type { OutcomeEvent } from '@vigil/events'
 import type { IncomingLabel, JoinedFrom, StoredPrediction } from './steps/join.js'
@@ -22,18 +25,6 @@ function byModel(labels: readonly IncomingLabel[]): Map<string, string[]> {
   return out
 }
 
-interface PredictionRow {
-  model_id: string
-  model_version: string
-  prediction_id: string
-  event_time: string
-  predicted_label: string | null
-  score: number | null
-  probabilities: Record<string, number>
-  predicted_value: number | null
-  attributes: Record<string, string>
-}
-
 /** The stored predictions of these labels, one query per model with the ids as a parameter. */
 export async function lookupPredictions(
   ch: ClickHouse,
@@ -41,14 +32,7 @@ export async function lookupPredictions(
 ): Promise<Map<string, StoredPrediction>> {
   const found = new Map<string, StoredPrediction>()
   for (const [modelId, ids] of byModel(labels)) {
-    const rows = await queryRows<PredictionRow>(
-      ch,
-      `SELECT model_id, model_version, prediction_id, event_time, predicted_label, score, probabilities,
-              predicted_value, attributes
-         FROM {db:Identifier}.predictions
-        WHERE model_id = {model:String} AND prediction_id IN {ids:Array(String)}`,
-      { model: modelId, ids: [...new Set(ids)] },
-    )
+    const rows = await runQuery(ch, predictionsByIdQuery, { model: modelId, ids: [...new Set(ids)] })
     for (const r of rows) {
       const prediction = canonicalPrediction({
         label: r.predicted_label,
@@ -88,20 +72,12 @@ export async function lookupJoined(
       from = Math.min(from, p.time)
       to = Math.max(to, p.time)
     }
-    const rows = await queryRows<{ prediction_id: string; label_partition: number; label_offset: string }>(
-      ch,
-      `SELECT prediction_id, any(label_partition) AS label_partition, toString(any(label_offset)) AS label_offset
-         FROM {db:Identifier}.outcomes
-        WHERE model_id = {model:String} AND prediction_id IN {ids:Array(String)}
-          AND prediction_time BETWEEN {from:DateTime64(3, 'UTC')} AND {to:DateTime64(3, 'UTC')}
-        GROUP BY prediction_id`,
-      {
-        model: modelId,
-        ids: ps.map((p) => p.predictionId),
-        from: toClickHouseTime(from),
-        to: toClickHouseTime(to),
-      },
-    )
+    const rows = await runQuery(ch, joinedFromQuery, {
+      model: modelId,
+      ids: ps.map((p) => p.predictionId),
+      from: toClickHouseTime(from),
+      to: toClickHouseTime(to),
+    })
     for (const r of rows)
       joined.set(predictionKey(modelId, r.prediction_id), {
         partition: Number(r.label_partition),
@@ -170,18 +146,7 @@ export async function loadWaiting(
   ch: ClickHouse,
   parse: (raw: string) => IncomingLabel['event'] | undefined,
 ) {
-  const rows = await queryRows<{
-    label_partition: number
-    label_offset: string
-    label_event: string
-    arrived_at: string
-  }>(
-    ch,
-    `SELECT label_partition, toString(label_offset) AS label_offset, label_event, arrived_at
-       FROM {db:Identifier}.pending_labels FINAL
-      WHERE status = 'waiting'
-      ORDER BY arrived_at, label_partition, label_offset`,
-  )
+  const rows = await runQuery(ch, waitingLabelsQuery, undefined)
   return rows.flatMap((r): IncomingLabel[] => {
     const event = parse(r.label_event)
     return event

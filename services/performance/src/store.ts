@@ -2,24 +2,17 @@ import {
   type ClickHouse,
   dedupToken,
   insertRows,
+  type ModelWindowParams,
   PERFORMANCE_WINDOWS,
-  queryRows,
+  runQuery,
   toClickHouseTime,
+  windowOutcomesQuery,
+  windowPredictionCountQuery,
 } from '@vigil/clickhouse'
 import type { Outcome } from '@vigil/outcomes'
 import type { PerformanceWindow, WindowCounts, WindowRow } from './steps/window.js'
 
-interface OutcomeRow {
-  label: string
-  label_value: number | null
-  predicted_label: string | null
-  score: number | null
-  probabilities: Record<string, number>
-  predicted_value: number | null
-  attributes: Record<string, string>
-}
-
-const windowParams = (w: PerformanceWindow) => ({
+const windowParams = (w: PerformanceWindow): ModelWindowParams => ({
   model: w.modelId,
   version: w.modelVersion,
   from: toClickHouseTime(w.start),
@@ -28,15 +21,7 @@ const windowParams = (w: PerformanceWindow) => ({
 
 /** The window's outcomes, one per prediction (FINAL collapses an outcome published twice). */
 export async function loadOutcomes(ch: ClickHouse, w: PerformanceWindow): Promise<Outcome[]> {
-  const rows = await queryRows<OutcomeRow>(
-    ch,
-    `SELECT label, label_value, predicted_label, score, probabilities, predicted_value, attributes
-       FROM {db:Identifier}.outcomes FINAL
-      WHERE model_id = {model:String} AND model_version = {version:String}
-        AND prediction_time >= {from:DateTime64(3, 'UTC')} AND prediction_time < {to:DateTime64(3, 'UTC')}
-      ORDER BY prediction_id`,
-    windowParams(w),
-  )
+  const rows = await runQuery(ch, windowOutcomesQuery, windowParams(w))
   return rows.map((r) => {
     const prediction: Outcome['prediction']['prediction'] = {}
     if (r.predicted_label !== null) prediction.label = r.predicted_label
@@ -52,14 +37,7 @@ export async function loadOutcomes(ch: ClickHouse, w: PerformanceWindow): Promis
 
 /** Predictions stored for the window. */
 export async function countPredictions(ch: ClickHouse, w: PerformanceWindow): Promise<number> {
-  const [row] = await queryRows<{ n: number | string }>(
-    ch,
-    `SELECT uniqExact(prediction_id) AS n
-       FROM {db:Identifier}.predictions
-      WHERE model_id = {model:String} AND model_version = {version:String}
-        AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}`,
-    windowParams(w),
-  )
+  const [row] = await runQuery(ch, windowPredictionCountQuery, windowParams(w))
   return Number(row?.n ?? 0)
 }
 

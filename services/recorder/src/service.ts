@@ -3,8 +3,8 @@ import {
   insertRows,
   LABELS,
   PREDICTIONS,
-  queryRows,
-  STORED_HIGH_WATER_MARK,
+  runQuery,
+  storedHighWaterMarkQuery,
   type TableDef,
 } from '@vigil/clickhouse'
 import type { VigilConfig } from '@vigil/config'
@@ -93,12 +93,8 @@ export function createRecorder(config: RecorderConfig, deps: RecorderDeps): Serv
     const key = `${topic}:${partition}`
     const known = storedThrough.get(key)
     if (known !== undefined) return known
-    const [row] = await queryRows<{ high: string | number }>(ch, STORED_HIGH_WATER_MARK, {
-      table: table.name,
-      topic,
-      partition,
-    })
-    const high = BigInt(row?.high ?? -1)
+    const [row] = await runQuery(ch, storedHighWaterMarkQuery, { table: table.name, topic, partition })
+    const high = row?.high ?? -1n
     storedThrough.set(key, high)
     if (high >= 0n)
       log.info({ topic, partition, storedThrough: high.toString() }, 'resuming after stored offset')

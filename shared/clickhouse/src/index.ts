@@ -37,13 +37,26 @@ export {
   pendingNotificationsQuery,
   queryNotifications,
 } from './queries/notifications.js'
-export { OUTCOMES, PENDING_LABELS } from './queries/outcomes.js'
 export {
+  groupConfusionQuery,
+  joinedFromQuery,
+  OUTCOMES,
+  PENDING_LABELS,
+  waitingLabelsQuery,
+  windowOutcomesQuery,
+} from './queries/outcomes.js'
+export {
+  groupSelectionsQuery,
   LABELS,
   type LabelRow,
+  type ModelWindowParams,
   PREDICTIONS,
   type PredictionRow,
-  STORED_HIGH_WATER_MARK,
+  predictionRecordedQuery,
+  predictionsByIdQuery,
+  rangeSampleQuery,
+  storedHighWaterMarkQuery,
+  windowPredictionCountQuery,
 } from './queries/rawEvents.js'
 export {
   listSilences,

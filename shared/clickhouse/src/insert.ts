@@ -37,7 +37,11 @@ export function dedupToken(prefix: string, parts: readonly string[]): string {
   return `${prefix}-${createHash('sha1').update(parts.join('\u0000')).digest('hex').slice(0, 32)}`
 }
 
-/** Runs a SELECT with `{name:Type}` parameters (`db` is always bound) and returns its rows. */
+/**
+ * Runs a SELECT with `{name:Type}` parameters (`db` is always bound) and returns its rows as they
+ * come, unchecked: for tests and the migration runner. Vigil's code reads through named queries
+ * (runQuery), which check rows against their schema and are recorded on /metrics.
+ */
 export async function queryRows<T>(
   ch: ClickHouse,
   query: string,

@@ -1,5 +1,7 @@
 import { z } from 'zod'
+import { defineQuery } from '../query.js'
 import { column as c, defineTable } from '../table.js'
+import type { ModelWindowParams } from './rawEvents.js'
 
 // The outcome tables (schemas/clickhouse/004_create_outcome_tables.sql): predictions joined with
 // their labels, and labels waiting for their prediction.
@@ -40,3 +42,78 @@ export const PENDING_LABELS = defineTable(
     seq: z.number().int().min(0).max(1),
   }),
 )
+
+const count = z.union([z.number(), z.string()]).transform(Number)
+
+/** A model version's window of prediction time: its outcomes, one per prediction (FINAL collapses one published twice). */
+export const windowOutcomesQuery = defineQuery({
+  name: 'outcomes.window',
+  bulk: true,
+  row: z.object({
+    label: z.string(),
+    label_value: z.number().nullable(),
+    predicted_label: z.string().nullable(),
+    score: z.number().nullable(),
+    probabilities: z.record(z.string(), z.number()),
+    predicted_value: z.number().nullable(),
+    attributes: z.record(z.string(), z.string()),
+  }),
+  build: (p: ModelWindowParams) => ({
+    sql: `SELECT label, label_value, predicted_label, score, probabilities, predicted_value, attributes
+            FROM {db:Identifier}.outcomes FINAL
+           WHERE model_id = {model:String} AND model_version = {version:String}
+             AND prediction_time >= {from:DateTime64(3, 'UTC')} AND prediction_time < {to:DateTime64(3, 'UTC')}
+           ORDER BY prediction_id`,
+    params: p,
+  }),
+})
+
+/** Per group of an attribute: the confusion counts of the window's outcomes against the positive class. */
+export const groupConfusionQuery = defineQuery({
+  name: 'outcomes.group_confusion',
+  row: z.object({ g: z.string(), tp: count, fp: count, fn: count, tn: count }),
+  build: (p: ModelWindowParams & { attribute: string; positive: string }) => ({
+    sql: `SELECT attributes[{attribute:String}] AS g,
+                 countIf(predicted_label = {positive:String} AND label = {positive:String}) AS tp,
+                 countIf(predicted_label = {positive:String} AND label != {positive:String}) AS fp,
+                 countIf(ifNull(predicted_label, '') != {positive:String} AND label = {positive:String}) AS fn,
+                 countIf(ifNull(predicted_label, '') != {positive:String} AND label != {positive:String}) AS tn
+            FROM {db:Identifier}.outcomes FINAL
+           WHERE model_id = {model:String} AND model_version = {version:String}
+             AND prediction_time >= {from:DateTime64(3, 'UTC')} AND prediction_time < {to:DateTime64(3, 'UTC')}
+             AND mapContains(attributes, {attribute:String})
+           GROUP BY g`,
+    params: p,
+  }),
+})
+
+/** Which label message each already-joined prediction came from (the predictions' times bound the scan). */
+export const joinedFromQuery = defineQuery({
+  name: 'outcomes.joined_from',
+  row: z.object({ prediction_id: z.string(), label_partition: count, label_offset: z.string() }),
+  build: (p: { model: string; ids: string[]; from: string; to: string }) => ({
+    sql: `SELECT prediction_id, any(label_partition) AS label_partition, toString(any(label_offset)) AS label_offset
+            FROM {db:Identifier}.outcomes
+           WHERE model_id = {model:String} AND prediction_id IN {ids:Array(String)}
+             AND prediction_time BETWEEN {from:DateTime64(3, 'UTC')} AND {to:DateTime64(3, 'UTC')}
+           GROUP BY prediction_id`,
+    params: p,
+  }),
+})
+
+/** The labels still waiting for their prediction, oldest message first. */
+export const waitingLabelsQuery = defineQuery({
+  name: 'pending_labels.waiting',
+  row: z.object({
+    label_partition: count,
+    label_offset: z.string(),
+    label_event: z.string(),
+    arrived_at: z.string(),
+  }),
+  build: () => ({
+    sql: `SELECT label_partition, toString(label_offset) AS label_offset, label_event, arrived_at
+            FROM {db:Identifier}.pending_labels FINAL
+           WHERE status = 'waiting'
+           ORDER BY arrived_at, label_partition, label_offset`,
+  }),
+})

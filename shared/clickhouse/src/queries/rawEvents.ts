@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { defineQuery } from '../query.js'
 import { column as c, defineTable } from '../table.js'
 
 /** The raw event tables (schemas/clickhouse/001_create_raw_events.sql), as inserted. */
@@ -40,12 +41,114 @@ export const LABELS = defineTable(
 )
 export type LabelRow = z.input<typeof LABELS.row>
 
+const count = z.union([z.number(), z.string()]).transform(Number)
+
 /**
- * The highest Kafka offset of `topic`/`partition` stored in `table`, or -1: everything at or
+ * The highest Kafka offset of `topic`/`partition` stored in a raw table, or -1: everything at or
  * below it is durable, so a restarted recorder skips it instead of inserting it again.
  * NOTE: a scan of three narrow columns; it runs once per partition assignment, not per batch.
  */
-export const STORED_HIGH_WATER_MARK = `
-  SELECT if(count() = 0, -1, toInt64(max(kafka_offset))) AS high
-  FROM {db:Identifier}.{table:Identifier}
-  WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt32}`
+export const storedHighWaterMarkQuery = defineQuery({
+  name: 'raw.stored_high_water_mark',
+  row: z.object({ high: z.union([z.number(), z.string()]).transform((v) => BigInt(v)) }),
+  build: (p: { table: string; topic: string; partition: number }) => ({
+    sql: `SELECT if(count() = 0, -1, toInt64(max(kafka_offset))) AS high
+          FROM {db:Identifier}.{table:Identifier}
+          WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt32}`,
+    params: p,
+  }),
+})
+
+/** A model version's window of event time, as query parameters. */
+export type ModelWindowParams = {
+  model: string
+  version: string
+  /** DateTime64 text (toClickHouseTime). */
+  from: string
+  to: string
+}
+
+/** Stored predictions of one model by id: what the joiner joins a label with. */
+export const predictionsByIdQuery = defineQuery({
+  name: 'predictions.by_id',
+  bulk: true,
+  row: z.object({
+    model_id: z.string(),
+    model_version: z.string(),
+    prediction_id: z.string(),
+    event_time: z.string(),
+    predicted_label: z.string().nullable(),
+    score: z.number().nullable(),
+    probabilities: z.record(z.string(), z.number()),
+    predicted_value: z.number().nullable(),
+    attributes: z.record(z.string(), z.string()),
+  }),
+  build: (p: { model: string; ids: string[] }) => ({
+    sql: `SELECT model_id, model_version, prediction_id, event_time, predicted_label, score, probabilities,
+                 predicted_value, attributes
+            FROM {db:Identifier}.predictions
+           WHERE model_id = {model:String} AND prediction_id IN {ids:Array(String)}`,
+    params: p,
+  }),
+})
+
+/** Whether one prediction is stored (a primary-key lookup). */
+export const predictionRecordedQuery = defineQuery({
+  name: 'predictions.recorded',
+  row: z.object({ n: count }),
+  build: (p: { model: string; time: string; id: string }) => ({
+    sql: `SELECT count() AS n FROM {db:Identifier}.predictions
+           WHERE model_id = {model:String} AND event_time = {time:DateTime64(3, 'UTC')} AND prediction_id = {id:String}`,
+    params: p,
+  }),
+})
+
+/** Predictions stored for a model version's window. */
+export const windowPredictionCountQuery = defineQuery({
+  name: 'predictions.window_count',
+  row: z.object({ n: count }),
+  build: (p: ModelWindowParams) => ({
+    sql: `SELECT uniqExact(prediction_id) AS n
+            FROM {db:Identifier}.predictions
+           WHERE model_id = {model:String} AND model_version = {version:String}
+             AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}`,
+    params: p,
+  }),
+})
+
+/** Per group of an attribute: predictions and selections (predicted class = the positive class). */
+export const groupSelectionsQuery = defineQuery({
+  name: 'predictions.group_selections',
+  row: z.object({ g: z.string(), n: count, selected: count }),
+  build: (p: ModelWindowParams & { attribute: string; positive: string }) => ({
+    sql: `SELECT attributes[{attribute:String}] AS g, uniqExact(prediction_id) AS n,
+                 uniqExactIf(prediction_id, predicted_label = {positive:String}) AS selected
+            FROM {db:Identifier}.predictions
+           WHERE model_id = {model:String} AND model_version = {version:String}
+             AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
+             AND mapContains(attributes, {attribute:String})
+           GROUP BY g`,
+    params: p,
+  }),
+})
+
+/** A model's own traffic between two times, at most `limit` rows chosen by a hash of the id (the same every time). */
+export const rangeSampleQuery = defineQuery({
+  name: 'predictions.range_sample',
+  bulk: true,
+  row: z.object({
+    num_features: z.record(z.string(), z.number()),
+    cat_features: z.record(z.string(), z.string()),
+    missing_features: z.array(z.string()),
+    score: z.number().nullable(),
+    predicted_value: z.number().nullable(),
+    predicted_label: z.string().nullable(),
+  }),
+  build: (p: { model: string; from: string; to: string; limit: number }) => ({
+    sql: `SELECT num_features, cat_features, missing_features, score, predicted_value, predicted_label
+            FROM {db:Identifier}.predictions
+           WHERE model_id = {model:String} AND event_time >= {from:DateTime64(3)} AND event_time < {to:DateTime64(3)}
+           ORDER BY cityHash64(prediction_id) LIMIT {limit:UInt32}`,
+    params: p,
+  }),
+})
