@@ -14,6 +14,14 @@ import { hash, loadCheckpoint, rangeReference, saveCheckpoint } from './store.js
 
 export type DriftDeps = ServiceDeps
 
+/** A partition's in-memory state was forgotten after a failed write; start again from its checkpoint. */
+class StaleStateError extends Error {
+  constructor(partition: string) {
+    super(`partition ${partition}: state reloaded from its checkpoint after a failed write; retrying`)
+    this.name = 'StaleStateError'
+  }
+}
+
 type DriftConfig = Pick<VigilConfig, 'kafka' | 'drift' | 'models'>
 
 interface PartitionState {
@@ -185,9 +193,28 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     return ps
   }
 
-  /** Runs `work` after everything queued for this partition, and returns its result. */
-  function serialized<T>(ps: PartitionState, work: () => Promise<T>): Promise<T> {
-    const run = ps.lock.then(work, work)
+  /**
+   * Runs `work` after everything queued for this partition, and returns its result.
+   * TRICKY: `work` changes the partition's windows in memory before its writes are durable. If it
+   * fails (a write refused, the batch abandoned), that state is not what ClickHouse holds, so it
+   * is forgotten: the next batch or retry restores the partition from its durable checkpoint
+   * and applies the batch again, instead of counting its events twice and losing the windows the
+   * failed attempt closed.
+   */
+  function serialized<T>(ps: PartitionState, work: () => Promise<T>): Promise<T | undefined> {
+    const id = `${ps.topic}:${ps.partition}`
+    const forgetOnFailure = async () => {
+      // Work queued behind a failure found its state forgotten: the caller starts again from the
+      // checkpoint (a batch is retried by the consumer; an idle close waits for the next tick).
+      if (partitions.get(id) !== ps) throw new StaleStateError(id)
+      try {
+        return await work()
+      } catch (err) {
+        if (partitions.get(id) === ps) partitions.delete(id)
+        throw err
+      }
+    }
+    const run = ps.lock.then(forgetOnFailure, forgetOnFailure)
     ps.lock = run.catch(() => undefined)
     return run
   }
@@ -279,7 +306,7 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
   }
 
   async function closeIdleWindows(): Promise<void> {
-    for (const ps of partitions.values()) {
+    for (const ps of [...partitions.values()]) {
       await serialized(ps, async () => {
         const closed: { modelId: string; window: ClosedWindow<WindowState> }[] = []
         for (const [modelId, w] of ps.models)
@@ -287,6 +314,9 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
         if (closed.length === 0) return
         await publish(ps, closed)
         await checkpoint(ps)
+      }).catch((err: unknown) => {
+        // Forgotten after a failed batch: the next batch restores it, the next tick closes it.
+        if (!(err instanceof StaleStateError)) throw err
       })
     }
   }

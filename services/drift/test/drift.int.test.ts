@@ -234,6 +234,45 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     expect(afterRestart).toEqual(uninterrupted)
   })
 
+  it('publishes the same windows when ClickHouse refuses writes for a while mid-stream', async () => {
+    const base = withModels(testConfig({ name: 'driftchdown' }))
+    const kafka = testKafka(base)
+    await createTestTopics(base)
+    const events = traffic()
+    const part = Math.floor(events.length * 0.3)
+    await publish(kafka, base.kafka.topics.predictions, events.slice(0, part))
+    const proc = await start(base)
+    const topics = [base.kafka.topics.predictions]
+    const caughtUp = async () => (await groupLag(kafka, base.drift.group_id, topics)) === 0
+    expect(await waitFor(caughtUp, 60_000)).toBe(true)
+
+    // Writes fail at the client boundary (reads work) while batches that close windows arrive.
+    const client = proc.deps.ch.client
+    const insert = client.insert.bind(client)
+    let refusing = true
+    let refused = 0
+    client.insert = ((args: Parameters<typeof insert>[0]) => {
+      if (!refusing) return insert(args)
+      refused++
+      return Promise.reject(new Error('injected: ClickHouse refuses writes'))
+    }) as typeof client.insert
+    await publish(kafka, base.kafka.topics.predictions, events.slice(part))
+    expect(await waitFor(async () => refused >= 3, 30_000)).toBe(true)
+    refusing = false
+    expect(await waitFor(caughtUp, 60_000)).toBe(true)
+    const afterOutage = await driftTable(proc.deps.ch)
+    const late = await queryRows<{ v: number }>(
+      proc.deps.ch,
+      `SELECT sum(value) AS v FROM {db:Identifier}.quality_windows FINAL WHERE metric = 'late_events'`,
+    )
+    await proc.stop()
+    running.splice(running.indexOf(proc), 1)
+
+    expect(afterOutage.length).toBeGreaterThan(50)
+    expect(Number(late[0]?.v ?? 0)).toBe(0)
+    expect(afterOutage).toEqual(await uninterruptedRun(base))
+  })
+
   it('compares each window with the previous one when the model says so', async () => {
     const config = withModels(testConfig({ name: 'driftprev' }), { kind: 'previous' })
     await createTestTopics(config)
