@@ -9,6 +9,7 @@ import { slackSender } from './channels/slack.js'
 import type { ChannelSender } from './channels/types.js'
 import { alertmanagerSender, webhookSender } from './channels/webhook.js'
 import { createOutbox } from './outbox.js'
+import { Overlay } from './overlay.js'
 import { evaluateMessage } from './steps/evaluate.js'
 import type { AlertState } from './steps/lifecycle.js'
 import type { Channel, Notification } from './steps/plan.js'
@@ -100,27 +101,36 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
   if (alerting.alertmanager) senders.alertmanager = alertmanagerSender({ url: alerting.alertmanager.url })
   const outbox = createOutbox({ ch, senders, retry: alerting.retry, log, registry })
 
-  /** Runs one message through the rules; returns what must be made durable. */
-  function evaluate(m: MetricsMessage, silences: readonly Silence[], now: number) {
+  /**
+   * Runs one message through the rules on the batch's overlays of the alert states and retrain
+   * times; returns what must be made durable. The committed maps change only after it is.
+   */
+  function evaluate(
+    m: MetricsMessage,
+    silences: readonly Silence[],
+    now: number,
+    batchStates: Overlay<string, AlertState>,
+    batchRetrains: Overlay<string, number>,
+  ) {
     const { plan: p, changes } = evaluateMessage(config.rules, m, {
-      states,
+      states: batchStates,
       repeatIntervalMs: alerting.repeat_interval,
       silences,
       now,
-      lastRetrain,
+      lastRetrain: batchRetrains,
       retrainCooldownMs: (w) => alerting.webhooks[w]?.cooldown ?? 86_400_000,
     })
     const changed: { state: AlertState; severity: string }[] = []
     const events: AlertEvent[] = []
     for (const { observation: o, state, transition } of changes) {
-      states.set(o.key, state)
+      batchStates.set(o.key, state)
       changed.push({ state, severity: o.rule.severity })
       if (transition) {
         metrics.transitions.inc({ transition })
         events.push(alertEvent(state, transition, m, o.rule.severity))
       }
     }
-    for (const [k, v] of p.retrains) lastRetrain.set(k, v.at)
+    for (const [k, v] of p.retrains) batchRetrains.set(k, v.at)
     return { notifications: p.notifications, changed, events, retrains: p.retrains }
   }
 
@@ -137,6 +147,9 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
     }
     const now = Date.now()
     const silences = await loadSilences(ch, now)
+    // A batch whose writes fail must not have changed what later batches (or its retry) see.
+    const batchStates = new Overlay(states)
+    const batchRetrains = new Overlay(lastRetrain)
     for (const message of batch.messages) {
       const parsed = parser.parse(message.value ?? Buffer.alloc(0))
       if (!parsed.ok) {
@@ -144,7 +157,7 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
         continue
       }
       metrics.evaluated.inc()
-      const r = evaluate(parsed.value, silences, now)
+      const r = evaluate(parsed.value, silences, now, batchStates, batchRetrains)
       notifications.push(...r.notifications)
       for (const c of r.changed) changed.set(c.state.key, c)
       events.push(...r.events)
@@ -158,15 +171,20 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
       )
       metrics.invalid.inc(invalid.length)
     }
-    // Notifications first: a crash before the states are saved re-plans the same ids (deduplicated).
+    // Notifications first, alert states last: the states are what a restart resumes from, so
+    // they are saved only once everything the batch causes is durable. A crash or a failed write
+    // before then evaluates the batch again from the earlier states: the same notification ids
+    // and history rows (deduplicated), the same vigil.alerts events (at least once).
     const rows = await enqueueNotifications(ch, notifications)
     await saveRetrains(ch, retrains)
-    await saveAlerts(ch, [...changed.values()])
     await saveAlertHistory(ch, events)
     await producer.send(
       config.kafka.topics.alerts,
       events.map((e) => ({ key: e.model_id, value: JSON.stringify(e) })),
     )
+    await saveAlerts(ch, [...changed.values()])
+    batchStates.apply()
+    batchRetrains.apply()
     outbox.add(rows)
   }
 

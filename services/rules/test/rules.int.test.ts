@@ -96,6 +96,65 @@ async function outbox(proc: RunningProcess) {
 }
 
 describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
+  it('notifies and publishes every change once when ClickHouse refuses writes as a firing window arrives', async () => {
+    const { config, slack, smtp, hooks } = await setup()
+    const proc = await start(config)
+    // Writes fail at the client boundary (reads work) while the firing and resolving windows arrive.
+    const client = proc.deps.ch.client
+    const insert = client.insert.bind(client)
+    let refusing = true
+    let refused = 0
+    client.insert = ((args: Parameters<typeof insert>[0]) => {
+      if (!refusing) return insert(args)
+      refused++
+      return Promise.reject(new Error('injected: ClickHouse refuses writes'))
+    }) as typeof client.insert
+    await send(config, [
+      metrics(0, { amount: 0.5, age: 0.4, zip: 0.01 }),
+      metrics(1, { amount: 0.6, age: 0.3, zip: 0.02 }),
+      metrics(2, { amount: 0.05, age: 0.01, zip: 0.02 }),
+    ])
+    expect(await waitFor(async () => refused >= 1, 30_000)).toBe(true)
+    await new Promise((r) => setTimeout(r, 3000)) // the batch is retried while writes fail
+    refusing = false
+    const done = async () => slack.posts.length >= 2 && smtp.mails.length >= 2 && hooks.deliveries.length >= 3
+    expect(
+      await waitFor(done, 60_000),
+      JSON.stringify([slack.posts.length, smtp.mails.length, hooks.deliveries.length]),
+    ).toBe(true)
+    await new Promise((r) => setTimeout(r, 500)) // nothing more arrives
+    expect(slack.posts.map((p) => [p.channel, p.threadTs])).toEqual([
+      ['#ml-alerts', undefined],
+      ['#ml-alerts', slack.posts[0]!.ts],
+    ])
+    expect(slack.posts[0]!.text).toBe('[CRITICAL] fraud v1: feature-psi firing (age, amount)')
+    expect(smtp.mails.map((m) => m.subject)).toEqual([
+      '[CRITICAL] fraud v1: feature-psi firing (age, amount)',
+      '[RESOLVED] fraud v1: feature-psi (age, amount)',
+    ])
+    expect(hooks.deliveries.map((d) => d.body.kind).sort()).toEqual(['firing', 'resolved', 'retrain'])
+    const events = await readTopic(testKafka(config), config.kafka.topics.alerts, 4, 10_000)
+    const changes = [...new Set(events.map((e) => String(e.value)))].map(
+      (v) => JSON.parse(v) as { subject: string; transition: string },
+    )
+    expect(changes.map((e) => `${e.subject} ${e.transition}`).sort()).toEqual([
+      'age firing',
+      'age resolved',
+      'amount firing',
+      'amount resolved',
+    ])
+    const history = await queryRows<{ subject: string; transition: string }>(
+      proc.deps.ch,
+      'SELECT subject, transition FROM {db:Identifier}.alert_history FINAL ORDER BY window_start, subject',
+    )
+    expect(history.map((h) => `${h.subject} ${h.transition}`)).toEqual([
+      'age firing',
+      'amount firing',
+      'age resolved',
+      'amount resolved',
+    ])
+  })
+
   it('fires once per channel for the features that break together, then resolves in the thread', async () => {
     const { config, slack, smtp, hooks } = await setup()
     const proc = await start(config)
