@@ -365,7 +365,11 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     },
     health() {
       const h = consumer.health()
-      return { ready: h.running && h.sinkHealthy && idleFailures < 5, detail: { ...h, idleFailures } }
+      return {
+        live: h.live,
+        ready: h.running && h.sinkHealthy && idleFailures < 5,
+        detail: { ...h, idleFailures },
+      }
     },
   }
 }

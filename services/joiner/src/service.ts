@@ -193,7 +193,7 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
     },
     health() {
       const h = consumer.health()
-      return { ready: h.running && h.sinkHealthy, detail: { ...h } }
+      return { live: h.live, ready: h.running && h.sinkHealthy, detail: { ...h } }
     },
   }
 }

@@ -228,7 +228,11 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
     },
     health() {
       const h = consumer.health()
-      return { ready: h.running && h.sinkHealthy, detail: { ...h, pendingNotifications: outbox.pending() } }
+      return {
+        live: h.live,
+        ready: h.running && h.sinkHealthy,
+        detail: { ...h, pendingNotifications: outbox.pending() },
+      }
     },
   }
 }

@@ -42,6 +42,10 @@ export interface BatchConsumerOptions {
   partitionsConsumedConcurrently?: number
   retryInitialMs?: number
   retryMaxMs?: number
+  /** How long the consumer may be down (crashed, being restarted) before it reports not live. */
+  livenessGraceMs?: number
+  /** First wait before restarting a consumer that kafkajs gave up on; doubles up to 30 s. */
+  restartInitialMs?: number
 }
 
 export interface ConsumerHealth {
@@ -51,6 +55,13 @@ export interface ConsumerHealth {
   lastError?: string
   /** Wall time of the last fetch or heartbeat, for a stall check. */
   lastActivityAt: number
+  /**
+   * False once the consumer has been down longer than the grace (kafkajs stopped it and vigil's
+   * restarts keep failing): /healthz then fails, so a supervisor restarts the process.
+   */
+  live: boolean
+  /** Restarts after kafkajs gave up on the consumer. */
+  restarts: number
 }
 
 export interface BatchConsumer {
@@ -131,10 +142,53 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     partitionsConsumedConcurrently = 1,
   } = options
   const metrics = consumerMetrics(options.registry)
-  const state: ConsumerHealth = { running: false, sinkHealthy: true, lastActivityAt: Date.now() }
+  const livenessGraceMs = options.livenessGraceMs ?? 120_000
+  const restartInitialMs = options.restartInitialMs ?? 1000
+  const state: Omit<ConsumerHealth, 'live'> = {
+    running: false,
+    sinkHealthy: true,
+    lastActivityAt: Date.now(),
+    restarts: 0,
+  }
   let consumer: Consumer | undefined
+  let stopping = false
+  /** When the consumer went down unexpectedly; undefined while it runs or before it started. */
+  let downSince: number | undefined
+  let restartTimer: NodeJS.Timeout | undefined
+
+  /**
+   * kafkajs restarts a consumer only after errors it deems retriable; after others (seen here:
+   * "The coordinator is not aware of this member" after a long sink outage) it stops for good and
+   * the process would stay up consuming nothing. So vigil restarts it, with backoff, and reports
+   * not live if that keeps failing.
+   */
+  function scheduleRestart(attempt: number): void {
+    if (stopping) return
+    const wait = Math.min(30_000, restartInitialMs * 2 ** Math.min(attempt, 10))
+    restartTimer = setTimeout(() => {
+      const old = consumer
+      void (async () => {
+        try {
+          await old?.disconnect().catch(() => undefined)
+          if (stopping) return
+          await connectAndRun()
+          state.restarts++
+          log.warn({ restarts: state.restarts }, 'consumer restarted after kafkajs stopped it')
+        } catch (err) {
+          state.lastError = (err as Error).message
+          log.error({ err, attempt: attempt + 1 }, 'consumer restart failed; trying again')
+          scheduleRestart(attempt + 1)
+        }
+      })()
+    }, wait)
+  }
 
   async function start(): Promise<void> {
+    stopping = false
+    await connectAndRun()
+  }
+
+  async function connectAndRun(): Promise<void> {
     consumer = kafka.consumer({
       groupId,
       minBytes: options.minBytes ?? 1,
@@ -158,11 +212,16 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     c.on(c.events.CRASH, (e) => {
       state.lastError = e.payload.error.message
       log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed')
-      if (!e.payload.restart) state.running = false
+      if (!e.payload.restart && !stopping) {
+        state.running = false
+        downSince ??= Date.now()
+        scheduleRestart(0)
+      }
     })
     await c.connect()
     await c.subscribe({ topics, fromBeginning: options.fromBeginning ?? true })
     state.running = true
+    downSince = undefined
     await c.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -182,6 +241,15 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
             await handleBatch(part, { heartbeat, isActive })
             break
           } catch (err) {
+            // Stopping or rebalanced during the batch: abandoned, an outcome, not a sink failure.
+            // Nothing is committed; the partition's next owner receives the batch again.
+            if (!isActive()) {
+              log.info(
+                { topic: batch.topic, partition: batch.partition },
+                'batch abandoned: stopping or rebalanced',
+              )
+              return
+            }
             state.sinkHealthy = false
             state.lastError = (err as Error).message
             metrics.retries.inc({ consumer: name })
@@ -215,12 +283,21 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
   }
 
   async function stop(): Promise<void> {
+    stopping = true
+    clearTimeout(restartTimer)
     state.running = false
     // kafkajs's disconnect stops fetching, waits for the running eachBatch, leaves the group.
     await consumer?.disconnect()
   }
 
-  return { start, stop, health: () => ({ ...state }) }
+  return {
+    start,
+    stop,
+    health: () => ({
+      ...state,
+      live: downSince === undefined || Date.now() - downSince < livenessGraceMs,
+    }),
+  }
 }
 
 async function waitHeartbeating(

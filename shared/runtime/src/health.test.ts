@@ -56,3 +56,20 @@ describe('startAll', () => {
     expect(log).toEqual(['start a', 'stop a'])
   })
 })
+
+describe('/healthz', () => {
+  it('fails when a service says it cannot recover by itself (a consumer that stays down)', async () => {
+    let live = true
+    const svc: Service = { ...fakeService('drift', []), health: () => ({ ready: false, live }) }
+    const app = createHealthApp({
+      registry: createMetricsRegistry({ defaultMetrics: false }),
+      services: () => [svc],
+      isStopping: () => false,
+    })
+    expect((await app.request('/healthz')).status).toBe(200)
+    live = false
+    const res = await app.request('/healthz')
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ status: 'not live', error: expect.stringContaining('drift') })
+  })
+})

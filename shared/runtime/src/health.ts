@@ -18,7 +18,8 @@ export function readiness(services: readonly Service[], stopping: boolean): Read
 }
 
 /**
- * The process's operational endpoints. `/healthz` is shallow (the process answers);
+ * The process's operational endpoints. `/healthz` is shallow (the process answers, and no
+ * service says it cannot recover: a consumer kafkajs stopped and vigil could not restart);
  * `/readyz` fails after a shutdown began or while any service reports not ready (a sink is
  * down, a consumer crashed), so an orchestrator stops routing to it without restarting it.
  */
@@ -28,7 +29,15 @@ export function createHealthApp(options: {
   isStopping: () => boolean
 }) {
   const app = new Hono()
-  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  app.get('/healthz', (c) => {
+    const dead = options
+      .services()
+      .filter((s) => s.health().live === false)
+      .map((s) => s.name)
+    return dead.length === 0
+      ? c.json({ status: 'ok' })
+      : c.json({ status: 'not live', error: `not recovering by itself: ${dead.join(', ')}` }, 503)
+  })
   app.get('/readyz', (c) => {
     const r = readiness(options.services(), options.isStopping())
     return c.json({ status: r.status, services: r.services }, r.ready ? 200 : 503)

@@ -10,6 +10,8 @@ export interface Service {
 
 export interface ServiceHealth {
   ready: boolean
+  /** False: the service cannot recover by itself (its consumer stays down); restart the process. */
+  live?: boolean
   detail?: Record<string, unknown>
 }
 
@@ -56,7 +58,7 @@ export function consumerService(name: string, consumer: BatchConsumer): Service 
     stop: () => consumer.stop(),
     health() {
       const h = consumer.health()
-      return { ready: h.running && h.sinkHealthy, detail: { ...h } }
+      return { ready: h.running && h.sinkHealthy, live: h.live, detail: { ...h } }
     },
   }
 }
