@@ -111,5 +111,7 @@ describe('drift service killed with SIGKILL mid-window', () => {
     } finally {
       await ch.close()
     }
-  })
+    // The time limit covers the inner waits: two kills (180 s each), catching up and the
+    // uninterrupted run (240 s each), with setup; a run takes about 135 s on this machine.
+  }, 900_000)
 })
