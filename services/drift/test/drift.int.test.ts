@@ -11,6 +11,7 @@ import {
   groupLag,
   publish,
   readTopic,
+  refuseWrites,
   testConfig,
   testKafka,
   waitFor,
@@ -247,18 +248,10 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     expect(await waitFor(caughtUp, 60_000)).toBe(true)
 
     // Writes fail at the client boundary (reads work) while batches that close windows arrive.
-    const client = proc.deps.ch.client
-    const insert = client.insert.bind(client)
-    let refusing = true
-    let refused = 0
-    client.insert = ((args: Parameters<typeof insert>[0]) => {
-      if (!refusing) return insert(args)
-      refused++
-      return Promise.reject(new Error('injected: ClickHouse refuses writes'))
-    }) as typeof client.insert
+    const outage = refuseWrites(proc.deps.ch)
     await publish(kafka, base.kafka.topics.predictions, events.slice(part))
-    expect(await waitFor(async () => refused >= 3, 30_000)).toBe(true)
-    refusing = false
+    expect(await waitFor(async () => outage.refused() >= 3, 30_000)).toBe(true)
+    outage.restore()
     expect(await waitFor(caughtUp, 60_000)).toBe(true)
     const afterOutage = await driftTable(proc.deps.ch)
     const late = await queryRows<{ v: number }>(

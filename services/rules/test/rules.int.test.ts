@@ -12,6 +12,7 @@ import {
   makeDriftMetrics as metrics,
   publish,
   readTopic,
+  refuseWrites,
   slackStandIn,
   smtpStandIn,
   testConfig,
@@ -100,23 +101,15 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
     const { config, slack, smtp, hooks } = await setup()
     const proc = await start(config)
     // Writes fail at the client boundary (reads work) while the firing and resolving windows arrive.
-    const client = proc.deps.ch.client
-    const insert = client.insert.bind(client)
-    let refusing = true
-    let refused = 0
-    client.insert = ((args: Parameters<typeof insert>[0]) => {
-      if (!refusing) return insert(args)
-      refused++
-      return Promise.reject(new Error('injected: ClickHouse refuses writes'))
-    }) as typeof client.insert
+    const outage = refuseWrites(proc.deps.ch)
     await send(config, [
       metrics(0, { amount: 0.5, age: 0.4, zip: 0.01 }),
       metrics(1, { amount: 0.6, age: 0.3, zip: 0.02 }),
       metrics(2, { amount: 0.05, age: 0.01, zip: 0.02 }),
     ])
-    expect(await waitFor(async () => refused >= 1, 30_000)).toBe(true)
+    expect(await waitFor(async () => outage.refused() >= 1, 30_000)).toBe(true)
     await new Promise((r) => setTimeout(r, 3000)) // the batch is retried while writes fail
-    refusing = false
+    outage.restore()
     const done = async () => slack.posts.length >= 2 && smtp.mails.length >= 2 && hooks.deliveries.length >= 3
     expect(
       await waitFor(done, 60_000),

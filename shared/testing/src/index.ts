@@ -8,6 +8,7 @@ export {
   makePrediction,
   outcomeSample,
 } from './events.js'
+export { refuseWrites } from './faults.js'
 export {
   createTestTopics,
   groupLag,
