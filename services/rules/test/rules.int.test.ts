@@ -89,6 +89,15 @@ async function send(config: VigilConfig, messages: MetricsMessage[]) {
   await publish(testKafka(config), config.kafka.topics.metrics, messages)
 }
 
+/** alert_history as `subject transition`, in window order. */
+async function historyOf(proc: RunningProcess): Promise<string[]> {
+  const rows = await queryRows<{ subject: string; transition: string }>(
+    proc.deps.ch,
+    'SELECT subject, transition FROM {db:Identifier}.alert_history FINAL ORDER BY window_start, subject',
+  )
+  return rows.map((h) => `${h.subject} ${h.transition}`)
+}
+
 async function outbox(proc: RunningProcess) {
   return queryRows<{ channel: string; kind: string; status: string; attempts: number; last_error: string }>(
     proc.deps.ch,
@@ -127,6 +136,8 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
     ])
     expect(hooks.deliveries.map((d) => d.body.kind).sort()).toEqual(['firing', 'resolved', 'retrain'])
     const events = await readTopic(testKafka(config), config.kafka.topics.alerts, 4, 10_000)
+    const alertContract = createEventParser('alert')
+    expect(events.map((e) => alertContract.parse(String(e.value))).filter((r) => !r.ok)).toEqual([])
     const changes = [...new Set(events.map((e) => String(e.value)))].map(
       (v) => JSON.parse(v) as { subject: string; transition: string },
     )
@@ -136,16 +147,7 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
       'amount firing',
       'amount resolved',
     ])
-    const history = await queryRows<{ subject: string; transition: string }>(
-      proc.deps.ch,
-      'SELECT subject, transition FROM {db:Identifier}.alert_history FINAL ORDER BY window_start, subject',
-    )
-    expect(history.map((h) => `${h.subject} ${h.transition}`)).toEqual([
-      'age firing',
-      'amount firing',
-      'age resolved',
-      'amount resolved',
-    ])
+    expect(await historyOf(proc)).toEqual(['age firing', 'amount firing', 'age resolved', 'amount resolved'])
   })
 
   it('fires once per channel for the features that break together, then resolves in the thread', async () => {
@@ -211,16 +213,7 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
       'resolved',
     ])
     // The same changes, kept in ClickHouse for the API's history.
-    const history = await queryRows<{ subject: string; transition: string }>(
-      proc.deps.ch,
-      'SELECT subject, transition FROM {db:Identifier}.alert_history FINAL ORDER BY window_start, subject',
-    )
-    expect(history.map((h) => `${h.subject} ${h.transition}`)).toEqual([
-      'age firing',
-      'amount firing',
-      'age resolved',
-      'amount resolved',
-    ])
+    expect(await historyOf(proc)).toEqual(['age firing', 'amount firing', 'age resolved', 'amount resolved'])
   })
 
   it('waits out a Slack 429, delivers email once SMTP is back, and gives up visibly on a dead receiver', async () => {

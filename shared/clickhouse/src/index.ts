@@ -15,9 +15,7 @@ export {
   type AlertFilter,
   AlertHistoryRow,
   AlertRow,
-  alertHistoryQuery,
   alertStatesQuery,
-  alertsQuery,
   type HistoryFilter,
   queryAlertHistory,
   queryAlerts,
@@ -26,13 +24,12 @@ export {
 } from './queries/alerts.js'
 export { BASELINES, baselinesQuery } from './queries/baselines.js'
 export { CONSUMER_CHECKPOINTS, latestCheckpointQuery } from './queries/checkpoints.js'
-export { type ModelSeen, ModelSeenRow, modelsQuery, queryModels } from './queries/models.js'
+export { type ModelSeen, ModelSeenRow, queryModels } from './queries/models.js'
 export {
   NOTIFICATIONS,
   type NotificationFilter,
   NotificationRow,
   notificationQuery,
-  notificationsQuery,
   OutboxRow,
   pendingNotificationsQuery,
   queryNotifications,
@@ -84,7 +81,6 @@ export {
 export {
   attachQueryMetrics,
   type ColumnDecoding,
-  decodeColumns,
   defineQuery,
   type NamedQuery,
   QueryRowError,

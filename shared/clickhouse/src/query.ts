@@ -43,8 +43,8 @@ export class QueryRowError extends Error {
   }
 }
 
-/** The same conversions, for code that reads ClickHouse rows it did not query through a descriptor. */
-export function decodeColumns(row: Record<string, unknown>, d: ColumnDecoding): Record<string, unknown> {
+/** Converts the columns a query names (DateTime64 → ISO text, UInt64 → number, 0/1 → boolean). */
+function decodeColumns(row: Record<string, unknown>, d: ColumnDecoding): Record<string, unknown> {
   const out: Record<string, unknown> = { ...row }
   for (const c of d.times ?? [])
     if (out[c] !== null && out[c] !== undefined)

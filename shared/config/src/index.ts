@@ -1,7 +1,6 @@
 export { type MetricFamily, RULE_METRICS } from '@vigil/stats'
 export {
   type AlertingConfig,
-  alertingSchema,
   type Condition,
   formatCondition,
   parseCondition,
@@ -28,7 +27,6 @@ export {
   type ModelConfig,
   type ModelSettingsInput,
   modelConfig,
-  modelSchema,
   type SettingSource,
 } from './models.js'
 export {

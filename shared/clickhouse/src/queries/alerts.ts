@@ -32,7 +32,7 @@ export interface AlertFilter {
   severity?: string
 }
 
-export const alertsQuery = defineQuery({
+const alertsQuery = defineQuery({
   name: 'alerts.current',
   row: AlertRow,
   decode: { times: ['last_window', 'since', 'updated_at'] },
@@ -83,7 +83,7 @@ export interface HistoryFilter {
   limit: number
 }
 
-export const alertHistoryQuery = defineQuery({
+const alertHistoryQuery = defineQuery({
   name: 'alerts.history',
   row: AlertHistoryRow,
   decode: { times: ['window_start', 'window_end', 'recorded_at'] },

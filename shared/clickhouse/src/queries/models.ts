@@ -15,7 +15,7 @@ export const ModelSeenRow = z.object({
 })
 export type ModelSeen = z.output<typeof ModelSeenRow>
 
-export const modelsQuery = defineQuery({
+const modelsQuery = defineQuery({
   name: 'models.seen',
   row: ModelSeenRow,
   decode: { times: ['first_event', 'last_event'], counts: ['predictions', 'labels'] },

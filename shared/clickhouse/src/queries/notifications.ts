@@ -32,7 +32,7 @@ export interface NotificationFilter {
   limit: number
 }
 
-export const notificationsQuery = defineQuery({
+const notificationsQuery = defineQuery({
   name: 'notifications.list',
   // The alerts the notification is about, without the per-target bookkeeping of the payload.
   row: NotificationRow.omit({ alerts: true })
