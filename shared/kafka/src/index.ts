@@ -11,4 +11,21 @@ export {
 export { DLQ_HEADERS, type DlqSource, readDlqHeaders, toDlqMessage } from './dlq.js'
 export { createProducer, type OutMessage, type VigilProducer } from './producer.js'
 export { keyOf, replayFile } from './replay.js'
+export {
+  createStageConsumer,
+  type Decoded,
+  type Input,
+  type Plan,
+  type PlanContext,
+  type Poisoned,
+  planIsolating,
+  type Stage,
+  type StageConsumer,
+  type StageDeps,
+  type StageHealth,
+  type StageOptions,
+  type TopicInput,
+  type TopicPartition,
+  type Write,
+} from './stage.js'
 export { ensureTopics } from './topics.js'
