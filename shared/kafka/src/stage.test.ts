@@ -119,7 +119,13 @@ describe('stage consumer (kafkajs, ClickHouse and producer stand-ins)', () => {
   it('retries only the failed write, with the same plan, and never applies the batch twice', async () => {
     let plans = 0
     const stage = counter()
-    const r2 = run({ ...stage, plan: (s, i, ctx) => (plans++, stage.plan(s, i, ctx)) })
+    const r2 = run({
+      ...stage,
+      plan: (s, i, ctx) => {
+        plans++
+        return stage.plan(s, i, ctx)
+      },
+    })
     await r2.c.start()
     r2.faults.sends = 3 // the row is acknowledged, the message fails three times
     const f = r2.consumers[0]!
@@ -191,7 +197,14 @@ describe('stage consumer (kafkajs, ClickHouse and producer stand-ins)', () => {
 
   it('abandons a batch on a rebalance: nothing committed, readiness untouched, the state loaded again', async () => {
     let loads = 0
-    const r = run(counter({ load: async () => (loads++, 100) }))
+    const r = run(
+      counter({
+        load: async () => {
+          loads++
+          return 100
+        },
+      }),
+    )
     await r.c.start()
     const f = r.consumers[0]!
     let active = true
