@@ -1,7 +1,6 @@
 import {
   type ClickHouse,
   dedupToken,
-  insertRows,
   type ModelWindowParams,
   PERFORMANCE_WINDOWS,
   runQuery,
@@ -9,6 +8,7 @@ import {
   windowOutcomesQuery,
   windowPredictionCountQuery,
 } from '@vigil/clickhouse'
+import type { Write } from '@vigil/kafka'
 import type { Outcome } from '@vigil/outcomes'
 import type { PerformanceWindow, WindowCounts, WindowRow } from './steps/window.js'
 
@@ -42,18 +42,16 @@ export async function countPredictions(ch: ClickHouse, w: PerformanceWindow): Pr
 }
 
 /** A window's rows at its version; computing the same version again inserts an identical block. */
-export async function saveWindow(
-  ch: ClickHouse,
+export function windowWrite(
   w: PerformanceWindow,
   task: string,
   counts: WindowCounts,
   labelCoverage: number | null,
   rows: readonly WindowRow[],
-): Promise<void> {
-  await insertRows(
-    ch,
-    PERFORMANCE_WINDOWS,
-    rows.map((r) => ({
+): Write {
+  return {
+    table: PERFORMANCE_WINDOWS,
+    rows: rows.map((r) => ({
       model_id: w.modelId,
       model_version: w.modelVersion,
       window_start: toClickHouseTime(w.start),
@@ -67,14 +65,12 @@ export async function saveWindow(
       label_coverage: labelCoverage,
       version: counts.nLabelled,
     })),
-    {
-      dedupToken: dedupToken('performance', [
-        w.modelId,
-        w.modelVersion,
-        String(w.start),
-        String(counts.nLabelled),
-        String(counts.nPredictions),
-      ]),
-    },
-  )
+    dedupToken: dedupToken('performance', [
+      w.modelId,
+      w.modelVersion,
+      String(w.start),
+      String(counts.nLabelled),
+      String(counts.nPredictions),
+    ]),
+  }
 }

@@ -50,6 +50,8 @@ export interface Plan<S> {
   next: S
   /** Applied in order; the state becomes `next` only once all are acknowledged. */
   writes: Write[]
+  /** What may happen only once and only after the writes (metrics, logs), run by the wrapper then. */
+  after?: () => void
 }
 
 export interface PlanContext<R> {
@@ -140,8 +142,15 @@ export function planIsolating<S, E, R>(
     const half = Math.ceil(inputs.length / 2)
     const left = planIsolating(plan, state, inputs.slice(0, half), ctx)
     const right = planIsolating(plan, left.plan.next, inputs.slice(half), ctx)
+    const afters = [left.plan.after, right.plan.after]
     return {
-      plan: { next: right.plan.next, writes: [...left.plan.writes, ...right.plan.writes] },
+      plan: {
+        next: right.plan.next,
+        writes: [...left.plan.writes, ...right.plan.writes],
+        after: () => {
+          for (const a of afters) a?.()
+        },
+      },
       poisoned: [...left.poisoned, ...right.poisoned],
     }
   }
@@ -299,6 +308,7 @@ export function createStageConsumer<S, E, R, T>(
       pending.delete(key)
       // A rebalance while the writes were under way dropped this slot: the next owner loads it.
       if (slots.get(key) === slot) slot.state = p.plan.next
+      p.plan.after?.()
     })
   }
 
@@ -313,6 +323,7 @@ export function createStageConsumer<S, E, R, T>(
         if (!plan) return
         for (const w of plan.writes) await apply(w)
         if (slots.get(key) === slot) slot.state = plan.next
+        plan.after?.()
       })
     }
   }

@@ -1,4 +1,4 @@
-import type { BatchConsumer } from '@vigil/kafka'
+import type { BatchConsumer, ConsumerHealth } from '@vigil/kafka'
 /** Every long-lived part of a process: started in order, stopped in reverse order. */
 export interface Service {
   name: string
@@ -50,15 +50,25 @@ async function stopAll(
   }
 }
 
-/** A service that is one batch consumer: ready while it runs and its sink is healthy. */
-export function consumerService(name: string, consumer: BatchConsumer): Service {
+/**
+ * A service that is one batch consumer: ready while it runs, its sink is healthy and its ticks
+ * (a stage's idle closes and retries) keep succeeding.
+ */
+export function consumerService(
+  name: string,
+  consumer: Pick<BatchConsumer, 'start' | 'stop'> & { health(): ConsumerHealth & { tickFailures?: number } },
+): Service {
   return {
     name,
     start: () => consumer.start(),
     stop: () => consumer.stop(),
     health() {
       const h = consumer.health()
-      return { ready: h.running && h.sinkHealthy, live: h.live, detail: { ...h } }
+      return {
+        ready: h.running && h.sinkHealthy && (h.tickFailures ?? 0) < 5,
+        live: h.live,
+        detail: { ...h },
+      }
     },
   }
 }
