@@ -4,12 +4,12 @@ import {
   FAIRNESS_WINDOWS,
   groupConfusionQuery,
   groupSelectionsQuery,
-  insertRows,
   type ModelWindowParams,
   predictionRecordedQuery,
   runQuery,
   toClickHouseTime,
 } from '@vigil/clickhouse'
+import type { Write } from '@vigil/kafka'
 import type { ModelWindow } from '@vigil/outcomes'
 import type { GroupCounts } from '@vigil/stats'
 import type { FairnessRow } from './steps/window.js'
@@ -59,16 +59,10 @@ export async function loadGroupCounts(
 }
 
 /** A window's rows at its version; the same version computed again inserts an identical block. */
-export async function saveWindow(
-  ch: ClickHouse,
-  w: ModelWindow,
-  version: number,
-  rows: readonly FairnessRow[],
-) {
-  await insertRows(
-    ch,
-    FAIRNESS_WINDOWS,
-    rows.map((r) => ({
+export function windowWrite(w: ModelWindow, version: number, rows: readonly FairnessRow[]): Write {
+  return {
+    table: FAIRNESS_WINDOWS,
+    rows: rows.map((r) => ({
       model_id: w.modelId,
       model_version: w.modelVersion,
       window_start: toClickHouseTime(w.start),
@@ -76,6 +70,6 @@ export async function saveWindow(
       ...r,
       version,
     })),
-    { dedupToken: dedupToken('fairness', [w.modelId, w.modelVersion, String(w.start), String(version)]) },
-  )
+    dedupToken: dedupToken('fairness', [w.modelId, w.modelVersion, String(w.start), String(version)]),
+  }
 }

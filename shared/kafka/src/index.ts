@@ -18,6 +18,7 @@ export {
   type Plan,
   type PlanContext,
   type Poisoned,
+  type ReadContext,
   planIsolating,
   type Stage,
   type StageConsumer,

@@ -54,6 +54,11 @@ export interface Plan<S> {
   after?: () => void
 }
 
+/** Where a batch comes from, and the consumer's hooks for a read that waits. */
+export interface ReadContext extends BatchContext {
+  tp: TopicPartition
+}
+
 export interface PlanContext<R> {
   /** Wall time, ms: read once per batch, so a retried plan sees the same instant. */
   now: number
@@ -75,7 +80,7 @@ export interface Stage<S, E, R = undefined, T = undefined> {
   /** A partition's durable state, when this process first sees it (after a start or rebalance). */
   load(tp: TopicPartition): Promise<S>
   /** Read-only lookups the plan needs (ClickHouse); retried like writes when they fail. */
-  read?(state: S, inputs: readonly Input<E>[], tp: TopicPartition): Promise<R>
+  read?(state: S, inputs: readonly Input<E>[], ctx: ReadContext): Promise<R>
   plan(state: S, inputs: readonly Input<E>[], ctx: PlanContext<R>): Plan<S>
   /** Work driven by wall time (idle closes, retries): per loaded partition, between its batches. */
   tick?: {
@@ -264,10 +269,10 @@ export function createStageConsumer<S, E, R, T>(
     return run
   }
 
-  async function planBatch(slot: Slot<S>, batch: PartitionBatch): Promise<Plan<S>> {
+  async function planBatch(slot: Slot<S>, batch: PartitionBatch, ctx: BatchContext): Promise<Plan<S>> {
     const tp = { topic: batch.topic, partition: batch.partition }
     const { inputs, dlq } = decode(batch)
-    const read = stage.read ? await stage.read(slot.state, inputs, tp) : (undefined as R)
+    const read = stage.read ? await stage.read(slot.state, inputs, { ...ctx, tp }) : (undefined as R)
     const { plan, poisoned } = planIsolating(stage.plan, slot.state, inputs, { now: Date.now(), read })
     const source = { ...tp, service: stage.name, step: 'plan' }
     for (const p of poisoned) {
@@ -296,7 +301,7 @@ export function createStageConsumer<S, E, R, T>(
       const to = batch.messages.at(-1)?.offset ?? ''
       let p = pending.get(key)
       if (!p || p.from !== from || p.to !== to || p.basis !== slot.state) {
-        p = { from, to, basis: slot.state, plan: await planBatch(slot, batch), applied: 0 }
+        p = { from, to, basis: slot.state, plan: await planBatch(slot, batch, ctx), applied: 0 }
         pending.set(key, p)
       }
       while (p.applied < p.plan.writes.length) {

@@ -1,0 +1,75 @@
+import type { ModelConfig } from '@vigil/config'
+import type { OutcomeEvent, PredictionEvent } from '@vigil/events'
+import type { Input, Plan, Write } from '@vigil/kafka'
+import { type ModelWindow, touchedWindows } from '@vigil/outcomes'
+import { type AttributeFairness, fairnessFromCounts, type GroupCounts } from '@vigil/stats'
+import { windowWrite } from '../store.js'
+import { fairnessMessage, fairnessRows } from './window.js'
+
+export type FairnessEvent = PredictionEvent | OutcomeEvent
+
+/** Per sensitive attribute of a window: its groups' counts as ClickHouse holds them. */
+export type WindowReading = Map<
+  string,
+  { counts: Map<string, GroupCounts>; predictions: number; labelled: number }
+>
+
+export const readingKey = (w: ModelWindow) => `${w.modelId}\u0000${w.modelVersion}\u0000${w.start}`
+
+/** Fairness can judge a model with a positive class and at least one sensitive attribute. */
+export const judged = (m: ModelConfig) =>
+  m.positive_class !== undefined && Object.keys(m.sensitive_attributes).length > 0
+
+/** The windows of judged models that some predictions (by their time) or outcomes (by prediction time) touch. */
+export function touched(
+  inputs: readonly Input<FairnessEvent>[],
+  settings: (modelId: string) => ModelConfig,
+): ModelWindow[] {
+  const events = inputs.map(({ event: e }) => ({
+    modelId: e.model_id,
+    modelVersion: e.model_version,
+    time: Date.parse('prediction_time' in e ? e.prediction_time : e.timestamp),
+  }))
+  return touchedWindows(events, (m) => settings(m).window).filter((w) => judged(settings(w.modelId)))
+}
+
+/**
+ * Every judged window the batch touches, from its group counts: rows at version = predictions +
+ * labelled summed over attributes (it grows with both), then its messages on `vigil.metrics`.
+ */
+export function planFairness(
+  inputs: readonly Input<FairnessEvent>[],
+  readings: ReadonlyMap<string, WindowReading>,
+  settings: (modelId: string) => ModelConfig,
+  metricsTopic: string,
+): Plan<undefined> & { windows: number } {
+  const writes: Write[] = []
+  const messages = []
+  for (const w of touched(inputs, settings)) {
+    const reading = readings.get(readingKey(w))
+    if (!reading) throw new Error(`no reading for window ${readingKey(w)}: read and plan disagree`)
+    const attributes: Record<string, AttributeFairness> = {}
+    const totals = { version: 0, predictions: 0, labelled: 0 }
+    for (const [attribute, { reference_group: referenceGroup }] of Object.entries(
+      settings(w.modelId).sensitive_attributes,
+    )) {
+      const r = reading.get(attribute)
+      if (!r) throw new Error(`no reading for attribute ${attribute} of window ${readingKey(w)}`)
+      attributes[attribute] = fairnessFromCounts(r.counts, referenceGroup)
+      totals.version += r.predictions + r.labelled
+      totals.predictions = Math.max(totals.predictions, r.predictions)
+      totals.labelled = Math.max(totals.labelled, r.labelled)
+    }
+    writes.push(
+      windowWrite(
+        w,
+        totals.version,
+        Object.entries(attributes).flatMap(([a, f]) => fairnessRows(a, f)),
+      ),
+    )
+    const m = fairnessMessage(w, attributes, totals)
+    messages.push({ key: m.model_id, value: JSON.stringify(m) })
+  }
+  if (messages.length > 0) writes.push({ topic: metricsTopic, messages })
+  return { next: undefined, writes, windows: messages.length }
+}
