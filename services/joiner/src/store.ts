@@ -2,7 +2,6 @@ import {
   type ClickHouse,
   dedupToken,
   fromClickHouseTime,
-  insertRows,
   joinedFromQuery,
   OUTCOMES,
   PENDING_LABELS,
@@ -12,6 +11,7 @@ import {
   waitingLabelsQuery,
 } from '@vigil/clickhouse'
 import type { OutcomeEvent } from '@vigil/events'
+import type { Write } from '@vigil/kafka'
 import type { IncomingLabel, JoinedFrom, StoredPrediction } from './steps/join.js'
 import { canonicalPrediction, predictionKey } from './steps/join.js'
 
@@ -88,10 +88,7 @@ export async function lookupJoined(
 }
 
 /** Outcome rows; the same labels joined again insert an identical block (deduplicated). */
-export async function saveOutcomes(
-  ch: ClickHouse,
-  joined: readonly { outcome: OutcomeEvent; label: IncomingLabel }[],
-): Promise<void> {
+export function outcomesWrite(joined: readonly { outcome: OutcomeEvent; label: IncomingLabel }[]): Write {
   const rows = joined.map(({ outcome: o, label: l }) => ({
     model_id: o.model_id,
     model_version: o.model_version,
@@ -108,21 +105,20 @@ export async function saveOutcomes(
     label_partition: l.partition,
     label_offset: l.offset,
   }))
-  await insertRows(ch, OUTCOMES, rows, {
+  return {
+    table: OUTCOMES,
+    rows,
     dedupToken: dedupToken(
       'outcomes',
       joined.map(({ label: l }) => `${l.partition}:${l.offset}`),
     ),
-  })
+  }
 }
 
 export type PendingStatus = 'waiting' | 'joined' | 'expired' | 'duplicate'
 
 /** A label's state in `pending_labels`: waiting (seq 0), then how it ended (seq 1). */
-export async function savePending(
-  ch: ClickHouse,
-  labels: readonly { label: IncomingLabel; status: PendingStatus }[],
-): Promise<void> {
+export function pendingWrite(labels: readonly { label: IncomingLabel; status: PendingStatus }[]): Write {
   const rows = labels.map(({ label: l, status }) => ({
     model_id: l.event.model_id,
     prediction_id: l.event.prediction_id,
@@ -133,20 +129,23 @@ export async function savePending(
     status,
     seq: status === 'waiting' ? 0 : 1,
   }))
-  await insertRows(ch, PENDING_LABELS, rows, {
+  return {
+    table: PENDING_LABELS,
+    rows,
     dedupToken: dedupToken(
       'pending',
       rows.map((r) => `${r.label_partition}:${r.label_offset}:${r.status}`),
     ),
-  })
+  }
 }
 
-/** The labels still waiting for their prediction, oldest message first. */
+/** The labels of one partition still waiting for their prediction, oldest message first. */
 export async function loadWaiting(
   ch: ClickHouse,
+  partition: number,
   parse: (raw: string) => IncomingLabel['event'] | undefined,
 ) {
-  const rows = await runQuery(ch, waitingLabelsQuery, undefined)
+  const rows = await runQuery(ch, waitingLabelsQuery, { partition })
   return rows.flatMap((r): IncomingLabel[] => {
     const event = parse(r.label_event)
     return event

@@ -31,8 +31,11 @@ export interface BatchConsumerOptions {
    * input must not throw: route it to the DLQ inside the handler.
    */
   handleBatch(batch: PartitionBatch, ctx: BatchContext): Promise<void>
-  /** Called when the group's assignment changes, so per-partition caches can be dropped. */
-  onRebalance?(): void
+  /**
+   * Called when the group's assignment changes, with the partitions now assigned (by topic), so
+   * per-partition caches can be dropped.
+   */
+  onRebalance?(assignment: Readonly<Record<string, readonly number[]>>): void
   fromBeginning?: boolean
   /** The broker holds a fetch until this many bytes are ready or `maxWaitTimeInMs` passes. */
   minBytes?: number
@@ -207,7 +210,7 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
     })
     c.on(c.events.GROUP_JOIN, (e) => {
       log.info({ assignment: e.payload.memberAssignment }, 'partitions assigned')
-      options.onRebalance?.()
+      options.onRebalance?.(e.payload.memberAssignment)
     })
     c.on(c.events.CRASH, (e) => {
       state.lastError = e.payload.error.message

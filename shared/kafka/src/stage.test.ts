@@ -139,6 +139,19 @@ describe('stage consumer (kafkajs, ClickHouse and producer stand-ins)', () => {
     expect(r2.c.health().sinkHealthy).toBe(true)
   })
 
+  it('runs a plan’s `after` once, only after its writes are acknowledged', async () => {
+    const seen: string[] = []
+    const base = counter()
+    const r = run({
+      ...base,
+      plan: (s, i, ctx) => ({ ...base.plan(s, i, ctx), after: () => seen.push(`after ${r.sent.length}`) }),
+    })
+    await r.c.start()
+    r.faults.sends = 2
+    await deliver(r.consumers[0]!, [json(0, { n: 1 })])
+    expect(seen).toEqual(['after 1'])
+  })
+
   it('keeps the state it had when a batch’s writes fail, so the batch counts once', async () => {
     const r = run(counter())
     await r.c.start()

@@ -217,6 +217,10 @@ export function createStageConsumer<S, E, R, T>(
   const { producer, ch, log } = deps
   const metrics = stageMetrics(deps.registry)
   const slots = new Map<string, Slot<S>>()
+  /** The partitions of the current assignment. */
+  let assigned: TopicPartition[] = []
+  /** Bumped on every rebalance: a load begun before one must not fill a slot after it. */
+  let generation = 0
   const pending = new Map<string, Pending<S>>()
   let tickFailures = 0
 
@@ -254,11 +258,13 @@ export function createStageConsumer<S, E, R, T>(
     const key = `${tp.topic}:${tp.partition}`
     const known = slots.get(key)
     if (known) return known
+    const loadedIn = generation
     const slot: Slot<S> = { tp, state: await stage.load(tp), lock: Promise.resolve() }
-    // A rebalance during the load may have put another slot here; keep the first.
+    // Another batch or tick may have loaded it meanwhile; keep the first.
     const raced = slots.get(key)
     if (raced) return raced
-    slots.set(key, slot)
+    // After a rebalance during the load, the slot is not kept: work on it is abandoned or redone.
+    if (loadedIn === generation) slots.set(key, slot)
     return slot
   }
 
@@ -290,7 +296,7 @@ export function createStageConsumer<S, E, R, T>(
     }
     const writes: Write[] =
       dlq.length > 0 ? [{ topic: deps.dlqTopic, messages: dlq }, ...plan.writes] : plan.writes
-    return { next: plan.next, writes }
+    return { ...plan, writes }
   }
 
   async function handleBatch(batch: PartitionBatch, ctx: BatchContext): Promise<void> {
@@ -320,6 +326,10 @@ export function createStageConsumer<S, E, R, T>(
   async function tickAll(): Promise<void> {
     const tick = stage.tick
     if (!tick) return
+    // Every assigned partition, also one that had no batch since the assignment: its state (say,
+    // windows left open before a restart) has idle work too.
+    const gen = generation
+    for (const tp of assigned) if (gen === generation) await slotOf(tp)
     for (const [key, slot] of [...slots]) {
       await serialized(slot, async () => {
         if (slots.get(key) !== slot) return
@@ -343,9 +353,13 @@ export function createStageConsumer<S, E, R, T>(
     registry: deps.registry,
     handleBatch,
     // A new assignment may bring partitions another consumer advanced: load their states again.
-    onRebalance: () => {
+    onRebalance: (assignment) => {
       slots.clear()
       pending.clear()
+      generation++
+      assigned = Object.entries(assignment).flatMap(([topic, ps]) =>
+        ps.map((partition) => ({ topic, partition })),
+      )
     },
   })
 

@@ -110,10 +110,11 @@ export const waitingLabelsQuery = defineQuery({
     label_event: z.string(),
     arrived_at: z.string(),
   }),
-  build: () => ({
+  build: (p: { partition: number }) => ({
     sql: `SELECT label_partition, toString(label_offset) AS label_offset, label_event, arrived_at
             FROM {db:Identifier}.pending_labels FINAL
-           WHERE status = 'waiting'
-           ORDER BY arrived_at, label_partition, label_offset`,
+           WHERE status = 'waiting' AND label_partition = {partition:UInt32}
+           ORDER BY arrived_at, label_offset`,
+    params: p,
   }),
 })

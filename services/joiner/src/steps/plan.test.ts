@@ -1,0 +1,82 @@
+import { DLQ_HEADERS, type Write } from '@vigil/kafka'
+import { makeLabel } from '@vigil/testing'
+import { describe, expect, it } from 'vitest'
+import { type IncomingLabel, predictionKey, type StoredPrediction } from './join.js'
+import { planLabels } from './plan.js'
+
+const NOW = Date.UTC(2026, 10, 26)
+const DAY = 86_400_000
+const topics = { labels: 'vigil.labels', outcomes: 'vigil.outcomes', dlq: 'vigil.dlq' }
+
+function label(i: number, arrivedAt = NOW - 1000): IncomingLabel {
+  const event = makeLabel(i)
+  return { event, partition: 2, offset: String(100 + i), arrivedAt, raw: JSON.stringify(event) }
+}
+
+function stored(i: number): StoredPrediction {
+  return {
+    modelId: `model-${i % 3}`,
+    modelVersion: 'v1',
+    predictionId: `p-${i}`,
+    time: Date.UTC(2026, 10, 24, 10) + i * 100,
+    prediction: { label: 'ok' },
+    attributes: {},
+  }
+}
+
+const lookup = (...ids: number[]) => ({
+  predictions: new Map(ids.map((i) => [predictionKey(`model-${i % 3}`, `p-${i}`), stored(i)])),
+  joined: new Map(),
+})
+const where = (w: Write) => ('table' in w ? w.table.name : w.topic)
+const statuses = (w: Write | undefined) =>
+  w && 'table' in w ? w.rows.map((r) => (r as { status: string }).status) : []
+
+describe('joiner plan', () => {
+  it('a batch: outcome rows, then the outcomes topic, then the labels left waiting', () => {
+    const plan = planLabels([label(1), label(2)], lookup(1), {
+      now: NOW,
+      horizonMs: 7 * DAY,
+      retried: false,
+      topics,
+    })
+    expect(plan.writes.map(where)).toEqual(['outcomes', 'vigil.outcomes', 'pending_labels'])
+    expect(statuses(plan.writes[2])).toEqual(['waiting'])
+  })
+
+  it('a label past the horizon goes to the DLQ with the reason and ends as expired', () => {
+    const plan = planLabels([label(5, NOW - 8 * DAY)], lookup(), {
+      now: NOW,
+      horizonMs: 7 * DAY,
+      retried: true,
+      topics,
+    })
+    expect(plan.writes.map(where)).toEqual(['vigil.dlq', 'pending_labels'])
+    const dlq = plan.writes[0]!
+    if ('table' in dlq) throw new Error('DLQ first')
+    expect(dlq.messages[0]!.headers).toMatchObject({
+      [DLQ_HEADERS.step]: 'join',
+      [DLQ_HEADERS.partition]: '2',
+      [DLQ_HEADERS.offset]: '105',
+      [DLQ_HEADERS.time]: new Date(NOW).toISOString(),
+    })
+    expect(String(dlq.messages[0]!.headers?.[DLQ_HEADERS.reason])).toMatch(/no prediction p-5/)
+    expect(statuses(plan.writes[1])).toEqual(['expired'])
+  })
+
+  it('a retried label that finds its prediction ends as joined; one still missing writes nothing', () => {
+    const plan = planLabels([label(1), label(2)], lookup(1), {
+      now: NOW,
+      horizonMs: 7 * DAY,
+      retried: true,
+      topics,
+    })
+    expect(plan.writes.map(where)).toEqual(['outcomes', 'vigil.outcomes', 'pending_labels'])
+    expect(statuses(plan.writes[2])).toEqual(['joined'])
+    // Planned twice from the same lookups: the same writes, so a retry is deduplicated.
+    expect(
+      planLabels([label(1), label(2)], lookup(1), { now: NOW, horizonMs: 7 * DAY, retried: true, topics })
+        .writes,
+    ).toEqual(plan.writes)
+  })
+})
