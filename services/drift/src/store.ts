@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto'
 import {
   type ClickHouse,
   CONSUMER_CHECKPOINTS,
-  insertRows,
   latestCheckpointQuery,
   rangeSampleQuery,
   runQuery,
   toClickHouseTime,
 } from '@vigil/clickhouse'
+import type { TopicPartition, Write } from '@vigil/kafka'
 import { categoricalProfile, type FeatureProfile, numericalProfile } from '@vigil/stats'
 import { LABEL, type Reference, SCORE } from './steps/reference.js'
 
@@ -26,32 +26,25 @@ export async function loadCheckpoint(
   return row ? { nextOffset: row.next_offset, state: JSON.parse(row.state) } : undefined
 }
 
-let seqCounter = 0
-
-export async function saveCheckpoint(
-  ch: ClickHouse,
-  group: string,
-  topic: string,
-  partition: number,
-  cp: Checkpoint,
-): Promise<void> {
-  // seq rises with every save in this process and across restarts (wall-clock based).
-  const seq = (BigInt(Date.now()) * 1000n + BigInt(seqCounter++ % 1000)).toString()
-  await insertRows(
-    ch,
-    CONSUMER_CHECKPOINTS,
-    [
+/**
+ * A partition's checkpoint as one insert. `seq` orders saves (the newest wins): it rises with
+ * every plan in this process and across restarts (wall-clock based).
+ */
+export function checkpointWrite(group: string, tp: TopicPartition, cp: Checkpoint, seq: bigint): Write {
+  return {
+    table: CONSUMER_CHECKPOINTS,
+    rows: [
       {
         consumer_group: group,
-        topic,
-        partition,
+        topic: tp.topic,
+        partition: tp.partition,
         next_offset: cp.nextOffset.toString(),
-        seq,
+        seq: seq.toString(),
         state: JSON.stringify(cp.state),
       },
     ],
-    { dedupToken: `checkpoint-${group}-${topic}-${partition}-${seq}` },
-  )
+    dedupToken: `checkpoint-${group}-${tp.topic}-${tp.partition}-${seq}`,
+  }
 }
 
 export function hash(text: string): string {

@@ -1,6 +1,13 @@
 export { nonBlankLines, readTable } from './read.js'
 export type { Reference } from './reference.js'
-export { baselineFor, loadReferences, type References, referenceKey, saveReference } from './store.js'
+export {
+  baselineFor,
+  loadReferences,
+  type References,
+  referenceInsert,
+  referenceKey,
+  saveReference,
+} from './store.js'
 export {
   addJsonRow,
   type Column,

@@ -48,13 +48,8 @@ export async function loadReferences(ch: ClickHouse): Promise<References> {
 }
 
 /** Stores a reference's profiles in `baselines` (idempotent: the token names the reference). */
-export async function saveReference(
-  ch: ClickHouse,
-  modelId: string,
-  modelVersion: string,
-  ref: Reference,
-  source: string,
-): Promise<void> {
+/** The rows of a reference in `baselines`, as one idempotent insert (the same reference, the same block). */
+export function referenceInsert(modelId: string, modelVersion: string, ref: Reference, source: string) {
   const rows = Object.entries(ref.features).map(([feature, p]) => ({
     model_id: modelId,
     model_version: modelVersion,
@@ -69,9 +64,22 @@ export async function saveReference(
     max: p.type === 'numerical' ? p.max : null,
     source,
   }))
-  await insertRows(ch, BASELINES, rows, {
+  return {
+    table: BASELINES,
+    rows,
     dedupToken: `baseline-${hash(`${modelId}|${modelVersion}|${source}|${rows.length}`)}`,
-  })
+  }
+}
+
+export async function saveReference(
+  ch: ClickHouse,
+  modelId: string,
+  modelVersion: string,
+  ref: Reference,
+  source: string,
+): Promise<void> {
+  const { table, rows, dedupToken } = referenceInsert(modelId, modelVersion, ref, source)
+  await insertRows(ch, table, rows, { dedupToken })
 }
 
 function hash(text: string): string {

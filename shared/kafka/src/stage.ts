@@ -60,10 +60,14 @@ export interface ReadContext extends BatchContext {
 }
 
 export interface PlanContext<R> {
+  /** The partition planned for. */
+  tp: TopicPartition
   /** Wall time, ms: read once per batch, so a retried plan sees the same instant. */
   now: number
   /** What `read` returned for this batch. */
   read: R
+  /** The batch's last offset, invalid messages included (undefined for a tick). */
+  lastOffset?: bigint
 }
 
 /**
@@ -279,7 +283,12 @@ export function createStageConsumer<S, E, R, T>(
     const tp = { topic: batch.topic, partition: batch.partition }
     const { inputs, dlq } = decode(batch)
     const read = stage.read ? await stage.read(slot.state, inputs, { ...ctx, tp }) : (undefined as R)
-    const { plan, poisoned } = planIsolating(stage.plan, slot.state, inputs, { now: Date.now(), read })
+    const { plan, poisoned } = planIsolating(stage.plan, slot.state, inputs, {
+      tp,
+      now: Date.now(),
+      read,
+      lastOffset: BigInt(batch.messages.at(-1)?.offset ?? -1),
+    })
     const source = { ...tp, service: stage.name, step: 'plan' }
     for (const p of poisoned) {
       log.error(
@@ -334,7 +343,7 @@ export function createStageConsumer<S, E, R, T>(
       await serialized(slot, async () => {
         if (slots.get(key) !== slot) return
         const read = tick.read ? await tick.read(slot.state, slot.tp) : (undefined as T)
-        const plan = tick.plan(slot.state, { now: Date.now(), read })
+        const plan = tick.plan(slot.state, { tp: slot.tp, now: Date.now(), read })
         if (!plan) return
         for (const w of plan.writes) await apply(w)
         if (slots.get(key) === slot) slot.state = plan.next

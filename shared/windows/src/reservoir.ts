@@ -39,6 +39,10 @@ export class Reservoir {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 
+  clone(): Reservoir {
+    return Reservoir.fromJSON(this.toJSON())
+  }
+
   toJSON(): { capacity: number; seen: number; state: number; values: number[] } {
     return { capacity: this.capacity, seen: this.seen, state: this.state, values: [...this.values] }
   }

@@ -12,6 +12,7 @@ const ids: Aggregator<string, string[]> = {
   add: (s, e) => void s.push(e),
   toJSON: (s) => s,
   fromJSON: (j) => [...(j as string[])],
+  clone: (s) => [...s],
 }
 
 function summary(closed: ClosedWindow<string[]>[]) {
@@ -25,6 +26,23 @@ function summary(closed: ClosedWindow<string[]>[]) {
 }
 
 describe('PartitionWindows', () => {
+  it('a clone is fed and closed while the original stays as it was', () => {
+    const w = new PartitionWindows(spec, ids)
+    w.add('m', T0, 'a', 0)
+    const c = w.clone()
+    expect(summary(c.add('m', T0 + 65 * MIN, 'b', 0))).toEqual([
+      { key: 'm', start: 0, events: ['a'], late: 0, by: 'watermark' },
+    ])
+    c.add('m', T0 + 66 * MIN, 'c', 0)
+    expect(w.openWindows()).toBe(1)
+    expect(w.snapshot()).toEqual(PartitionWindows.restore(spec, ids, w.snapshot()).snapshot())
+    expect(summary(w.closeIdle(60_000))).toEqual([{ key: 'm', start: 0, events: ['a'], late: 0, by: 'idle' }])
+    expect(c.idleDue(60_000)).toBe(true)
+    expect(summary(c.closeIdle(60_000))).toEqual([
+      { key: 'm', start: 60, events: ['b', 'c'], late: 0, by: 'idle' },
+    ])
+  })
+
   it('puts [start, end) boundaries right and closes when the watermark passes the end', () => {
     const w = new PartitionWindows(spec, ids)
     expect(w.add('m', T0, 'a', 0)).toEqual([])

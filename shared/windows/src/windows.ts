@@ -17,6 +17,8 @@ export interface Aggregator<E, S> {
   add(state: S, event: E, eventTime: number): void
   toJSON(state: S): unknown
   fromJSON(json: unknown): S
+  /** A deep copy: adding to it leaves `state` as it was. */
+  clone(state: S): S
 }
 
 export interface ClosedWindow<S> {
@@ -112,8 +114,7 @@ export class PartitionWindows<E, S> {
    * partition still gets its windows, and whatever arrives for them later counts as late.
    */
   closeIdle(wallTime = Date.now()): ClosedWindow<S>[] {
-    const idle = wallTime - this.lastEventWallTime
-    if (this.open.size === 0 || idle < this.spec.idleTimeoutMs) return []
+    if (!this.idleDue(wallTime)) return []
     const closed = this.closeThrough(Number.POSITIVE_INFINITY, 'idle')
     if (closed.length > 0)
       this.idleClosedThrough = Math.max(this.idleClosedThrough, ...closed.map((w) => w.end))
@@ -146,6 +147,26 @@ export class PartitionWindows<E, S> {
     let end = Number.POSITIVE_INFINITY
     for (const w of this.open.values()) end = Math.min(end, w.start + this.spec.sizeMs)
     return end
+  }
+
+  /**
+   * A copy that can be fed events while this one stays as it was: a pure stage plans on copies
+   * and keeps the original until the plan's writes are durable.
+   */
+  clone(): PartitionWindows<E, S> {
+    const w = new PartitionWindows(this.spec, this.aggregator)
+    w.maxEventTime = this.maxEventTime
+    w.idleClosedThrough = this.idleClosedThrough
+    w.lastEventWallTime = this.lastEventWallTime
+    w.earliestEnd = this.earliestEnd
+    for (const [id, o] of this.open) w.open.set(id, { ...o, state: this.aggregator.clone(o.state) })
+    for (const [k, n] of this.late) w.late.set(k, n)
+    return w
+  }
+
+  /** Whether `closeIdle` at this wall time would close anything. */
+  idleDue(wallTime = Date.now()): boolean {
+    return this.open.size > 0 && wallTime - this.lastEventWallTime >= this.spec.idleTimeoutMs
   }
 
   snapshot(): WindowsSnapshot {

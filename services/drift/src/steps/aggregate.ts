@@ -98,6 +98,18 @@ export function createDriftAggregator(options: AggregatorOptions): Aggregator<Pr
       feed(LABEL, event.prediction.label)
     },
 
+    clone(state) {
+      const features: Record<string, FeatureState> = {}
+      for (const [k, f] of Object.entries(state.features))
+        features[k] = {
+          ...f,
+          ...(f.sample ? { sample: f.sample.clone() } : {}),
+          ...(f.bins ? { bins: [...f.bins] } : {}),
+          ...(f.categories ? { categories: { ...f.categories } } : {}),
+        }
+      return { ...state, features }
+    },
+
     toJSON(state) {
       return {
         ...state,
