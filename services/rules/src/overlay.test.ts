@@ -30,4 +30,23 @@ describe('Overlay', () => {
       ['c', 30],
     ])
   })
+
+  it('stacks while changes are pending, and collapses onto the map once they are applied', () => {
+    const base = new Map([['a', 1]])
+    const first = Overlay.over(base).set('a', 2)
+    const second = Overlay.over(first).set('b', 3)
+    expect([...second]).toEqual([
+      ['a', 2],
+      ['b', 3],
+    ])
+    first.apply()
+    second.apply()
+    expect([...base]).toEqual([
+      ['a', 2],
+      ['b', 3],
+    ])
+    const third = Overlay.over(second)
+    third.set('a', 4).apply()
+    expect(base.get('a')).toBe(4)
+  })
 })

@@ -7,7 +7,23 @@
  */
 export class Overlay<K, V> implements ReadonlyMap<K, V> {
   private readonly changes = new Map<K, V>()
-  constructor(private readonly base: Map<K, V>) {}
+  constructor(private readonly base: Map<K, V> | Overlay<K, V>) {}
+
+  /**
+   * An overlay for further changes on `m`: on the map beneath once `m`'s changes are applied, so
+   * overlays do not pile up batch after batch; on `m` itself while its changes are pending (the
+   * second half of a batch planned in two).
+   */
+  static over<K, V>(m: Map<K, V> | Overlay<K, V>): Overlay<K, V> {
+    let base = m
+    while (base instanceof Overlay && base.changes.size === 0) base = base.base
+    return new Overlay(base)
+  }
+
+  /** The keys this overlay changed, with their new values. */
+  changed(): ReadonlyMap<K, V> {
+    return this.changes
+  }
 
   get(key: K): V | undefined {
     return this.changes.has(key) ? this.changes.get(key) : this.base.get(key)
@@ -40,9 +56,10 @@ export class Overlay<K, V> implements ReadonlyMap<K, V> {
   forEach(fn: (value: V, key: K, map: ReadonlyMap<K, V>) => void): void {
     for (const [k, v] of this.entries()) fn(v, k, this)
   }
-  /** Writes the changes into the base: call once they are durable. */
+  /** Writes the changes into the map beneath (through any overlays between): call once they are durable. */
   apply(): void {
     for (const [k, v] of this.changes) this.base.set(k, v)
     this.changes.clear()
+    if (this.base instanceof Overlay) this.base.apply()
   }
 }

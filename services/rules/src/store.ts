@@ -15,6 +15,7 @@ import {
   type OutboxRow as StoredOutboxRow,
   toClickHouseTime,
 } from '@vigil/clickhouse'
+import type { RowWrite, Write } from '@vigil/kafka'
 import type { AlertState } from './steps/lifecycle.js'
 import type { Notification } from './steps/plan.js'
 
@@ -28,11 +29,7 @@ export async function loadAlerts(ch: ClickHouse): Promise<Map<string, AlertState
  * Saves changed alert states. `seq` orders them: the window and its version, so replaying an
  * evaluation writes an identical row (deduplicated) and never undoes a newer one.
  */
-export async function saveAlerts(
-  ch: ClickHouse,
-  states: readonly { state: AlertState; severity: string }[],
-): Promise<void> {
-  if (states.length === 0) return
+export function alertsWrite(states: readonly { state: AlertState; severity: string }[]): Write {
   const rows = states.map(({ state: s, severity }) => ({
     alert_key: s.key,
     rule: s.rule,
@@ -49,17 +46,18 @@ export async function saveAlerts(
     state: JSON.stringify(s),
     seq: (BigInt(s.lastWindowStart) * 1000n + BigInt(Math.min(s.lastVersion, 999))).toString(),
   }))
-  await insertRows(ch, ALERTS, rows, {
+  return {
+    table: ALERTS,
+    rows,
     dedupToken: dedupToken(
       'alerts',
       rows.map((r) => `${r.alert_key}@${r.seq}`),
     ),
-  })
+  }
 }
 
 /** The vigil.alerts events of a batch, also kept in ClickHouse for the API's history. */
-export async function saveAlertHistory(
-  ch: ClickHouse,
+export function historyWrite(
   events: readonly {
     alert_key: string
     rule: string
@@ -74,20 +72,21 @@ export async function saveAlertHistory(
     window_start: string
     window_end: string
   }[],
-): Promise<void> {
-  if (events.length === 0) return
+): Write {
   const rows = events.map((e) => ({
     ...e,
     episode: e.episode ?? '',
     window_start: toClickHouseTime(Date.parse(e.window_start)),
     window_end: toClickHouseTime(Date.parse(e.window_end)),
   }))
-  await insertRows(ch, ALERT_HISTORY, rows, {
+  return {
+    table: ALERT_HISTORY,
+    rows,
     dedupToken: dedupToken(
       'alert_history',
       rows.map((r) => `${r.alert_key}@${r.window_start}/${r.transition}`),
     ),
-  })
+  }
 }
 
 export interface OutboxRow {
@@ -125,10 +124,7 @@ function toRow(r: OutboxRow) {
  * end (event time, not the wall clock), so planning the same evaluation again inserts an identical
  * block (deduplicated), and a delivered row (seq ≥ 1) always outranks it.
  */
-export async function enqueueNotifications(
-  ch: ClickHouse,
-  ns: readonly Notification[],
-): Promise<OutboxRow[]> {
+export function notificationsWrite(ns: readonly Notification[]): { write: RowWrite; rows: OutboxRow[] } {
   const rows: OutboxRow[] = ns.map((n) => ({
     notification: n,
     status: 'pending',
@@ -139,12 +135,24 @@ export async function enqueueNotifications(
     result: '',
     createdAt: n.windowEnd,
   }))
-  await insertRows(ch, NOTIFICATIONS, rows.map(toRow), {
+  const write = {
+    table: NOTIFICATIONS,
+    rows: rows.map(toRow),
     dedupToken: dedupToken(
       'notifications',
       ns.map((n) => n.id),
     ),
-  })
+  }
+  return { write, rows }
+}
+
+/** Inserts new notifications (as the rules service's plan would) and returns their outbox rows. */
+export async function enqueueNotifications(
+  ch: ClickHouse,
+  ns: readonly Notification[],
+): Promise<OutboxRow[]> {
+  const { write, rows } = notificationsWrite(ns)
+  await insertRows(ch, write.table, write.rows, { dedupToken: write.dedupToken })
   return rows
 }
 
@@ -183,10 +191,7 @@ export async function loadRetrains(ch: ClickHouse): Promise<Map<string, number>>
   return new Map(rows.map((r) => [`${r.webhook}|${r.model_id}|${r.model_version}`, fromTime(r.last_at)]))
 }
 
-export async function saveRetrains(
-  ch: ClickHouse,
-  retrains: ReadonlyMap<string, { at: number; notificationId: string }>,
-): Promise<void> {
+export function retrainsWrite(retrains: ReadonlyMap<string, { at: number; notificationId: string }>): Write {
   const rows = [...retrains].map(([k, v]) => {
     const [webhook, model_id, model_version] = k.split('|')
     return {
@@ -197,11 +202,12 @@ export async function saveRetrains(
       notification_id: v.notificationId,
     }
   })
-  if (rows.length === 0) return
-  await insertRows(ch, RETRAINS, rows, {
+  return {
+    table: RETRAINS,
+    rows,
     dedupToken: dedupToken(
       'retrains',
       rows.map((r) => r.notification_id),
     ),
-  })
+  }
 }

@@ -20,6 +20,7 @@ export {
   type Poisoned,
   planIsolating,
   type ReadContext,
+  type RowWrite,
   type Stage,
   type StageConsumer,
   type StageDeps,
@@ -27,6 +28,7 @@ export {
   type StageOptions,
   type TopicInput,
   type TopicPartition,
+  type TopicWrite,
   type Write,
 } from './stage.js'
 export { ensureTopics } from './topics.js'

@@ -41,9 +41,20 @@ export interface TopicPartition {
 }
 
 /** One durable effect of a plan. Each must be idempotent: it may be applied again after a failure. */
-export type Write =
-  | { table: TableDef<object>; rows: readonly object[]; dedupToken: string }
-  | { topic: string; messages: readonly OutMessage[] }
+export type Write = RowWrite | TopicWrite
+
+/** Rows into a table, with the token that makes a repeated insert a no-op. */
+export interface RowWrite {
+  table: TableDef<object>
+  rows: readonly object[]
+  dedupToken: string
+}
+
+/** Messages onto a topic (repeated sends are made harmless downstream). */
+export interface TopicWrite {
+  topic: string
+  messages: readonly OutMessage[]
+}
 
 /** What a batch (or a tick) changes: the next state, and the writes that must be durable first. */
 export interface Plan<S> {
