@@ -94,6 +94,11 @@ export interface Stage<S, E, R = undefined, T = undefined> {
   inputs: Record<string, TopicInput<E>>
   /** A partition's durable state, when this process first sees it (after a start or rebalance). */
   load(tp: TopicPartition): Promise<S>
+  /**
+   * The first offset the state does not hold yet: messages below it (re-delivered after a restart
+   * or rebalance) are already durable, and are neither decoded nor planned (nor dead-lettered again).
+   */
+  resumeAt?(state: S): bigint
   /** Read-only lookups the plan needs (ClickHouse); retried like writes when they fail. */
   read?(state: S, inputs: readonly Input<E>[], ctx: ReadContext): Promise<R>
   plan(state: S, inputs: readonly Input<E>[], ctx: PlanContext<R>): Plan<S>
@@ -182,20 +187,27 @@ function stageMetrics(registry: Registry) {
   const existing = registry.getSingleMetric('vigil_stage_dlq_total')
   if (existing)
     return {
-      dlq: existing as Counter<'stage' | 'topic' | 'why'>,
+      dlq: existing as Counter<'stage' | 'topic' | 'code'>,
       invalid: registry.getSingleMetric('vigil_stage_invalid_skipped_total') as Counter<'stage' | 'topic'>,
+      skipped: registry.getSingleMetric('vigil_stage_redelivered_skipped_total') as Counter<'stage'>,
     }
   return {
     dlq: new Counter({
       name: 'vigil_stage_dlq_total',
-      help: 'Messages a stage sent to the DLQ: invalid (did not decode) or plan_error (its code threw on it)',
-      labelNames: ['stage', 'topic', 'why'],
+      help: 'Messages a stage sent to the DLQ, by why: the decoder\'s code (schema, too_large, …) or plan_error (its code threw on it)',
+      labelNames: ['stage', 'topic', 'code'],
       registers: [registry],
     }),
     invalid: new Counter({
       name: 'vigil_stage_invalid_skipped_total',
       help: 'Invalid messages a stage skipped because another one (the recorder) sends them to the DLQ',
       labelNames: ['stage', 'topic'],
+      registers: [registry],
+    }),
+    skipped: new Counter({
+      name: 'vigil_stage_redelivered_skipped_total',
+      help: 'Re-delivered messages skipped because the state already held them (after a restart or rebalance)',
+      labelNames: ['stage'],
       registers: [registry],
     }),
   }
@@ -244,28 +256,35 @@ export function createStageConsumer<S, E, R, T>(
     else if (write.messages.length > 0) await producer.send(write.topic, write.messages)
   }
 
-  function decode(batch: PartitionBatch): { inputs: Input<E>[]; dlq: OutMessage[] } {
+  function decode(batch: PartitionBatch, resumeAt: bigint): { inputs: Input<E>[]; dlq: OutMessage[] } {
     const input = stage.inputs[batch.topic]
     if (!input) throw new Error(`stage ${stage.name} received topic ${batch.topic} it does not consume`)
     const source = { topic: batch.topic, partition: batch.partition, service: stage.name, step: 'validate' }
     const inputs: Input<E>[] = []
     const dlq: OutMessage[] = []
+    let skipped = 0
     for (const message of batch.messages) {
+      const offset = BigInt(message.offset)
+      if (offset < resumeAt) {
+        skipped++
+        continue
+      }
       const r = input.decode(message.value ?? Buffer.alloc(0))
       if (r.ok) {
         inputs.push({
           topic: batch.topic,
           partition: batch.partition,
-          offset: BigInt(message.offset),
+          offset,
           timestamp: Number(message.timestamp),
           event: r.value,
           message,
         })
       } else if (input.invalid === 'dlq') {
         dlq.push(toDlqMessage(message, source, r.reason))
-        metrics.dlq.inc({ stage: stage.name, topic: batch.topic, why: 'invalid' })
+        metrics.dlq.inc({ stage: stage.name, topic: batch.topic, code: r.code ?? 'invalid' })
       } else metrics.invalid.inc({ stage: stage.name, topic: batch.topic })
     }
+    if (skipped > 0) metrics.skipped.inc({ stage: stage.name }, skipped)
     return { inputs, dlq }
   }
 
@@ -292,7 +311,7 @@ export function createStageConsumer<S, E, R, T>(
 
   async function planBatch(slot: Slot<S>, batch: PartitionBatch, ctx: BatchContext): Promise<Plan<S>> {
     const tp = { topic: batch.topic, partition: batch.partition }
-    const { inputs, dlq } = decode(batch)
+    const { inputs, dlq } = decode(batch, stage.resumeAt?.(slot.state) ?? 0n)
     const read = stage.read ? await stage.read(slot.state, inputs, { ...ctx, tp }) : (undefined as R)
     const { plan, poisoned } = planIsolating(stage.plan, slot.state, inputs, {
       tp,
@@ -312,7 +331,7 @@ export function createStageConsumer<S, E, R, T>(
         'the stage’s code failed on this message: sent to the DLQ, the partition goes on',
       )
       dlq.push(toDlqMessage(p.input.message, source, `${p.error.name}: ${p.error.message}`))
-      metrics.dlq.inc({ stage: stage.name, topic: batch.topic, why: 'plan_error' })
+      metrics.dlq.inc({ stage: stage.name, topic: batch.topic, code: 'plan_error' })
     }
     const writes: Write[] =
       dlq.length > 0 ? [{ topic: deps.dlqTopic, messages: dlq }, ...plan.writes] : plan.writes

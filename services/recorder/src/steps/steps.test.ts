@@ -1,8 +1,8 @@
-import { createEventParser } from '@vigil/events'
-import type { KafkaMessage } from '@vigil/kafka'
+import { LABELS, type TableDef } from '@vigil/clickhouse'
+import type { Input, KafkaMessage } from '@vigil/kafka'
 import { describe, expect, it } from 'vitest'
-import { routeBatch, toChunk } from './routeBatch.js'
-import { toLabelRow, toPredictionRow } from './toRows.js'
+import { planRecord } from './plan.js'
+import { type Provenance, toLabelRow, toPredictionRow } from './toRows.js'
 
 const from = { topic: 'vigil.predictions', partition: 2, offset: '17' }
 
@@ -57,46 +57,45 @@ describe('toLabelRow', () => {
   })
 })
 
-function msg(offset: number, value: string): KafkaMessage {
+const LABEL = { schema_version: 1, model_id: 'm', timestamp: '2026-11-25T00:00:00Z', label: 'a' } as const
+
+function input(offset: number): Input<unknown> {
   return {
-    offset: String(offset),
-    key: Buffer.from('m'),
-    value: Buffer.from(value),
-    timestamp: '0',
-    attributes: 0,
-    headers: {},
-  } as KafkaMessage
+    topic: 't',
+    partition: 1,
+    offset: BigInt(offset),
+    timestamp: 0,
+    event: { ...LABEL, prediction_id: `p${offset}` },
+    message: { offset: String(offset) } as KafkaMessage,
+  }
 }
 
-describe('routeBatch', () => {
-  const parser = createEventParser('label')
-  const label = (id: string) =>
-    JSON.stringify({
-      schema_version: 1,
-      prediction_id: id,
-      model_id: 'm',
-      timestamp: '2026-11-25T00:00:00Z',
-      label: 'a',
-    })
-
-  it('routes valid events to rows, invalid ones to the DLQ, and skips stored offsets', () => {
-    const routed = routeBatch([msg(4, label('a')), msg(5, label('b')), msg(6, '{nope'), msg(7, label('c'))], {
-      topic: 't',
-      partition: 0,
-      storedThrough: 4n,
-      parser,
-      toRow: toLabelRow,
-    })
-    expect(routed.skipped).toBe(1)
-    expect(routed.rows.map((r) => r.offset)).toEqual(['5', '7'])
-    expect(routed.rejected).toHaveLength(1)
-    expect(routed.rejected[0]).toMatchObject({ code: 'invalid_json' })
-    expect(routed.rejected[0]!.message.offset).toBe('6')
+describe('planRecord', () => {
+  const opts = (lastOffset: bigint) => ({
+    tp: { topic: 't', partition: 1 },
+    lastOffset,
+    table: LABELS as TableDef<object>,
+    toRow: toLabelRow as (e: unknown, from: Provenance) => object,
+    chunkRows: 2,
   })
 
-  it('names an insert by its offset range, so the same messages give the same token', () => {
-    const rows = [3, 4, 9].map((o) => ({ row: o, offset: String(o) }))
-    expect(toChunk(rows, 't', 1)).toEqual({ rows: [3, 4, 9], dedupToken: 't-1-3-9' })
-    expect(toChunk([], 't', 1)).toBeUndefined()
+  it('inserts in chunks named by their offset range, so the same messages give the same token', () => {
+    const plan = planRecord({ storedThrough: 2n }, [3, 4, 9].map(input), opts(10n))
+    expect(plan.writes.map((w) => ('table' in w ? [w.dedupToken, w.rows.length] : w.topic))).toEqual([
+      ['t-1-3-4', 2],
+      ['t-1-9-9', 1],
+    ])
+    const first = plan.writes[0]!
+    expect('table' in first && first.rows[0]).toMatchObject({
+      prediction_id: 'p3',
+      kafka_partition: 1,
+      kafka_offset: '3',
+    })
+    // The mark covers the whole batch, its invalid last message included.
+    expect(plan.next.storedThrough).toBe(10n)
+  })
+
+  it('never moves the mark back', () => {
+    expect(planRecord({ storedThrough: 20n }, [], opts(10n)).next.storedThrough).toBe(20n)
   })
 })
