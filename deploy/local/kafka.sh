@@ -7,11 +7,16 @@
 #   kafka.sh reset   stop, then delete its data and logs
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_VERSION (3.9 | 4.1),
 # KAFKA_HOME (state folder, default deploy/local/.kafka, git-ignored).
+# A second listener, PROXIED, listens on KAFKA_PROXIED_PORT (9095) and advertises KAFKA_PROXY_PORT
+# (9094): a client that bootstraps through a TCP proxy on 9094 forwarding to 9095 keeps talking
+# through it, so fault tests can cut one client's connections while the others work.
 # On start it prints "started" or "reused" as its last line, so a caller knows whether to stop it.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PORT=${KAFKA_PORT:-9092}
 CPORT=${KAFKA_CONTROLLER_PORT:-9093}
+PROXY_PORT=${KAFKA_PROXY_PORT:-9094}
+PROXIED_PORT=${KAFKA_PROXIED_PORT:-9095}
 VERSION=${KAFKA_VERSION:-3.9}
 STATE=${KAFKA_HOME:-$HERE/.kafka}
 LIB=$HERE/lib/$VERSION
@@ -50,6 +55,7 @@ start() {
   fetch
   mkdir -p "$STATE/data"
   sed -e "s#@DATA_DIR@#$STATE/data#" -e "s#@PORT@#$PORT#g" -e "s#@CONTROLLER_PORT@#$CPORT#g" \
+    -e "s#@PROXY_PORT@#$PROXY_PORT#g" -e "s#@PROXIED_PORT@#$PROXIED_PORT#g" \
     "$HERE/server.properties" > "$STATE/server.properties"
   if [ ! -f "$STATE/data/meta.properties" ]; then
     # Same format as `StorageTool random-uuid`: 16 random bytes, base64url, not starting with '-'.

@@ -190,6 +190,7 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
         previous: new Map(Object.entries(saved.previous ?? {})),
       }
     },
+    resumeAt: (state) => state.nextOffset,
     // A time-range reference must be known before its model's first window opens.
     read: async (_state, inputs) => {
       await loadRangeReferences(new Set(inputs.map((i) => i.event.model_id)))

@@ -47,7 +47,12 @@ export interface RunningProcess {
 export async function startProcess(
   config: VigilConfig,
   factories: readonly ServiceFactory[],
-  options: { log?: Logger; registry?: Registry } = {},
+  options: {
+    log?: Logger
+    registry?: Registry
+    /** Brokers for the producer's own client (fault tests route it through a proxy they can cut). */
+    producerBrokers?: string[]
+  } = {},
 ): Promise<RunningProcess> {
   const log = options.log ?? createLogger({ name: 'vigil', level: config.log_level })
   const registry = options.registry ?? createMetricsRegistry()
@@ -67,7 +72,11 @@ export async function startProcess(
     const kafka = createKafka({ ...config.kafka, log })
     const created = await ensureTopics(kafka, Object.values(config.kafka.topics), config.kafka)
     if (created.length > 0) log.info({ topics: created }, 'topics created')
-    const producer = createProducer(kafka)
+    const producer = createProducer(
+      options.producerBrokers
+        ? createKafka({ ...config.kafka, brokers: options.producerBrokers, log })
+        : kafka,
+    )
     let stopping = false
     let services: Service[] = []
     const deps: ProcessDeps = {

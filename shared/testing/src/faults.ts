@@ -1,3 +1,4 @@
+import { connect, createServer, type Socket } from 'node:net'
 import type { ClickHouse } from '@vigil/clickhouse'
 
 /**
@@ -21,5 +22,54 @@ export function refuseWrites(ch: ClickHouse) {
     restore() {
       refusing = false
     },
+  }
+}
+
+/**
+ * A TCP proxy on 127.0.0.1:`listenPort` to `targetPort`, for cutting one client's connections to
+ * the broker while the others work: with `deploy/local/kafka.sh`'s PROXIED listener (it listens on
+ * 9095 and advertises 9094), a kafkajs client bootstrapped at 127.0.0.1:9094 keeps going through
+ * the proxy. `cut()` closes every connection and resets new ones until `restore()`.
+ * @example const proxy = await tcpProxy(9094, 9095); proxy.cut(); …; proxy.restore()
+ */
+export async function tcpProxy(listenPort: number, targetPort: number) {
+  const open = new Set<Socket>()
+  let cutting = false
+  let refused = 0
+  const server = createServer((client) => {
+    if (cutting) {
+      refused++
+      client.resetAndDestroy()
+      return
+    }
+    const upstream = connect(targetPort, '127.0.0.1')
+    for (const s of [client, upstream]) {
+      open.add(s)
+      s.on('close', () => open.delete(s))
+      s.on('error', () => s.destroy())
+    }
+    client.pipe(upstream).pipe(client)
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail)
+    server.listen(listenPort, '127.0.0.1', ok)
+  })
+  return {
+    cut() {
+      cutting = true
+      for (const s of open) s.resetAndDestroy()
+    },
+    restore() {
+      cutting = false
+    },
+    /** Connections reset while cut. */
+    refused: () => refused,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const s of open) s.destroy()
+        server.close(() => ok())
+      }),
   }
 }

@@ -17,6 +17,7 @@ export async function startServices(
   yaml: string,
   factories: readonly ServiceFactory[],
   env: Record<string, string> = {},
+  options: { producerBrokers?: string[] } = {},
 ): Promise<{ config: VigilConfig; proc: RunningProcess; kafka: Kafka }> {
   const dir = mkdtempSync(join(tmpdir(), `vigil-${name}-`))
   writeFileSync(join(dir, 'vigil.yaml'), yaml)
@@ -25,6 +26,7 @@ export async function startServices(
   const proc = await startProcess(config, factories, {
     log: createLogger({ name: 'test', level: config.log_level }),
     registry: createMetricsRegistry({ defaultMetrics: false }),
+    ...options,
   })
   return { config, proc, kafka: testKafka(config) }
 }

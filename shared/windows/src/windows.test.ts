@@ -26,6 +26,16 @@ function summary(closed: ClosedWindow<string[]>[]) {
 }
 
 describe('PartitionWindows', () => {
+  it('keeps counting the idle timeout across a snapshot and restore', () => {
+    const w = new PartitionWindows(spec, ids)
+    w.add('m', T0, 'a', 1_000)
+    const restored = PartitionWindows.restore(spec, ids, w.snapshot(), 500_000)
+    expect(restored.idleDue(1_000 + 29_999)).toBe(false)
+    expect(restored.idleDue(1_000 + 30_000)).toBe(true)
+    const { lastEventWallTime: _, ...old } = w.snapshot()
+    expect(PartitionWindows.restore(spec, ids, old, 500_000).idleDue(500_000 + 29_999)).toBe(false)
+  })
+
   it('a clone is fed and closed while the original stays as it was', () => {
     const w = new PartitionWindows(spec, ids)
     w.add('m', T0, 'a', 0)

@@ -40,6 +40,8 @@ interface Open<S> {
 export interface WindowsSnapshot {
   maxEventTime: number
   idleClosedThrough: number
+  /** Wall time of the last event: the idle timeout keeps counting across a restart. */
+  lastEventWallTime?: number
   open: { key: string; start: number; state: unknown }[]
   late: [string, number][]
 }
@@ -173,6 +175,7 @@ export class PartitionWindows<E, S> {
     return {
       maxEventTime: this.maxEventTime,
       idleClosedThrough: this.idleClosedThrough,
+      lastEventWallTime: this.lastEventWallTime,
       open: [...this.open.values()].map((w) => ({
         key: w.key,
         start: w.start,
@@ -186,8 +189,12 @@ export class PartitionWindows<E, S> {
     spec: WindowSpec,
     aggregator: Aggregator<E, S>,
     snap: WindowsSnapshot,
+    wallTime = Date.now(),
   ): PartitionWindows<E, S> {
     const w = new PartitionWindows(spec, aggregator)
+    // A checkpoint without it (written before it was kept) counts as quiet since the restore, not
+    // since 1970: otherwise every restored window would close as idle at once.
+    w.lastEventWallTime = snap.lastEventWallTime ?? wallTime
     w.maxEventTime = snap.maxEventTime ?? Number.NEGATIVE_INFINITY
     w.idleClosedThrough = snap.idleClosedThrough ?? Number.NEGATIVE_INFINITY
     for (const o of snap.open)
