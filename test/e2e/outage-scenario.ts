@@ -1,0 +1,315 @@
+// The outage scenario shared by the suite (test/e2e/outage.test.ts) and `npm run bench:faults`:
+// the six consumer services in one process over one stream, uninterrupted or with a fault in the
+// middle of its predictions and again of its labels.
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { type ClickHouse, queryRows } from '@vigil/clickhouse'
+import type { VigilConfig } from '@vigil/config'
+import { createDrift } from '@vigil/drift'
+import type { LabelEvent, PredictionEvent } from '@vigil/events'
+import { createFairness } from '@vigil/fairness'
+import { createJoiner } from '@vigil/joiner'
+import { createLogger, createMetricsRegistry } from '@vigil/observability'
+import { createPerformance } from '@vigil/performance'
+import { createRecorder } from '@vigil/recorder'
+import { createRules } from '@vigil/rules'
+import { type RunningProcess, type ServiceFactory, startProcess } from '@vigil/runtime'
+import {
+  createTestTopics,
+  groupLag,
+  publish,
+  readTopic,
+  refuseWrites,
+  startServices,
+  tcpProxy,
+  waitFor,
+  webhookReceiver,
+} from '@vigil/testing'
+import type { Kafka } from 'kafkajs'
+
+const SECRET = 'whsec-outage-0123456789'
+const T0 = Date.UTC(2026, 10, 24, 0)
+const H = 3_600_000
+const MODELS = ['fraud', 'churn', 'credit']
+export const INVALID = ['{nope', '{"schema_version":1}', 'null']
+const KAFKA_SCRIPT = join(import.meta.dirname, '../../deploy/local/kafka.sh')
+const PROXY_PORT = Number(process.env.KAFKA_PROXY_PORT ?? 9094)
+const PROXIED_PORT = Number(process.env.KAFKA_PROXIED_PORT ?? 9095)
+export const ALL: ServiceFactory[] = [
+  createRecorder,
+  createDrift,
+  createJoiner,
+  createPerformance,
+  createFairness,
+  createRules,
+]
+
+/** Prediction `i`: models in turn, 12 s apart (80 one-hour windows); `amount` shifts in hours 30–39 of `fraud`. */
+function prediction(i: number): PredictionEvent {
+  const model = MODELS[i % MODELS.length]!
+  const t = T0 + Math.floor(i / MODELS.length) * 36_000
+  const hour = Math.floor((t - T0) / H)
+  const shifted = model === 'fraud' && hour >= 30 && hour < 40
+  const score = ((i * 37) % 100) / 100
+  return {
+    schema_version: 1,
+    prediction_id: `p${i}`,
+    model_id: model,
+    model_version: 'v1',
+    timestamp: new Date(t).toISOString(),
+    features: {
+      amount: ((i * 7919) % 1000) / 10 + (shifted ? 60 : 0),
+      country: ['DE', 'FR', 'IT', 'ES'][i % 4]!,
+    },
+    prediction: { label: score >= 0.5 ? 'yes' : 'no', score },
+    attributes: { group: i % 2 ? 'a' : 'b' },
+  }
+}
+
+/** Every second prediction gets its label, two days later. */
+function label(i: number): LabelEvent {
+  return {
+    schema_version: 1,
+    prediction_id: `p${i}`,
+    model_id: MODELS[i % MODELS.length]!,
+    timestamp: new Date(T0 + 2 * 86_400_000 + i * 1000).toISOString(),
+    label: i % 3 === 0 ? 'yes' : 'no',
+  }
+}
+
+function yaml(hookUrl: string): string {
+  return `joiner:
+  retry_interval: 1s
+alerting:
+  retry: { max_attempts: 20, initial_backoff: 200ms, max_backoff: 2s }
+  allow_private: [127.0.0.1]
+  webhooks:
+    oncall: { url: "${hookUrl}", secret_env: HOOK_SECRET, timeout: 2s }
+models:
+  "*":
+    window: 1h
+    allowed_lateness: 0s
+    idle_timeout: 1d
+    positive_class: "yes"
+    sensitive_attributes: { group: { reference_group: a } }
+rules:
+  - name: amount-psi
+    model: fraud
+    metric: drift.psi
+    feature: amount
+    when: "> 0.2"
+    severity: critical
+    notify: ["webhook:oncall"]
+`
+}
+
+export type Fault = 'none' | 'clickhouse' | 'produce' | 'broker' | 'rebalance'
+
+/** How long each fault lasts in the suite, in each of the two phases (predictions, then labels). */
+export const FAULT_MS: Record<Fault, number> = {
+  none: 0,
+  clickhouse: 20_000,
+  produce: 25_000,
+  broker: 20_000,
+  rebalance: 15_000,
+}
+
+export interface RunResult {
+  /** Per phase: from the end of the fault to every group caught up. */
+  recoveryMs: number[]
+  /** Events per second over the whole run (predictions and labels), faults included. */
+  eventsPerSec: number
+  tables: Record<string, string[]>
+  deliveries: string[]
+  dlq: number
+  validInDlq: number
+  ready: boolean
+}
+
+/** Every table the services write, as sorted text lines; windows re-published by version at their last. */
+async function tables(ch: ClickHouse): Promise<Record<string, string[]>> {
+  const lines = async (sql: string) =>
+    (await queryRows<Record<string, unknown>>(ch, sql)).map((r) => JSON.stringify(Object.values(r)))
+  return {
+    drift_windows: await lines(
+      'SELECT DISTINCT model_id, window_start, feature, metric, value, drifted FROM {db:Identifier}.drift_windows ORDER BY ALL',
+    ),
+    quality_windows: await lines(
+      'SELECT DISTINCT * EXCEPT computed_at FROM {db:Identifier}.quality_windows ORDER BY ALL',
+    ),
+    outcomes: await lines(
+      'SELECT model_id, prediction_id, label, predicted_label, score FROM {db:Identifier}.outcomes FINAL ORDER BY ALL',
+    ),
+    performance_windows: await lines(
+      `SELECT model_id, window_start, class, metric, value, n_labelled, version
+         FROM {db:Identifier}.performance_windows
+        WHERE (model_id, window_start, version) IN
+              (SELECT model_id, window_start, max(version) FROM {db:Identifier}.performance_windows GROUP BY ALL)
+        ORDER BY ALL`,
+    ),
+    fairness_windows: await lines(
+      `SELECT model_id, window_start, attribute, group, metric, value, version
+         FROM {db:Identifier}.fairness_windows
+        WHERE (model_id, window_start, version) IN
+              (SELECT model_id, window_start, max(version) FROM {db:Identifier}.fairness_windows GROUP BY ALL)
+        ORDER BY ALL`,
+    ),
+    alerts: await lines(
+      'SELECT alert_key, status, episode, window_start FROM {db:Identifier}.alerts FINAL ORDER BY ALL',
+    ),
+    alert_history: await lines(
+      'SELECT DISTINCT alert_key, transition, window_start FROM {db:Identifier}.alert_history ORDER BY ALL',
+    ),
+    predictions: await lines('SELECT count(), uniqExact(prediction_id) FROM {db:Identifier}.predictions'),
+  }
+}
+
+async function caughtUp(kafka: Kafka, config: VigilConfig): Promise<boolean> {
+  const { topics } = config.kafka
+  const groups: [string, string[]][] = [
+    [config.recorder.group_id, [topics.predictions, topics.labels]],
+    [config.drift.group_id, [topics.predictions]],
+    [config.joiner.group_id, [topics.labels, topics.predictions]],
+    [config.performance.group_id, [topics.outcomes]],
+    [config.fairness.group_id, [topics.predictions, topics.outcomes]],
+    [config.alerting.group_id, [topics.metrics]],
+  ]
+  for (const [group, ts] of groups) if ((await groupLag(kafka, group, ts)) > 0) return false
+  return true
+}
+
+function broker(command: 'stop' | 'start'): void {
+  execFileSync('bash', [KAFKA_SCRIPT, command], { stdio: ['ignore', 'ignore', 'inherit'] })
+}
+
+/** Starts a fault; returns its end. */
+async function inject(
+  fault: Fault,
+  proc: RunningProcess,
+  proxy: Awaited<ReturnType<typeof tcpProxy>>,
+  base: VigilConfig,
+  cleanup: (f: () => Promise<void>) => void,
+) {
+  switch (fault) {
+    case 'clickhouse': {
+      const outage = refuseWrites(proc.deps.ch)
+      return async () => outage.restore()
+    }
+    case 'produce':
+      proxy.cut()
+      return async () => proxy.restore()
+    case 'broker':
+      broker('stop')
+      return async () => broker('start')
+    case 'rebalance': {
+      // A second instance of every consumer joins the groups, and leaves; the rules service
+      // stays single (its alert states and outbox following a partition is #17).
+      const other = await startProcess(
+        base,
+        ALL.filter((f) => f !== createRules),
+        {
+          log: createLogger({ name: 'second', level: base.log_level }),
+          registry: createMetricsRegistry({ defaultMetrics: false }),
+        },
+      )
+      cleanup(() => other.stop())
+      return () => other.stop()
+    }
+    default:
+      return async () => undefined
+  }
+}
+
+/**
+ * One run of the scenario: N predictions (3 invalid among them), then a label for every second
+ * one, each stream in two halves with the fault started between them and held for `faultMs`.
+ * `cleanup` is given what must be closed should the run fail midway.
+ */
+export async function runOutage(
+  fault: Fault,
+  options: { predictions: number; faultMs: number; cleanup: (f: () => Promise<void>) => void },
+): Promise<RunResult> {
+  const { cleanup } = options
+  const began = Date.now()
+  const hooks = await webhookReceiver(SECRET)
+  const proxy = await tcpProxy(PROXY_PORT, PROXIED_PORT)
+  cleanup(hooks.close)
+  cleanup(proxy.close)
+  const { config, proc, kafka } = await startServices(
+    `outage_${fault}`,
+    yaml(hooks.url('/notify')),
+    ALL,
+    { HOOK_SECRET: SECRET },
+    { producerBrokers: [`127.0.0.1:${PROXY_PORT}`] },
+  )
+  cleanup(() => proc.stop())
+  await createTestTopics(config)
+  const { topics } = config.kafka
+  const predictions: (PredictionEvent | string)[] = Array.from({ length: options.predictions }, (_, i) =>
+    prediction(i),
+  )
+  for (const [k, bad] of INVALID.entries())
+    predictions.splice(Math.floor((options.predictions / 4) * (k + 1)), 0, bad)
+  const labels = Array.from({ length: options.predictions / 2 }, (_, k) => label(2 * k))
+  const half = Math.floor(predictions.length / 2)
+  const recoveryMs: number[] = []
+
+  // Two phases, the fault in the middle of each: predictions (recorder, drift, fairness, rules),
+  // then labels (joiner, performance, fairness), so every service meets it mid-stream.
+  const phases: {
+    topic: string
+    first: readonly (object | string)[]
+    second: readonly (object | string)[]
+  }[] = [
+    { topic: topics.predictions, first: predictions.slice(0, half), second: predictions.slice(half) },
+    {
+      topic: topics.labels,
+      first: labels.slice(0, labels.length / 2),
+      second: labels.slice(labels.length / 2),
+    },
+  ]
+  for (const { topic, first, second } of phases) {
+    await publish(kafka, topic, first)
+    const end = await inject(fault, proc, proxy, config, cleanup)
+    const started = Date.now()
+    if (fault !== 'broker') await publish(kafka, topic, second)
+    await new Promise((r) => setTimeout(r, Math.max(0, options.faultMs - (Date.now() - started))))
+    await end()
+    const ended = Date.now()
+    if (fault === 'broker') await publish(kafka, topic, second)
+    // The labels' predictions are recorded before they come: coverage counts recorded predictions.
+    if (!(await waitFor(() => caughtUp(kafka, config), 600_000, 250)))
+      throw new Error(`${fault}: the services did not catch up within 10 min of the fault's end`)
+    recoveryMs.push(Date.now() - ended)
+  }
+  const eventsPerSec = (predictions.length + labels.length) / ((Date.now() - began) / 1000)
+  // The outbox delivers after the commit: wait until nothing is pending.
+  const pending = () => Number(proc.deps.readiness().services.rules?.detail?.pendingNotifications ?? 0)
+  if (!(await waitFor(() => pending() === 0, 60_000)))
+    throw new Error(`${fault}: notifications still pending`)
+  const ready = await waitFor(() => proc.deps.readiness().ready, 60_000)
+  const dlq = await readTopic(kafka, topics.dlq, INVALID.length + 1, 3_000)
+  const result: RunResult = {
+    recoveryMs,
+    eventsPerSec,
+    tables: await tables(proc.deps.ch),
+    // What was notified, without the run's own names (database, topics) that the ids carry.
+    deliveries: hooks.deliveries
+      .map((d) => {
+        const b = d.body as {
+          kind: string
+          window: unknown
+          alerts: { alert_key?: string; status?: string }[]
+        }
+        return JSON.stringify([b.kind, b.window, b.alerts.map((a) => [a.alert_key, a.status])])
+      })
+      .sort(),
+    dlq: dlq.length,
+    validInDlq: dlq.filter((m) => !INVALID.includes(m.value.toString())).length,
+    ready,
+  }
+  await proc.stop()
+  await proxy.close()
+  await hooks.close()
+  return result
+}
