@@ -86,6 +86,7 @@ function counter(overrides: Partial<Stage<number, { n: number }>> = {}): Stage<n
 function run(stage: Stage<number, { n: number }>) {
   const s = sinks()
   const { kafka, consumers } = fakeKafka()
+  const registry = createMetricsRegistry({ defaultMetrics: false })
   const c = createStageConsumer(
     stage,
     {
@@ -93,12 +94,12 @@ function run(stage: Stage<number, { n: number }>) {
       producer: s.producer,
       ch: s.ch,
       log: createLogger({ name: 'test', level: 'silent' }),
-      registry: createMetricsRegistry({ defaultMetrics: false }),
+      registry,
       dlqTopic: 'dlq',
     },
     { retryInitialMs: 1, retryMaxMs: 2 },
   )
-  return { ...s, c, consumers }
+  return { ...s, c, consumers, registry }
 }
 
 describe('stage consumer (kafkajs, ClickHouse and producer stand-ins)', () => {
@@ -173,6 +174,15 @@ describe('stage consumer (kafkajs, ClickHouse and producer stand-ins)', () => {
       [DLQ_HEADERS.offset]: '1',
     })
     expect(r.inserts.map((i) => i.values)).toEqual([[{ n: 2 }]])
+  })
+
+  it('counts a dead-lettered message once, however often its batch was retried', async () => {
+    const r = run(counter())
+    await r.c.start()
+    r.faults.sends = 3
+    await deliver(r.consumers[0]!, [json(0, { n: 'x' }), json(1, { n: 1 })])
+    const dlq = await r.registry.getSingleMetric('vigil_stage_dlq_total')!.get()
+    expect(dlq.values.map((v) => [v.labels.code, v.value])).toEqual([['invalid', 1]])
   })
 
   it('skips an invalid message another stage dead-letters, without sending it', async () => {

@@ -194,7 +194,7 @@ function stageMetrics(registry: Registry) {
   return {
     dlq: new Counter({
       name: 'vigil_stage_dlq_total',
-      help: 'Messages a stage sent to the DLQ, by why: the decoder\'s code (schema, too_large, …) or plan_error (its code threw on it)',
+      help: "Messages a stage sent to the DLQ, by why: the decoder's code (schema, too_large, …) or plan_error (its code threw on it)",
       labelNames: ['stage', 'topic', 'code'],
       registers: [registry],
     }),
@@ -256,17 +256,18 @@ export function createStageConsumer<S, E, R, T>(
     else if (write.messages.length > 0) await producer.send(write.topic, write.messages)
   }
 
-  function decode(batch: PartitionBatch, resumeAt: bigint): { inputs: Input<E>[]; dlq: OutMessage[] } {
+  /** The batch's inputs, its invalid messages' DLQ copies, and the counts to record once it is durable. */
+  function decode(batch: PartitionBatch, resumeAt: bigint) {
     const input = stage.inputs[batch.topic]
     if (!input) throw new Error(`stage ${stage.name} received topic ${batch.topic} it does not consume`)
     const source = { topic: batch.topic, partition: batch.partition, service: stage.name, step: 'validate' }
     const inputs: Input<E>[] = []
     const dlq: OutMessage[] = []
-    let skipped = 0
+    const counts = { skipped: 0, invalidSkipped: 0, dlqByCode: new Map<string, number>() }
     for (const message of batch.messages) {
       const offset = BigInt(message.offset)
       if (offset < resumeAt) {
-        skipped++
+        counts.skipped++
         continue
       }
       const r = input.decode(message.value ?? Buffer.alloc(0))
@@ -281,11 +282,11 @@ export function createStageConsumer<S, E, R, T>(
         })
       } else if (input.invalid === 'dlq') {
         dlq.push(toDlqMessage(message, source, r.reason))
-        metrics.dlq.inc({ stage: stage.name, topic: batch.topic, code: r.code ?? 'invalid' })
-      } else metrics.invalid.inc({ stage: stage.name, topic: batch.topic })
+        const code = r.code ?? 'invalid'
+        counts.dlqByCode.set(code, (counts.dlqByCode.get(code) ?? 0) + 1)
+      } else counts.invalidSkipped++
     }
-    if (skipped > 0) metrics.skipped.inc({ stage: stage.name }, skipped)
-    return { inputs, dlq }
+    return { inputs, dlq, counts }
   }
 
   async function slotOf(tp: TopicPartition): Promise<Slot<S>> {
@@ -311,7 +312,7 @@ export function createStageConsumer<S, E, R, T>(
 
   async function planBatch(slot: Slot<S>, batch: PartitionBatch, ctx: BatchContext): Promise<Plan<S>> {
     const tp = { topic: batch.topic, partition: batch.partition }
-    const { inputs, dlq } = decode(batch, stage.resumeAt?.(slot.state) ?? 0n)
+    const { inputs, dlq, counts } = decode(batch, stage.resumeAt?.(slot.state) ?? 0n)
     const read = stage.read ? await stage.read(slot.state, inputs, { ...ctx, tp }) : (undefined as R)
     const { plan, poisoned } = planIsolating(stage.plan, slot.state, inputs, {
       tp,
@@ -331,11 +332,18 @@ export function createStageConsumer<S, E, R, T>(
         'the stage’s code failed on this message: sent to the DLQ, the partition goes on',
       )
       dlq.push(toDlqMessage(p.input.message, source, `${p.error.name}: ${p.error.message}`))
-      metrics.dlq.inc({ stage: stage.name, topic: batch.topic, code: 'plan_error' })
     }
+    if (poisoned.length > 0) counts.dlqByCode.set('plan_error', poisoned.length)
     const writes: Write[] =
       dlq.length > 0 ? [{ topic: deps.dlqTopic, messages: dlq }, ...plan.writes] : plan.writes
-    return { ...plan, writes }
+    const after = () => {
+      const labels = { stage: stage.name, topic: batch.topic }
+      for (const [code, n] of counts.dlqByCode) metrics.dlq.inc({ ...labels, code }, n)
+      if (counts.invalidSkipped > 0) metrics.invalid.inc(labels, counts.invalidSkipped)
+      if (counts.skipped > 0) metrics.skipped.inc({ stage: stage.name }, counts.skipped)
+      plan.after?.()
+    }
+    return { ...plan, writes, after }
   }
 
   async function handleBatch(batch: PartitionBatch, ctx: BatchContext): Promise<void> {
