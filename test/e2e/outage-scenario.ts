@@ -126,6 +126,14 @@ export interface RunResult {
   ready: boolean
 }
 
+/** The rows of each window's last version: earlier versions depend on how batches were cut. */
+function lastVersions(table: string, columns: string): string {
+  return `SELECT model_id, window_start, ${columns}, version FROM {db:Identifier}.${table}
+           WHERE (model_id, window_start, version) IN
+                 (SELECT model_id, window_start, max(version) FROM {db:Identifier}.${table} GROUP BY ALL)
+           ORDER BY ALL`
+}
+
 /** Every table the services write, as sorted text lines; windows re-published by version at their last. */
 async function tables(ch: ClickHouse): Promise<Record<string, string[]>> {
   const lines = async (sql: string) =>
@@ -140,20 +148,8 @@ async function tables(ch: ClickHouse): Promise<Record<string, string[]>> {
     outcomes: await lines(
       'SELECT model_id, prediction_id, label, predicted_label, score FROM {db:Identifier}.outcomes FINAL ORDER BY ALL',
     ),
-    performance_windows: await lines(
-      `SELECT model_id, window_start, class, metric, value, n_labelled, version
-         FROM {db:Identifier}.performance_windows
-        WHERE (model_id, window_start, version) IN
-              (SELECT model_id, window_start, max(version) FROM {db:Identifier}.performance_windows GROUP BY ALL)
-        ORDER BY ALL`,
-    ),
-    fairness_windows: await lines(
-      `SELECT model_id, window_start, attribute, group, metric, value, version
-         FROM {db:Identifier}.fairness_windows
-        WHERE (model_id, window_start, version) IN
-              (SELECT model_id, window_start, max(version) FROM {db:Identifier}.fairness_windows GROUP BY ALL)
-        ORDER BY ALL`,
-    ),
+    performance_windows: await lines(lastVersions('performance_windows', 'class, metric, value, n_labelled')),
+    fairness_windows: await lines(lastVersions('fairness_windows', 'attribute, group, metric, value')),
     alerts: await lines(
       'SELECT alert_key, status, episode, window_start FROM {db:Identifier}.alerts FINAL ORDER BY ALL',
     ),

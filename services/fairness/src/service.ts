@@ -3,15 +3,9 @@ import { modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type PredictionEvent } from '@vigil/events'
 import { createStageConsumer, type ReadContext, type Stage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
+import { windowKey } from '@vigil/outcomes'
 import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
-import {
-  type FairnessEvent,
-  judged,
-  planFairness,
-  readingKey,
-  touched,
-  type WindowReading,
-} from './steps/plan.js'
+import { type FairnessEvent, judged, planFairness, touched, type WindowReading } from './steps/plan.js'
 import { isRecorded, loadGroupCounts } from './store.js'
 
 export type FairnessDeps = ServiceDeps
@@ -84,7 +78,7 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
         const reading: WindowReading = new Map()
         for (const attribute of Object.keys(m.sensitive_attributes))
           reading.set(attribute, await loadGroupCounts(ch, w, attribute, m.positive_class!))
-        readings.set(readingKey(w), reading)
+        readings.set(windowKey(w), reading)
       }
       return readings
     },

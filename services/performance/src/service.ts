@@ -2,8 +2,9 @@ import { modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type OutcomeEvent } from '@vigil/events'
 import { createStageConsumer, type Stage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
+import { windowKey } from '@vigil/outcomes'
 import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
-import { planPerformance, readingKey, touched, type WindowReading } from './steps/plan.js'
+import { planPerformance, touched, type WindowReading } from './steps/plan.js'
 import { countPredictions, loadOutcomes } from './store.js'
 
 export type PerformanceDeps = ServiceDeps
@@ -36,7 +37,7 @@ export function createPerformance(config: PerformanceConfig, deps: PerformanceDe
     async read(_state, inputs) {
       const readings = new Map<string, WindowReading>()
       for (const w of touched(inputs, settings))
-        readings.set(readingKey(w), {
+        readings.set(windowKey(w), {
           outcomes: await loadOutcomes(ch, w),
           nPredictions: await countPredictions(ch, w),
         })

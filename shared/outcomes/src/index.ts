@@ -8,4 +8,11 @@ export {
   type Performance,
   performanceOf,
 } from './evaluate.js'
-export { labelCoverage, type ModelWindow, touchedWindows, windowMessage } from './windows.js'
+export {
+  labelCoverage,
+  type ModelWindow,
+  recomputeWindows,
+  touchedWindows,
+  windowKey,
+  windowMessage,
+} from './windows.js'

@@ -1,7 +1,8 @@
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '@vigil/config'
 import type { Input } from '@vigil/kafka'
+import { windowKey } from '@vigil/outcomes'
 import { describe, expect, it } from 'vitest'
-import { type FairnessEvent, planFairness, readingKey, touched, type WindowReading } from './plan.js'
+import { type FairnessEvent, planFairness, touched, type WindowReading } from './plan.js'
 
 const H = 3_600_000
 const T0 = Date.UTC(2026, 10, 24, 10)
@@ -57,7 +58,7 @@ describe('fairness plan', () => {
         },
       ],
     ])
-    const plan = planFairness(inputs, new Map([[readingKey(w!), reading]]), settings, 'vigil.metrics')
+    const plan = planFairness(inputs, new Map([[windowKey(w!), reading]]), settings, 'vigil.metrics')
     expect(plan.windows).toBe(1)
     const [rows, messages] = plan.writes
     if (!rows || !('table' in rows) || !messages || 'table' in messages)

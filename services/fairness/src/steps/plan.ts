@@ -1,7 +1,7 @@
 import type { ModelConfig } from '@vigil/config'
 import type { OutcomeEvent, PredictionEvent } from '@vigil/events'
 import type { Input, Plan, Write } from '@vigil/kafka'
-import { type ModelWindow, touchedWindows } from '@vigil/outcomes'
+import { type ModelWindow, recomputeWindows, touchedWindows, windowKey } from '@vigil/outcomes'
 import { type AttributeFairness, fairnessFromCounts, type GroupCounts } from '@vigil/stats'
 import { windowWrite } from '../store.js'
 import { fairnessMessage, fairnessRows } from './window.js'
@@ -13,8 +13,6 @@ export type WindowReading = Map<
   string,
   { counts: Map<string, GroupCounts>; predictions: number; labelled: number }
 >
-
-export const readingKey = (w: ModelWindow) => `${w.modelId}\u0000${w.modelVersion}\u0000${w.start}`
 
 /** Fairness can judge a model with a positive class and at least one sensitive attribute. */
 export const judged = (m: ModelConfig) =>
@@ -43,33 +41,23 @@ export function planFairness(
   settings: (modelId: string) => ModelConfig,
   metricsTopic: string,
 ): Plan<undefined> & { windows: number } {
-  const writes: Write[] = []
-  const messages = []
-  for (const w of touched(inputs, settings)) {
-    const reading = readings.get(readingKey(w))
-    if (!reading) throw new Error(`no reading for window ${readingKey(w)}: read and plan disagree`)
+  const { writes, messages } = recomputeWindows(touched(inputs, settings), readings, (w, reading) => {
     const attributes: Record<string, AttributeFairness> = {}
     const totals = { version: 0, predictions: 0, labelled: 0 }
     for (const [attribute, { reference_group: referenceGroup }] of Object.entries(
       settings(w.modelId).sensitive_attributes,
     )) {
       const r = reading.get(attribute)
-      if (!r) throw new Error(`no reading for attribute ${attribute} of window ${readingKey(w)}`)
+      if (!r) throw new Error(`no reading for attribute ${attribute} of window ${windowKey(w)}`)
       attributes[attribute] = fairnessFromCounts(r.counts, referenceGroup)
       totals.version += r.predictions + r.labelled
       totals.predictions = Math.max(totals.predictions, r.predictions)
       totals.labelled = Math.max(totals.labelled, r.labelled)
     }
-    writes.push(
-      windowWrite(
-        w,
-        totals.version,
-        Object.entries(attributes).flatMap(([a, f]) => fairnessRows(a, f)),
-      ),
-    )
-    const m = fairnessMessage(w, attributes, totals)
-    messages.push({ key: m.model_id, value: JSON.stringify(m) })
-  }
-  if (messages.length > 0) writes.push({ topic: metricsTopic, messages })
-  return { next: undefined, writes, windows: messages.length }
+    const rows = Object.entries(attributes).flatMap(([a, f]) => fairnessRows(a, f))
+    return { write: windowWrite(w, totals.version, rows), message: fairnessMessage(w, attributes, totals) }
+  })
+  const all: Write[] = writes
+  if (messages.length > 0) all.push({ topic: metricsTopic, messages })
+  return { next: undefined, writes: all, windows: messages.length }
 }

@@ -1,6 +1,7 @@
 import { makeLabel } from '@vigil/testing'
 import { describe, expect, it } from 'vitest'
-import { type IncomingLabel, planJoin, predictionKey, type StoredPrediction } from './join.js'
+import { storedPrediction } from '../../test/fixtures.js'
+import { type IncomingLabel, planJoin, predictionKey } from './join.js'
 
 const NOW = Date.UTC(2026, 10, 26)
 const DAY = 86_400_000
@@ -17,16 +18,7 @@ function incoming(i: number, offset: number, over: Partial<IncomingLabel> = {}):
   }
 }
 
-function stored(i: number): StoredPrediction {
-  return {
-    modelId: `model-${i % 3}`,
-    modelVersion: 'v1',
-    predictionId: `p-${i}`,
-    time: Date.UTC(2026, 10, 24, 10) + i * 100,
-    prediction: { label: 'ok', score: 0.2 },
-    attributes: { region: 'eu' },
-  }
-}
+const stored = (i: number) => storedPrediction(i)
 
 const found = (...ids: number[]) =>
   new Map(ids.map((i) => [predictionKey(`model-${i % 3}`, `p-${i}`), stored(i)]))

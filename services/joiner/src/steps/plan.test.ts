@@ -1,7 +1,8 @@
 import { DLQ_HEADERS, type Write } from '@vigil/kafka'
 import { makeLabel } from '@vigil/testing'
 import { describe, expect, it } from 'vitest'
-import { type IncomingLabel, predictionKey, type StoredPrediction } from './join.js'
+import { storedPrediction } from '../../test/fixtures.js'
+import { type IncomingLabel, predictionKey } from './join.js'
 import { planLabels } from './plan.js'
 
 const NOW = Date.UTC(2026, 10, 26)
@@ -13,16 +14,7 @@ function label(i: number, arrivedAt = NOW - 1000): IncomingLabel {
   return { event, partition: 2, offset: String(100 + i), arrivedAt, raw: JSON.stringify(event) }
 }
 
-function stored(i: number): StoredPrediction {
-  return {
-    modelId: `model-${i % 3}`,
-    modelVersion: 'v1',
-    predictionId: `p-${i}`,
-    time: Date.UTC(2026, 10, 24, 10) + i * 100,
-    prediction: { label: 'ok' },
-    attributes: {},
-  }
-}
+const stored = (i: number) => storedPrediction(i, { prediction: { label: 'ok' }, attributes: {} })
 
 const lookup = (...ids: number[]) => ({
   predictions: new Map(ids.map((i) => [predictionKey(`model-${i % 3}`, `p-${i}`), stored(i)])),

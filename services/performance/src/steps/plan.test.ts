@@ -1,8 +1,9 @@
 import { DEFAULT_MODEL_CONFIG } from '@vigil/config'
 import type { OutcomeEvent } from '@vigil/events'
 import type { Input } from '@vigil/kafka'
+import { windowKey } from '@vigil/outcomes'
 import { describe, expect, it } from 'vitest'
-import { planPerformance, readingKey, touched, type WindowReading } from './plan.js'
+import { planPerformance, touched, type WindowReading } from './plan.js'
 
 const H = 3_600_000
 const T0 = Date.UTC(2026, 10, 24, 10)
@@ -43,7 +44,7 @@ describe('performance plan', () => {
     const [w1, w2] = touched(inputs, settings)
     const readings = new Map([
       [
-        readingKey(w1!),
+        windowKey(w1!),
         reading(
           [
             ['a', 'a'],
@@ -54,7 +55,7 @@ describe('performance plan', () => {
           8,
         ),
       ],
-      [readingKey(w2!), reading([['a', 'a']], 1)],
+      [windowKey(w2!), reading([['a', 'a']], 1)],
     ])
     const plan = planPerformance(inputs, readings, settings, 'vigil.metrics')
     expect(plan.windows).toBe(2)

@@ -1,7 +1,7 @@
 import type { ModelConfig } from '@vigil/config'
 import type { OutcomeEvent } from '@vigil/events'
 import type { Input, Plan, Write } from '@vigil/kafka'
-import { type Outcome, performanceOf } from '@vigil/outcomes'
+import { type Outcome, performanceOf, recomputeWindows } from '@vigil/outcomes'
 import { windowWrite } from '../store.js'
 import { coverage, outcomeWindows, type PerformanceWindow, performanceMessage, windowRows } from './window.js'
 
@@ -10,8 +10,6 @@ export interface WindowReading {
   outcomes: Outcome[]
   nPredictions: number
 }
-
-export const readingKey = (w: PerformanceWindow) => `${w.modelId}\u0000${w.modelVersion}\u0000${w.start}`
 
 /** The windows some outcomes touch. */
 export function touched(
@@ -34,17 +32,14 @@ export function planPerformance(
   settings: (modelId: string) => ModelConfig,
   metricsTopic: string,
 ): Plan<undefined> & { windows: number } {
-  const writes: Write[] = []
-  const messages = []
-  for (const w of touched(inputs, settings)) {
-    const reading = readings.get(readingKey(w))
-    if (!reading) throw new Error(`no reading for window ${readingKey(w)}: read and plan disagree`)
+  const { writes, messages } = recomputeWindows(touched(inputs, settings), readings, (w, reading) => {
     const counts = { nPredictions: reading.nPredictions, nLabelled: reading.outcomes.length }
     const p = performanceOf(reading.outcomes, settings(w.modelId))
-    writes.push(windowWrite(w, p.task, counts, coverage(counts), windowRows(p, counts)))
-    const m = performanceMessage(w, p, counts)
-    messages.push({ key: m.model_id, value: JSON.stringify(m) })
-  }
-  writes.push({ topic: metricsTopic, messages })
-  return { next: undefined, writes, windows: messages.length }
+    return {
+      write: windowWrite(w, p.task, counts, coverage(counts), windowRows(p, counts)),
+      message: performanceMessage(w, p, counts),
+    }
+  })
+  const all: Write[] = [...writes, { topic: metricsTopic, messages }]
+  return { next: undefined, writes: all, windows: messages.length }
 }
