@@ -32,6 +32,7 @@ export function planRecord(
       dedupToken: `${tp.topic}-${tp.partition}-${chunk[0]!.offset}-${chunk.at(-1)!.offset}`,
     })
   }
+  // biome-ignore lint/complexity/useMathMinMax: offsets are bigints, which Math.max does not take
   const storedThrough = opts.lastOffset > state.storedThrough ? opts.lastOffset : state.storedThrough
   return { next: { storedThrough }, writes }
 }
