@@ -15,7 +15,6 @@ import { createRecorder } from '@vigil/recorder'
 import { createRules } from '@vigil/rules'
 import { type RunningProcess, type ServiceFactory, startProcess } from '@vigil/runtime'
 import {
-  createTestTopics,
   groupLag,
   publish,
   readTopic,
@@ -239,7 +238,6 @@ export async function runOutage(
     { producerBrokers: [`127.0.0.1:${PROXY_PORT}`] },
   )
   cleanup(() => proc.stop())
-  await createTestTopics(config)
   const { topics } = config.kafka
   const predictions: (PredictionEvent | string)[] = Array.from({ length: options.predictions }, (_, i) =>
     prediction(i),

@@ -33,13 +33,11 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
   const unconfigured = new Set<string>()
 
   function announceUnjudged(inputs: readonly { event: FairnessEvent }[]): void {
-    for (const { event } of inputs) {
-      if (unconfigured.has(event.model_id) || judged(settings(event.model_id))) continue
-      unconfigured.add(event.model_id)
-      log.info(
-        { model: event.model_id },
-        'no positive_class or sensitive_attributes in vigil.yaml: no fairness windows',
-      )
+    // Once per model of the batch, not per event: resolving a model's settings merges its layers.
+    for (const model of new Set(inputs.map((i) => i.event.model_id))) {
+      if (unconfigured.has(model) || judged(settings(model))) continue
+      unconfigured.add(model)
+      log.info({ model }, 'no positive_class or sensitive_attributes in vigil.yaml: no fairness windows')
     }
   }
 

@@ -52,9 +52,9 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
   }
 
   /** The labels' predictions: the recent ones from memory, the others from ClickHouse. */
-  async function lookup(labels: readonly IncomingLabel[]): Promise<LabelLookup> {
+  async function lookup(labels: readonly Pick<IncomingLabel, 'event'>[]): Promise<LabelLookup> {
     const predictions = new Map<string, StoredPrediction>()
-    const missing: IncomingLabel[] = []
+    const missing: Pick<IncomingLabel, 'event'>[] = []
     for (const l of labels) {
       const key = predictionKey(l.event.model_id, l.event.prediction_id)
       const p = recent.get(key)
@@ -96,7 +96,8 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
     load: async () => undefined,
     async read(_state, inputs, { tp }) {
       if (tp.topic !== topics.labels) return undefined
-      return lookup(labelsOf(inputs))
+      // The events are enough to look up; the plan builds the full labels (raw text included).
+      return lookup(inputs.filter(isLabel))
     },
     plan(_state, inputs, { now, read }) {
       if (!read) {

@@ -15,7 +15,7 @@ import type { Write } from '@vigil/kafka'
 import type { IncomingLabel, JoinedFrom, StoredPrediction } from './steps/join.js'
 import { canonicalPrediction, predictionKey } from './steps/join.js'
 
-function byModel(labels: readonly IncomingLabel[]): Map<string, string[]> {
+function byModel(labels: readonly Pick<IncomingLabel, 'event'>[]): Map<string, string[]> {
   const out = new Map<string, string[]>()
   for (const l of labels) {
     const ids = out.get(l.event.model_id) ?? []
@@ -28,7 +28,7 @@ function byModel(labels: readonly IncomingLabel[]): Map<string, string[]> {
 /** The stored predictions of these labels, one query per model with the ids as a parameter. */
 export async function lookupPredictions(
   ch: ClickHouse,
-  labels: readonly IncomingLabel[],
+  labels: readonly Pick<IncomingLabel, 'event'>[],
 ): Promise<Map<string, StoredPrediction>> {
   const found = new Map<string, StoredPrediction>()
   for (const [modelId, ids] of byModel(labels)) {
