@@ -5,17 +5,18 @@ import { createStageConsumer, type Stage } from '@vigil/kafka'
 import { Counter, Gauge, type Registry } from '@vigil/observability'
 import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
 import type { DriftThresholds } from '@vigil/stats'
-import { PartitionWindows, type WindowsSnapshot } from '@vigil/windows'
+import { PartitionWindows } from '@vigil/windows'
 import { createDriftAggregator } from './steps/aggregate.js'
 import {
   type DriftEnv,
   type DriftPartition,
   type DriftPlan,
+  type Evaluations,
   planDriftBatch,
-  planIdleClose,
+  planTick,
 } from './steps/plan.js'
 import type { Reference } from './steps/reference.js'
-import { loadCheckpoint, rangeReference } from './store.js'
+import { loadPartition, rangeReference, readEvaluations } from './store.js'
 
 export type DriftDeps = ServiceDeps
 
@@ -47,11 +48,13 @@ function driftMetrics(registry: Registry) {
  * every feature and of the prediction against the model version's reference, and data quality;
  * written to drift_windows and quality_windows and published on vigil.metrics.
  *
- * A pure stage (DESIGN §4): a batch is planned on copies of its models' windows; the windows it
- * closed are made durable (references, rows, metrics messages), then the partition's checkpoint
- * with the next offset; only then is the state swapped and the offset committed. A restarted or
- * rebalanced consumer restores the checkpoint and skips offsets below it, and a failed write is
- * retried with the same plan, so it publishes what an uninterrupted one would.
+ * A pure stage (DESIGN §4) whose window state grows by what each batch adds: a batch is planned
+ * on forks of its models' windows; what it added to each window and feature is written as a
+ * partial state (drift_partials), then the touched models' clocks and the offset (drift_state);
+ * only then is the state swapped and the offset committed. A window it closed is evaluated by a
+ * later plan (the next batch or tick), from its partials merged in one query. A restarted or
+ * rebalanced consumer restores the clocks, skips offsets below them and does not add twice what
+ * its partials already hold, so it publishes what an uninterrupted one would.
  */
 export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
   const { ch, registry } = deps
@@ -134,6 +137,7 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     newWindows: (modelId) => new PartitionWindows(specOf(modelId), aggregator),
     // Rises with every plan in this process and across restarts (wall-clock based).
     nextSeq: (now) => BigInt(now) * 1000n + BigInt(seqCounter++ % 1000),
+    sampleSize: config.drift.sample_size,
   }
 
   /** After the plan's writes: the references that became known, logs and metrics. */
@@ -148,62 +152,58 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
           'no baseline for this model version: its first complete window becomes the reference',
         )
       }
-      for (const { window } of plan.closed) {
+      for (const { window } of plan.evaluated) {
         metrics.closed.inc({ closed_by: window.closedBy })
         metrics.late.inc(window.lateEvents)
       }
       openByPartition.set(
         partition,
-        [...plan.next.models.values()].reduce((n, w) => n + w.openWindows(), 0),
+        [...plan.next.models.values()].reduce((n, m) => n + m.windows.openWindows(), 0),
       )
       metrics.open.set([...openByPartition.values()].reduce((a, b) => a + b, 0))
     }
   }
 
-  const stage: Stage<DriftPartition, PredictionEvent> = {
+  const stage: Stage<DriftPartition, PredictionEvent, Evaluations, Evaluations> = {
     name: 'drift',
     groupId: group,
     inputs: {
       // An invalid prediction goes to the DLQ once, from the recorder, which reads every raw event.
       [config.kafka.topics.predictions]: { decode: (b) => parser.parse(b), invalid: 'skip' },
     },
-    async load({ topic, partition }) {
-      const cp = await loadCheckpoint(ch, group, topic, partition)
-      const saved = (cp?.state ?? {}) as {
-        models?: Record<string, WindowsSnapshot>
-        previous?: Record<string, Reference>
-      }
-      const models = new Map(
-        Object.entries(saved.models ?? {}).map(([modelId, snap]) => [
-          modelId,
-          PartitionWindows.restore(specOf(modelId), aggregator, snap),
-        ]),
-      )
-      if (cp)
+    async load(tp) {
+      const state = await loadPartition(ch, group, tp, (modelId, snap) => ({
+        windows: PartitionWindows.restore(specOf(modelId), aggregator, snap.windows),
+        pending: snap.pending,
+        previous: snap.previous,
+      }))
+      if (state.restored > 0)
         log.info(
-          { topic, partition, nextOffset: cp.nextOffset.toString() },
-          'restored open windows from checkpoint',
+          {
+            ...tp,
+            nextOffset: state.nextOffset.toString(),
+            partialsThrough: state.partialsThrough.toString(),
+          },
+          'restored window clocks',
         )
-      return {
-        nextOffset: cp?.nextOffset ?? 0n,
-        models,
-        previous: new Map(Object.entries(saved.previous ?? {})),
-      }
+      return state
     },
     resumeAt: (state) => state.nextOffset,
-    // A time-range reference must be known before its model's first window opens.
-    read: async (_state, inputs) => {
+    // A time-range reference must be known before its model's first window opens; windows closed
+    // by earlier plans are evaluated from their merged partials.
+    read: async (state, inputs, { tp }) => {
       await loadRangeReferences(new Set(inputs.map((i) => i.event.model_id)))
-      return undefined
+      return readEvaluations(ch, tp, state, env, inputs, Date.now())
     },
-    plan(state, inputs, { tp, now, lastOffset }) {
-      const plan = planDriftBatch(state, inputs, { now, lastOffset: lastOffset ?? -1n }, tp, env)
+    plan(state, inputs, { tp, now, lastOffset, read }) {
+      const plan = planDriftBatch(state, inputs, { now, lastOffset: lastOffset ?? -1n }, tp, env, read)
       return { ...plan, after: afterwards(plan, `${tp.topic}:${tp.partition}`) }
     },
     tick: {
       everyMs: 1000,
-      plan(state, { tp, now }) {
-        const plan = planIdleClose(state, now, tp, env)
+      read: (state, tp) => readEvaluations(ch, tp, state, env, undefined, Date.now()),
+      plan(state, { tp, now, read }) {
+        const plan = planTick(state, now, tp, env, read)
         return plan && { ...plan, after: afterwards(plan, `${tp.topic}:${tp.partition}`) }
       },
     },

@@ -1,54 +1,80 @@
-import { createHash } from 'node:crypto'
 import {
   type ClickHouse,
-  CONSUMER_CHECKPOINTS,
-  latestCheckpointQuery,
+  driftStateQuery,
+  mergedPartialsQuery,
+  partialsHighWaterQuery,
   rangeSampleQuery,
   runQuery,
   toClickHouseTime,
 } from '@vigil/clickhouse'
-import type { TopicPartition, Write } from '@vigil/kafka'
+import type { PredictionEvent } from '@vigil/events'
+import type { Input, TopicPartition } from '@vigil/kafka'
 import { categoricalProfile, type FeatureProfile, numericalProfile } from '@vigil/stats'
+import { windowId, windowsFromMerged } from './steps/partials.js'
+import {
+  type DriftEnv,
+  type DriftPartition,
+  type Evaluations,
+  evaluationsDue,
+  type ModelSnapshot,
+  type ModelState,
+  windowsToRead,
+} from './steps/plan.js'
 import { LABEL, type Reference, SCORE } from './steps/reference.js'
 
-export interface Checkpoint {
-  nextOffset: bigint
-  state: unknown
-}
-
-export async function loadCheckpoint(
+/**
+ * A partition's state: the newest row of each model and the partition's offset, and how far its
+ * partials are stored (further than the state after a crash between the two writes).
+ */
+export async function loadPartition(
   ch: ClickHouse,
   group: string,
-  topic: string,
-  partition: number,
-): Promise<Checkpoint | undefined> {
-  const [row] = await runQuery(ch, latestCheckpointQuery, { group, topic, partition })
-  return row ? { nextOffset: row.next_offset, state: JSON.parse(row.state) } : undefined
+  tp: TopicPartition,
+  restore: (modelId: string, snapshot: ModelSnapshot) => ModelState,
+): Promise<DriftPartition & { restored: number }> {
+  const rows = await runQuery(ch, driftStateQuery, { group, ...tp })
+  const [high] = await runQuery(ch, partialsHighWaterQuery, tp)
+  const models = new Map<string, ModelState>()
+  let nextOffset = 0n
+  for (const r of rows) {
+    if (r.key === '') nextOffset = r.next_offset
+    else models.set(r.key, restore(r.key, JSON.parse(r.state) as ModelSnapshot))
+  }
+  const partialsThrough = high?.last === null || high?.last === undefined ? -1n : BigInt(high.last)
+  return { nextOffset, partialsThrough, models, restored: rows.length }
 }
 
 /**
- * A partition's checkpoint as one insert. `seq` orders saves (the newest wins): it rises with
- * every plan in this process and across restarts (wall-clock based).
+ * What the next plan on `state` evaluates (`evaluationsDue`) with the stored partials of those
+ * windows merged. `inputs`: the batch to plan; none: a tick at `now`.
  */
-export function checkpointWrite(group: string, tp: TopicPartition, cp: Checkpoint, seq: bigint): Write {
-  return {
-    table: CONSUMER_CHECKPOINTS,
-    rows: [
-      {
-        consumer_group: group,
-        topic: tp.topic,
-        partition: tp.partition,
-        next_offset: cp.nextOffset.toString(),
-        seq: seq.toString(),
-        state: JSON.stringify(cp.state),
-      },
-    ],
-    dedupToken: `checkpoint-${group}-${tp.topic}-${tp.partition}-${seq}`,
+export async function readEvaluations(
+  ch: ClickHouse,
+  tp: TopicPartition,
+  state: DriftPartition,
+  env: DriftEnv,
+  inputs: readonly Input<PredictionEvent>[] | undefined,
+  now: number,
+): Promise<Evaluations> {
+  const { due, closing } = evaluationsDue(state, inputs, now, env)
+  const base = {
+    due,
+    closing: new Set(closing.map((c) => windowId(c.key, c.start))),
+    ...(inputs?.[0] ? { firstOffset: inputs[0].offset } : {}),
   }
-}
-
-export function hash(text: string): string {
-  return createHash('sha1').update(text).digest('hex').slice(0, 16)
+  if (due.length === 0 && closing.length === 0) return { ...base, windows: new Map() }
+  const wanted = windowsToRead(
+    state,
+    [...due.map(({ modelId, window }) => ({ modelId, ...window })), ...closing],
+    env,
+  )
+  const rows = await runQuery(ch, mergedPartialsQuery, { ...tp, windows: wanted, sampleSize: env.sampleSize })
+  const windows = windowsFromMerged(rows)
+  // A pending window had events, so it has partials: one missing was not stored (yet).
+  for (const { window } of due)
+    if (!windows.has(windowId(window.key, window.start)))
+      throw new Error(`no partials stored for the closed window ${window.key}@${window.start}`)
+  return { ...base, windows }
 }
 
 /** Rows read from a model's own traffic for a range reference, at most (a deterministic sample). */

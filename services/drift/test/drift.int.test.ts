@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { loadReferences, saveReference } from '@vigil/baselines'
 import { type ClickHouse, connectClickHouse, migrate, queryRows } from '@vigil/clickhouse'
 import type { ModelSettingsInput, VigilConfig } from '@vigil/config'
@@ -387,5 +389,76 @@ describe('drift service on the real broker and embedded ClickHouse', () => {
     const uninterrupted = await uninterruptedRun(base)
     expect(new Set(uninterrupted.map((r) => r.model_id)).size).toBe(6)
     expect(shared).toEqual(uninterrupted)
+  })
+
+  it('merges windows in SQL as docs/analysts.md shows: the bin and category counts of a direct count', async () => {
+    const config = withModels(testConfig({ name: 'driftrewindow' }))
+    const kafka = testKafka(config)
+    await createTestTopics(config)
+    await publish(kafka, config.kafka.topics.predictions, traffic(['m1', 'm2']))
+    const r = rng(5)
+    const reference: Reference = {
+      name: 'test:rewindow',
+      kind: 'baseline',
+      features: {
+        x: numericalProfile(Array.from({ length: 5000 }, () => r.normal())),
+        c: categoricalProfile(
+          Array.from({ length: 5000 }, () => (['a', 'b', 'c'] as const)[Math.floor(r.u() * 3)]!),
+        ),
+      },
+    }
+    const edges = (reference.features.x as { edges: number[] }).edges
+    // Uploaded before the drift service starts: its windows count over the baseline's bins.
+    const ch = await connectClickHouse(config.clickhouse)
+    try {
+      await migrate(ch)
+      await saveReference(ch, 'm1', 'v1', reference, 'test')
+    } finally {
+      await ch.close()
+    }
+    const proc = await start(config, [createRecorder, createDrift])
+    const topics = [config.kafka.topics.predictions]
+    const caughtUp = async () =>
+      (await groupLag(kafka, config.drift.group_id, topics)) === 0 &&
+      (await groupLag(kafka, config.recorder.group_id, topics)) === 0
+    expect(await waitFor(caughtUp, 60_000)).toBe(true)
+
+    // The query as the page has it, on this test's database.
+    const page = readFileSync(fileURLToPath(new URL('../../../docs/analysts.md', import.meta.url)), 'utf8')
+    const sql = /<!-- analysts: rewindow -->\n```sql\n([\s\S]*?)```/
+      .exec(page)![1]!
+      .replaceAll('vigil.', '{db:Identifier}.')
+    type Day = { day: string; n: number; bin_counts: number[]; category_counts: Record<string, number> }
+    const merged = async (feature: string) =>
+      (await queryRows<Day>(proc.deps.ch, sql, { model: 'm1', feature })).map((d) => ({
+        day: d.day,
+        n: Number(d.n),
+        bins: d.bin_counts.map(Number),
+        categories: Object.fromEntries(Object.entries(d.category_counts).map(([k, v]) => [k, Number(v)])),
+      }))
+    const x = await merged('x')
+    const c = await merged('c')
+    const direct = await queryRows<{ day: string; n: number; bin: number; cat: string }>(
+      proc.deps.ch,
+      `SELECT toStartOfDay(event_time) AS day, count() AS n, arrayCount(e -> e < num_features['x'], {edges:Array(Float64)}) AS bin, cat_features['c'] AS cat
+         FROM {db:Identifier}.predictions WHERE model_id = 'm1' GROUP BY day, bin, cat ORDER BY day, bin, cat`,
+      { edges },
+    )
+    const days = [...new Set(direct.map((d) => d.day))]
+    expect(days.length).toBe(2)
+    expect(x.map((d) => d.day)).toEqual(days)
+    for (const [i, day] of days.entries()) {
+      const rows = direct.filter((d) => d.day === day)
+      const total = rows.reduce((sum, d) => sum + Number(d.n), 0)
+      expect(x[i]!.n).toBe(total)
+      const bins = new Array<number>(edges.length + 1).fill(0)
+      const cats: Record<string, number> = {}
+      for (const d of rows) {
+        bins[Number(d.bin)]! += Number(d.n)
+        cats[d.cat] = (cats[d.cat] ?? 0) + Number(d.n)
+      }
+      expect(x[i]!.bins).toEqual(bins)
+      expect(c[i]!.categories).toEqual(cats)
+    }
   })
 })

@@ -23,7 +23,15 @@ export {
   retrainsQuery,
 } from './queries/alerts.js'
 export { BASELINES, baselinesQuery } from './queries/baselines.js'
-export { CONSUMER_CHECKPOINTS, latestCheckpointQuery } from './queries/checkpoints.js'
+export {
+  DRIFT_PARTIALS,
+  DRIFT_STATE,
+  driftStateQuery,
+  type MergedPartialRow,
+  mergedPartialsQuery,
+  type PartialWindow,
+  partialsHighWaterQuery,
+} from './queries/driftPartials.js'
 export { type ModelSeen, ModelSeenRow, queryModels } from './queries/models.js'
 export {
   NOTIFICATIONS,

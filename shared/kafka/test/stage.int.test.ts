@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CONSUMER_CHECKPOINTS, connectClickHouse, migrate, queryRows } from '@vigil/clickhouse'
+import { connectClickHouse, DRIFT_STATE, migrate, queryRows } from '@vigil/clickhouse'
 import { createLogger, createMetricsRegistry } from '@vigil/observability'
 import { describe, expect, it } from 'vitest'
 import { createKafka } from '../src/client.js'
@@ -36,13 +36,16 @@ describe('a stage on the real broker and embedded ClickHouse', () => {
     const producer = createProducer(kafka)
     await producer.start()
 
-    // A running sum per partition, checkpointed per batch; an event with `boom` breaks the code.
+    // A running sum per partition, saved per plan (in drift_state, as a table with a sequence and
+    // deduplication tokens); an event with `boom` breaks the code.
     const stage: Stage<number, { n: number; boom?: boolean }> = {
       name: 'summer',
       groupId: id,
       inputs: { [input]: { decode: (b) => ({ ok: true, value: JSON.parse(b.toString()) }), invalid: 'dlq' } },
       load: async () => 0,
-      plan(state, inputs, { tp, lastOffset }) {
+      plan(state, inputs, { tp }) {
+        // A split batch plans each half: the half's own last offset names its save.
+        const last = inputs.at(-1)?.offset ?? -1n
         let next = state
         for (const { event } of inputs) {
           if (event.boom) throw new TypeError(`cannot add ${JSON.stringify(event)}`)
@@ -51,13 +54,14 @@ describe('a stage on the real broker and embedded ClickHouse', () => {
         const row = {
           consumer_group: id,
           ...tp,
-          next_offset: String(lastOffset! + 1n),
-          seq: String(lastOffset),
+          key: '',
+          next_offset: String(last + 1n),
+          seq: String(last),
           state: String(next),
         }
         return {
           next,
-          writes: [{ table: CONSUMER_CHECKPOINTS, rows: [row], dedupToken: `sum-${lastOffset}` }],
+          writes: [{ table: DRIFT_STATE, rows: [row], dedupToken: `sum-${last}` }],
         }
       },
     }
@@ -82,7 +86,7 @@ describe('a stage on the real broker and embedded ClickHouse', () => {
       const sum = async () => {
         const rows = await queryRows<{ state: string }>(
           ch,
-          'SELECT state FROM {db:Identifier}.consumer_checkpoints ORDER BY seq DESC LIMIT 1',
+          'SELECT state FROM {db:Identifier}.drift_state ORDER BY seq DESC LIMIT 1',
         )
         return Number(rows[0]?.state ?? 0)
       }

@@ -1,4 +1,4 @@
-export { Reservoir, seedOf } from './reservoir.js'
+export { BottomK, hash53 } from './sample.js'
 export {
   type Aggregator,
   type ClosedWindow,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Reservoir, seedOf } from './reservoir.js'
+import { BottomK, hash53 } from './sample.js'
 import { type Aggregator, type ClosedWindow, PartitionWindows } from './windows.js'
 
 const MIN = 60_000
@@ -9,10 +9,10 @@ const spec = { sizeMs: 60 * MIN, allowedLatenessMs: 5 * MIN, idleTimeoutMs: 30_0
 /** Collects event ids: enough to see which window got which event. */
 const ids: Aggregator<string, string[]> = {
   create: () => [],
-  add: (s, e) => void s.push(e),
+  add: (s, e, _t, record) => void (record && s.push(e)),
   toJSON: (s) => s,
   fromJSON: (j) => [...(j as string[])],
-  clone: (s) => [...s],
+  fork: () => [],
 }
 
 function summary(closed: ClosedWindow<string[]>[]) {
@@ -36,18 +36,22 @@ describe('PartitionWindows', () => {
     expect(PartitionWindows.restore(spec, ids, old, 500_000).idleDue(500_000 + 29_999)).toBe(false)
   })
 
-  it('a clone is fed and closed while the original stays as it was', () => {
+  it('a fork is fed and closed while the original stays as it was; its windows hold what it was fed', () => {
     const w = new PartitionWindows(spec, ids)
     w.add('m', T0, 'a', 0)
-    const c = w.clone()
+    const c = w.fork()
     expect(summary(c.add('m', T0 + 65 * MIN, 'b', 0))).toEqual([
-      { key: 'm', start: 0, events: ['a'], late: 0, by: 'watermark' },
+      { key: 'm', start: 0, events: [], late: 0, by: 'watermark' },
     ])
     c.add('m', T0 + 66 * MIN, 'c', 0)
+    c.add('m', T0 + 66 * MIN, 'replayed', 0, false)
     expect(w.openWindows()).toBe(1)
     expect(w.snapshot()).toEqual(PartitionWindows.restore(spec, ids, w.snapshot()).snapshot())
     expect(summary(w.closeIdle(60_000))).toEqual([{ key: 'm', start: 0, events: ['a'], late: 0, by: 'idle' }])
     expect(c.idleDue(60_000)).toBe(true)
+    expect(summary(c.fork().closeIdle(60_000))).toEqual([
+      { key: 'm', start: 60, events: [], late: 0, by: 'idle' },
+    ])
     expect(summary(c.closeIdle(60_000))).toEqual([
       { key: 'm', start: 60, events: ['b', 'c'], late: 0, by: 'idle' },
     ])
@@ -129,34 +133,37 @@ describe('PartitionWindows', () => {
   })
 })
 
-describe('Reservoir', () => {
-  it('keeps at most its capacity and is deterministic for a seed', () => {
-    const a = new Reservoir(100, seedOf('m|w|amount'))
-    const b = new Reservoir(100, seedOf('m|w|amount'))
-    for (let i = 0; i < 10_000; i++) {
-      a.add(i)
-      b.add(i)
-    }
-    expect(a.values).toHaveLength(100)
-    expect(a.count()).toBe(10_000)
-    expect(a.values).toEqual(b.values)
+describe('BottomK', () => {
+  const hashOf = (i: number) => hash53(`p-${i}`)
+
+  it('keeps the k values with the smallest hashes: the same sample however the stream is cut', () => {
+    const whole = new BottomK(100)
+    for (let i = 0; i < 10_000; i++) whole.add(hashOf(i), i)
+    const parts = [0, 1_234, 5_000, 9_999, 10_000].slice(1).map((end, j, ends) => {
+      const part = new BottomK(100)
+      for (let i = j === 0 ? 0 : ends[j - 1]!; i < end; i++) part.add(hashOf(i), i)
+      return part.take()
+    })
+    const merged = new BottomK(100)
+    for (const p of parts) for (const [i, h] of p.hashes.entries()) merged.add(h, p.values[i]!)
+    expect(whole.take().values).toHaveLength(100)
+    expect(merged.take()).toEqual(whole.take())
   })
 
-  it('continues identically after a snapshot', () => {
-    const a = new Reservoir(50, 7)
-    for (let i = 0; i < 500; i++) a.add(i)
-    const b = Reservoir.fromJSON(JSON.parse(JSON.stringify(a.toJSON())))
-    for (let i = 500; i < 5000; i++) {
-      a.add(i)
-      b.add(i)
-    }
-    expect(b.values).toEqual(a.values)
+  it('holds everything while it has fewer than k, ordered by hash', () => {
+    const s = new BottomK(10)
+    for (const i of [3, 1, 2]) s.add(hashOf(i), i)
+    const { hashes, values } = s.take()
+    expect(values.sort()).toEqual([1, 2, 3])
+    expect([...hashes].sort((a, b) => a - b)).toEqual(hashes)
   })
 
-  it('is roughly uniform', () => {
-    const r = new Reservoir(2000, 1)
-    for (let i = 0; i < 100_000; i++) r.add(i)
-    const mean = r.values.reduce((s, v) => s + v, 0) / r.values.length
+  it('is roughly uniform, and hashes are exact integers below 2^53', () => {
+    const r = new BottomK(2000)
+    for (let i = 0; i < 100_000; i++) r.add(hashOf(i), i)
+    const { hashes, values } = r.take()
+    const mean = values.reduce((s, v) => s + v, 0) / values.length
     expect(Math.abs(mean - 50_000)).toBeLessThan(3000)
+    expect(hashes.every((h) => Number.isSafeInteger(h) && h >= 0)).toBe(true)
   })
 })

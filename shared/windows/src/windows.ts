@@ -14,11 +14,18 @@ export interface WindowSpec {
  */
 export interface Aggregator<E, S> {
   create(key: string, start: number): S
-  add(state: S, event: E, eventTime: number): void
+  /**
+   * Adds an event. `record` false: the event's contribution is stored already (a replay after a
+   * crash), so only what it decides about the window itself is kept (e.g. a feature's type).
+   */
+  add(state: S, event: E, eventTime: number, record: boolean): void
   toJSON(state: S): unknown
   fromJSON(json: unknown): S
-  /** A deep copy: adding to it leaves `state` as it was. */
-  clone(state: S): S
+  /**
+   * The same window with nothing added: what is added to it is what a batch adds (a stage writes
+   * that as a partial state and forgets it). Adding to it leaves `state` as it was.
+   */
+  fork(state: S): S
 }
 
 export interface ClosedWindow<S> {
@@ -87,8 +94,11 @@ export class PartitionWindows<E, S> {
     return this.open.size
   }
 
-  /** Adds one event; returns the windows that this event's progress closed, oldest first. */
-  add(key: string, eventTime: number, event: E, wallTime = Date.now()): ClosedWindow<S>[] {
+  /**
+   * Adds one event; returns the windows that this event's progress closed, oldest first. With
+   * `record` false the event moves the clock and opens its window, but is not added to it.
+   */
+  add(key: string, eventTime: number, event: E, wallTime = Date.now(), record = true): ClosedWindow<S>[] {
     this.lastEventWallTime = wallTime
     const start = windowStart(eventTime, this.spec.sizeMs)
     const end = start + this.spec.sizeMs
@@ -103,7 +113,7 @@ export class PartitionWindows<E, S> {
       this.open.set(id, window)
       this.earliestEnd = Math.min(this.earliestEnd, end)
     }
-    this.aggregator.add(window.state, event, eventTime)
+    this.aggregator.add(window.state, event, eventTime, record)
     if (eventTime > this.maxEventTime) {
       this.maxEventTime = eventTime
       return this.closeThrough(this.watermark(), 'watermark')
@@ -152,18 +162,26 @@ export class PartitionWindows<E, S> {
   }
 
   /**
-   * A copy that can be fed events while this one stays as it was: a pure stage plans on copies
-   * and keeps the original until the plan's writes are durable.
+   * A copy with the same clock and open windows, each forked empty (`Aggregator.fork`): fed a
+   * batch, its windows hold what the batch added, while this one stays as it was. A pure stage
+   * plans on forks and keeps the original until the plan's writes are durable.
    */
-  clone(): PartitionWindows<E, S> {
+  fork(): PartitionWindows<E, S> {
     const w = new PartitionWindows(this.spec, this.aggregator)
     w.maxEventTime = this.maxEventTime
     w.idleClosedThrough = this.idleClosedThrough
     w.lastEventWallTime = this.lastEventWallTime
     w.earliestEnd = this.earliestEnd
-    for (const [id, o] of this.open) w.open.set(id, { ...o, state: this.aggregator.clone(o.state) })
+    for (const [id, o] of this.open) w.open.set(id, { ...o, state: this.aggregator.fork(o.state) })
     for (const [k, n] of this.late) w.late.set(k, n)
     return w
+  }
+
+  /** The open windows and their states (a fork's hold what was added to it), oldest first. */
+  openStates(): { key: string; start: number; end: number; state: S }[] {
+    return [...this.open.values()]
+      .sort((a, b) => a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((w) => ({ key: w.key, start: w.start, end: w.start + this.spec.sizeMs, state: w.state }))
   }
 
   /** Whether `closeIdle` at this wall time would close anything. */

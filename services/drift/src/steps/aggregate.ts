@@ -1,34 +1,46 @@
 import type { PredictionEvent, Scalar } from '@vigil/events'
 import { binIndex } from '@vigil/stats'
-import { type Aggregator, Reservoir, seedOf } from '@vigil/windows'
+import { type Aggregator, BottomK, hash53 } from '@vigil/windows'
 import { LABEL, type Reference, SCORE, splitKey } from './reference.js'
 
-/** Distinct categories kept per feature and window; the rest are counted under {@link OTHER}. */
-export const MAX_CATEGORIES = 1000
-export const OTHER = '__other__'
+export type FeatureType = 'numerical' | 'categorical'
 
-/** One feature's bounded state in one window. */
-export interface FeatureState {
-  type: 'numerical' | 'categorical'
+/** What one batch added to one feature of one window: the fields of a drift_partials row. */
+export interface FeatureDelta {
+  type: FeatureType
   /** Values of the right type. */
   count: number
   typeMismatches: number
-  /** Numerical: uniform sample (KS, Wasserstein, and bins when there are no exact ones). */
-  sample?: Reservoir
+  /** Numerical: values outside the baseline's [min, max] (against an uploaded baseline). */
+  outOfRange: number
+  sum: number
+  sumSquares: number
+  min: number | null
+  max: number | null
+  /** Numerical: the values with the smallest hashes of their prediction ids. */
+  sample?: BottomK
   /** Numerical: counts over an uploaded baseline's bin edges, exact. */
   bins?: number[]
-  outOfRange: number
-  /** Categorical: counts per category (at most MAX_CATEGORIES, then OTHER). */
-  categories?: Record<string, number>
+  /** Categorical: counts per category. */
+  categories?: Map<string, number>
 }
 
-export interface WindowState {
+/**
+ * A window as a batch sees it: who it is (its baseline, the feature types its first values
+ * decided, kept across batches) and what this batch added to it (count, features).
+ */
+export interface WindowDelta {
   key: string
   start: number
-  count: number
   /** The baseline this window was opened against, if any (exact bins are over its edges). */
   baseline?: string
-  features: Record<string, FeatureState>
+  /** Each feature's type, decided by its first value in the window unless declared. */
+  types: Record<string, FeatureType>
+  /** Events this batch added. */
+  count: number
+  /** Events in the window so far, every batch's: sizes the evaluation's read. */
+  seen: number
+  features: Map<string, FeatureDelta>
 }
 
 export interface AggregatorOptions {
@@ -36,41 +48,67 @@ export interface AggregatorOptions {
   /** The uploaded baseline of a model version, known before its windows open. */
   baselineOf(modelId: string, modelVersion: string): Reference | undefined
   /** Feature types declared in vigil.yaml for a model. */
-  declaredTypes(modelId: string): Record<string, 'numerical' | 'categorical'>
+  declaredTypes(modelId: string): Record<string, FeatureType>
 }
 
 /**
- * Folds prediction events into a window's bounded state: per feature a typed count, a
- * fixed-size sample or category counts, and, against an uploaded baseline, exact counts over its
- * bins and values outside its range. Memory depends on the number of features and categories,
- * not of events.
+ * Folds a batch's prediction events into mergeable partial states of their windows: per feature
+ * a typed count, sums, min and max, the values with the smallest hashes (a sample that merges),
+ * category counts, and, against an uploaded baseline, exact counts over its bins and values
+ * outside its range. A window's snapshot is only who it is; what it holds is in drift_partials.
  */
-export function createDriftAggregator(options: AggregatorOptions): Aggregator<PredictionEvent, WindowState> {
+export function createDriftAggregator(options: AggregatorOptions): Aggregator<PredictionEvent, WindowDelta> {
   return {
     create(key, start) {
       const { modelId, modelVersion } = splitKey(key)
       const baseline = options.baselineOf(modelId, modelVersion)
-      return { key, start, count: 0, ...(baseline ? { baseline: baseline.name } : {}), features: {} }
+      return {
+        key,
+        start,
+        ...(baseline ? { baseline: baseline.name } : {}),
+        types: {},
+        count: 0,
+        seen: 0,
+        features: new Map(),
+      }
     },
 
-    add(state, event) {
-      state.count++
+    add(state, event, _eventTime, record) {
       const { modelId, modelVersion } = splitKey(state.key)
       const baseline = state.baseline ? options.baselineOf(modelId, modelVersion) : undefined
       const declared = options.declaredTypes(modelId)
+      state.seen++
+      if (record) state.count++
+      const hash = record ? hash53(event.prediction_id) : 0
       const feed = (name: string, value: Scalar | undefined) => {
         if (value === null || value === undefined) return
-        let f = state.features[name]
+        let type = state.types[name]
+        if (!type) {
+          type =
+            declared[name] ??
+            baseline?.features[name]?.type ??
+            (typeof value === 'number' ? 'numerical' : 'categorical')
+          state.types[name] = type
+        }
+        if (!record) return
+        let f = state.features.get(name)
         if (!f) {
+          f = {
+            type,
+            count: 0,
+            typeMismatches: 0,
+            outOfRange: 0,
+            sum: 0,
+            sumSquares: 0,
+            min: null,
+            max: null,
+          }
           const profile = baseline?.features[name]
-          const type =
-            declared[name] ?? profile?.type ?? (typeof value === 'number' ? 'numerical' : 'categorical')
-          f = { type, count: 0, typeMismatches: 0, outOfRange: 0 }
           if (type === 'numerical') {
-            f.sample = new Reservoir(options.sampleSize, seedOf(`${state.key}|${state.start}|${name}`))
+            f.sample = new BottomK(options.sampleSize)
             if (profile?.type === 'numerical') f.bins = new Array<number>(profile.edges.length + 1).fill(0)
-          } else f.categories = {}
-          state.features[name] = f
+          } else f.categories = new Map()
+          state.features.set(name, f)
         }
         if (f.type === 'numerical') {
           if (typeof value !== 'number') {
@@ -78,7 +116,11 @@ export function createDriftAggregator(options: AggregatorOptions): Aggregator<Pr
             return
           }
           f.count++
-          f.sample!.add(value)
+          f.sum += value
+          f.sumSquares += value * value
+          if (f.min === null || value < f.min) f.min = value
+          if (f.max === null || value > f.max) f.max = value
+          f.sample!.add(hash, value)
           const profile = baseline?.features[name]
           if (profile?.type === 'numerical') {
             if (f.bins) f.bins[binIndex(profile.edges, value)]!++
@@ -86,11 +128,8 @@ export function createDriftAggregator(options: AggregatorOptions): Aggregator<Pr
           }
         } else {
           const category = String(value)
-          const cats = f.categories!
           f.count++
-          if (category in cats) cats[category]!++
-          else if (Object.keys(cats).length < MAX_CATEGORIES) cats[category] = 1
-          else cats[OTHER] = (cats[OTHER] ?? 0) + 1
+          f.categories!.set(category, (f.categories!.get(category) ?? 0) + 1)
         }
       }
       for (const [name, value] of Object.entries(event.features)) feed(name, value)
@@ -98,43 +137,17 @@ export function createDriftAggregator(options: AggregatorOptions): Aggregator<Pr
       feed(LABEL, event.prediction.label)
     },
 
-    clone(state) {
-      const features: Record<string, FeatureState> = {}
-      for (const [k, f] of Object.entries(state.features))
-        features[k] = {
-          ...f,
-          ...(f.sample ? { sample: f.sample.clone() } : {}),
-          ...(f.bins ? { bins: [...f.bins] } : {}),
-          ...(f.categories ? { categories: { ...f.categories } } : {}),
-        }
-      return { ...state, features }
+    fork(state) {
+      return { ...state, types: { ...state.types }, count: 0, features: new Map() }
     },
 
-    toJSON(state) {
-      return {
-        ...state,
-        features: Object.fromEntries(
-          Object.entries(state.features).map(([k, f]) => [k, { ...f, sample: f.sample?.toJSON() }]),
-        ),
-      }
+    toJSON({ key, start, baseline, types, seen }) {
+      return { key, start, ...(baseline ? { baseline } : {}), types, seen }
     },
 
     fromJSON(json) {
-      const s = json as WindowState & { features: Record<string, FeatureState & { sample?: unknown }> }
-      return {
-        ...s,
-        features: Object.fromEntries(
-          Object.entries(s.features).map(([k, f]) => [
-            k,
-            {
-              ...f,
-              sample: f.sample
-                ? Reservoir.fromJSON(f.sample as unknown as Parameters<typeof Reservoir.fromJSON>[0])
-                : undefined,
-            },
-          ]),
-        ),
-      }
+      const s = json as Pick<WindowDelta, 'key' | 'start' | 'baseline' | 'types' | 'seen'>
+      return { ...s, types: { ...s.types }, seen: s.seen ?? 0, count: 0, features: new Map() }
     },
   }
 }

@@ -13,10 +13,9 @@ import {
   type ModelQuality,
   numericalDriftFromParts,
   proportions,
-  sortedNumbers,
 } from '@vigil/stats'
 import type { ClosedWindow } from '@vigil/windows'
-import type { FeatureState, WindowState } from './aggregate.js'
+import type { FeatureState, WindowState } from './partials.js'
 import { MODEL, type Reference, splitKey } from './reference.js'
 
 export interface DriftRow {
@@ -167,7 +166,7 @@ function featureDrift(
       t,
     )
   }
-  const sample = sortedNumbers(f.sample?.values ?? [])
+  const sample = f.sample
   // Exact counts over the baseline's bins when the window was opened against it; otherwise the
   // shares of the window's sample (exact while the window holds no more values than the sample).
   const counts = exactBins && f.bins ? f.bins : binCounts(profile.edges, sample)
@@ -202,7 +201,7 @@ function featureQuality(
 /** Against an uploaded baseline every value was checked; against a first window, the sample is. */
 function outOfRange(f: FeatureState, profile: Extract<FeatureProfile, { type: 'numerical' }>): number {
   if (f.bins) return f.outOfRange
-  const sample = f.sample?.values ?? []
+  const sample = f.sample
   if (sample.length === 0) return 0
   const outside = sample.filter((v) => v < profile.min || v > profile.max).length
   return Math.round((outside / sample.length) * f.count)
@@ -213,7 +212,7 @@ export function referenceFromWindow(state: WindowState, startIso: string): Refer
   const features: Record<string, FeatureProfile> = {}
   for (const [name, f] of Object.entries(state.features)) {
     if (f.type === 'numerical') {
-      const sample = sortedNumbers(f.sample?.values ?? [])
+      const sample = f.sample
       if (sample.length === 0) continue
       const edges = decileEdges(sample)
       let sum = 0
