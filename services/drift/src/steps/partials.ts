@@ -37,8 +37,9 @@ export interface WindowState {
 export const windowId = (key: string, start: number) => `${key}@${start}`
 
 /**
- * The drift_partials rows of what a batch added to its windows (those with events), tagged with
- * the batch's offsets. The same events give the same rows.
+ * The drift_partials rows of what a batch added to its windows (those with events), one per
+ * window with a Nested entry per feature, tagged with the batch's offsets. The same events give
+ * the same rows.
  */
 export function partialRows(
   deltas: readonly { delta: WindowDelta; end: number }[],
@@ -46,10 +47,12 @@ export function partialRows(
   offsets: { first: bigint; last: bigint },
 ): PartialRow[] {
   const rows: PartialRow[] = []
+  const first = offsets.first.toString()
+  const last = offsets.last.toString()
   for (const { delta, end } of deltas) {
     if (delta.count === 0) continue
     const { modelId, modelVersion } = splitKey(delta.key)
-    const base = {
+    const row: PartialRow = {
       model_id: modelId,
       model_version: modelVersion,
       window_start: toClickHouseTime(delta.start),
@@ -57,40 +60,40 @@ export function partialRows(
       baseline: delta.baseline ?? '',
       kafka_topic: tp.topic,
       kafka_partition: tp.partition,
-      first_offset: offsets.first.toString(),
-      last_offset: offsets.last.toString(),
+      first_offset: first,
+      last_offset: last,
+      events: delta.count,
+      'features.name': [],
+      'features.type': [],
+      'features.count': [],
+      'features.type_mismatches': [],
+      'features.out_of_range': [],
+      'features.sum': [],
+      'features.sum_squares': [],
+      'features.min': [],
+      'features.max': [],
+      'features.bins': [],
+      'features.categories': [],
+      'features.sample_hashes': [],
+      'features.sample_values': [],
     }
-    const empty = { type_mismatches: 0, out_of_range: 0, sum: 0, sum_squares: 0, min: null, max: null }
-    rows.push({
-      ...base,
-      ...empty,
-      feature: MODEL,
-      feature_type: '',
-      count: delta.count,
-      bins: [],
-      categories: {},
-      sample_hashes: [],
-      sample_values: [],
-    })
     for (const [feature, f] of delta.features) {
       const sample = f.sample?.take() ?? { hashes: [], values: [] }
-      rows.push({
-        ...base,
-        feature,
-        feature_type: f.type,
-        count: f.count,
-        type_mismatches: f.typeMismatches,
-        out_of_range: f.outOfRange,
-        sum: f.sum,
-        sum_squares: f.sumSquares,
-        min: f.min,
-        max: f.max,
-        bins: f.bins ?? [],
-        categories: f.categories ? Object.fromEntries(f.categories) : {},
-        sample_hashes: sample.hashes,
-        sample_values: sample.values,
-      })
+      row['features.name'].push(feature)
+      row['features.type'].push(f.type)
+      row['features.count'].push(f.count)
+      row['features.type_mismatches'].push(f.typeMismatches)
+      row['features.out_of_range'].push(f.outOfRange)
+      row['features.sum'].push(f.sum)
+      row['features.sum_squares'].push(f.sumSquares)
+      row['features.min'].push(f.min)
+      row['features.max'].push(f.max)
+      row['features.bins'].push(f.bins ?? [])
+      row['features.categories'].push(f.categories ? Object.fromEntries(f.categories) : {})
+      row['features.sample_hashes'].push(sample.hashes)
+      row['features.sample_values'].push(sample.values)
     }
+    rows.push(row)
   }
   return rows
 }

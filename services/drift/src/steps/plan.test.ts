@@ -53,32 +53,41 @@ const none: Evaluations = { due: [], closing: new Set(), windows: new Map() }
 /** What ClickHouse's merge of drift_partials gives (mergedPartialsQuery), from the rows written. */
 function merge(writes: readonly Write[]): MergedRow[] {
   const groups = new Map<string, MergedRow & { pairs: [number, number][] }>()
+  const group = (r: PartialRow, feature: string, type: string) => {
+    const start = Date.parse(`${r.window_start.replace(' ', 'T')}Z`)
+    const id = `${r.model_id}|${r.model_version}|${start}|${feature}|${type}`
+    const g = groups.get(id) ?? {
+      model_id: r.model_id,
+      model_version: r.model_version,
+      start,
+      feature,
+      feature_type: type,
+      baseline: r.baseline,
+      count: 0,
+      type_mismatches: 0,
+      out_of_range: 0,
+      bins: [],
+      categories: {},
+      sample: [],
+      pairs: [],
+    }
+    groups.set(id, g)
+    return g
+  }
   for (const w of writes) {
     if (!('table' in w) || w.table.name !== 'drift_partials') continue
     for (const r of w.rows as PartialRow[]) {
-      const start = Date.parse(`${String(r.window_start).replace(' ', 'T')}Z`)
-      const id = `${r.model_id}|${r.model_version}|${start}|${r.feature}|${r.feature_type}`
-      const g = groups.get(id) ?? {
-        model_id: r.model_id,
-        model_version: r.model_version,
-        start,
-        feature: r.feature,
-        feature_type: r.feature_type,
-        baseline: r.baseline,
-        count: 0,
-        type_mismatches: 0,
-        out_of_range: 0,
-        bins: [],
-        categories: {},
-        sample: [],
-        pairs: [],
+      group(r, '__model__', '').count += Number(r.events)
+      for (const [i, feature] of r['features.name'].entries()) {
+        const g = group(r, feature, r['features.type'][i]!)
+        g.count += r['features.count'][i]!
+        g.type_mismatches += r['features.type_mismatches'][i]!
+        g.out_of_range += r['features.out_of_range'][i]!
+        for (const [k, n] of Object.entries(r['features.categories'][i]!))
+          g.categories[k] = (g.categories[k] ?? 0) + n
+        const values = r['features.sample_values'][i]!
+        for (const [j, h] of r['features.sample_hashes'][i]!.entries()) g.pairs.push([h, values[j]!])
       }
-      groups.set(id, g)
-      g.count += Number(r.count)
-      g.type_mismatches += Number(r.type_mismatches)
-      g.out_of_range += Number(r.out_of_range)
-      for (const [k, n] of Object.entries(r.categories)) g.categories[k] = (g.categories[k] ?? 0) + n
-      for (const [i, h] of r.sample_hashes.entries()) g.pairs.push([h, r.sample_values[i]!])
     }
   }
   return [...groups.values()].map(({ pairs, ...g }) => ({

@@ -5,7 +5,7 @@ import { column as c, defineTable } from '../table.js'
 // The drift service's durable window state (migration 008): what each batch added to each window
 // and feature (drift_partials), and its clock per partition and model (drift_state).
 
-/** One batch's partial state of one window and feature (written_at has a default). */
+/** One batch's partial state of one window, a Nested entry per feature (written_at has a default). */
 export const DRIFT_PARTIALS = defineTable(
   'drift_partials',
   z.object({
@@ -13,24 +13,25 @@ export const DRIFT_PARTIALS = defineTable(
     model_version: c.string,
     window_start: c.time,
     window_end: c.time,
-    feature: c.string,
-    feature_type: c.string,
     baseline: c.string,
     kafka_topic: c.string,
     kafka_partition: c.uint32,
     first_offset: c.uint64,
     last_offset: c.uint64,
-    count: c.uint64,
-    type_mismatches: c.uint64,
-    out_of_range: c.uint64,
-    sum: c.float,
-    sum_squares: c.float,
-    min: c.nullableFloat,
-    max: c.nullableFloat,
-    bins: z.array(z.number()),
-    categories: z.record(z.string(), z.number()),
-    sample_hashes: z.array(z.number()),
-    sample_values: z.array(z.number()),
+    events: c.uint64,
+    'features.name': z.array(z.string()),
+    'features.type': z.array(z.string()),
+    'features.count': z.array(z.number()),
+    'features.type_mismatches': z.array(z.number()),
+    'features.out_of_range': z.array(z.number()),
+    'features.sum': z.array(z.number()),
+    'features.sum_squares': z.array(z.number()),
+    'features.min': z.array(z.number().nullable()),
+    'features.max': z.array(z.number().nullable()),
+    'features.bins': z.array(z.array(z.number())),
+    'features.categories': z.array(z.record(z.string(), z.number())),
+    'features.sample_hashes': z.array(z.array(z.number())),
+    'features.sample_values': z.array(z.array(z.number())),
   }),
 )
 
@@ -119,19 +120,31 @@ export const mergedPartialsQuery = defineQuery({
     windows: readonly PartialWindow[]
     sampleSize: number
   }) => ({
-    sql: `SELECT model_id, model_version, toUnixTimestamp64Milli(window_start) AS start, feature, feature_type,
-                 any(baseline) AS baseline, sum(count) AS count, sum(type_mismatches) AS type_mismatches,
-                 sum(out_of_range) AS out_of_range, sumForEach(bins) AS bins,
-                 sumMap(categories) AS categories,
-                 arraySlice(arraySort(groupArrayArray(arrayZip(sample_hashes, sample_values))),
-                            1, {sampleSize:UInt32}) AS sample
+    // The window's own row (`__model__`: its events), then a row per feature from ARRAY JOIN.
+    sql: `SELECT model_id, model_version, toUnixTimestamp64Milli(window_start) AS start, '__model__' AS feature,
+                 '' AS feature_type, any(baseline) AS baseline, sum(events) AS count, toUInt64(0) AS type_mismatches,
+                 toUInt64(0) AS out_of_range, CAST([], 'Array(UInt64)') AS bins,
+                 CAST(map(), 'Map(String, UInt64)') AS categories,
+                 CAST([], 'Array(Tuple(UInt64, Float64))') AS sample
             FROM {db:Identifier}.drift_partials
            WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt32}
              AND (model_id, model_version, window_start) IN (
                  SELECT arrayJoin(arrayZip({models:Array(String)}, {versions:Array(String)},
                         arrayMap(s -> fromUnixTimestamp64Milli(s, 'UTC'), {starts:Array(Int64)}))))
-           GROUP BY model_id, model_version, window_start, feature, feature_type
-           ORDER BY model_id, model_version, start, feature`,
+           GROUP BY model_id, model_version, window_start
+          UNION ALL
+          SELECT model_id, model_version, toUnixTimestamp64Milli(window_start) AS start, f.name AS feature,
+                 toString(f.type) AS feature_type, any(baseline) AS baseline, sum(f.count) AS count,
+                 sum(f.type_mismatches) AS type_mismatches, sum(f.out_of_range) AS out_of_range,
+                 sumForEach(f.bins) AS bins, sumMap(f.categories) AS categories,
+                 arraySlice(arraySort(groupArrayArray(arrayZip(f.sample_hashes, f.sample_values))),
+                            1, {sampleSize:UInt32}) AS sample
+            FROM {db:Identifier}.drift_partials ARRAY JOIN features AS f
+           WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt32}
+             AND (model_id, model_version, window_start) IN (
+                 SELECT arrayJoin(arrayZip({models:Array(String)}, {versions:Array(String)},
+                        arrayMap(s -> fromUnixTimestamp64Milli(s, 'UTC'), {starts:Array(Int64)}))))
+           GROUP BY model_id, model_version, window_start, feature, feature_type`,
     params: {
       topic: p.topic,
       partition: p.partition,
