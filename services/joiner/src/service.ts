@@ -108,14 +108,20 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
         }
         return { next: undefined, writes: [], after: remember }
       }
-      const plan = planLabels(labelsOf(inputs), read, { now, horizonMs, retried: false, topics })
+      const plan = planLabels(labelsOf(inputs), read, {
+        now,
+        horizonMs,
+        retryIntervalMs,
+        retried: false,
+        topics,
+      })
       return { ...plan, after: counted(plan.join, false) }
     },
     tick: {
       everyMs: retryIntervalMs,
       async read(_state, tp) {
         if (tp.topic !== topics.labels) return undefined
-        const labels = await loadWaiting(ch, tp.partition, (raw) => {
+        const labels = await loadWaiting(ch, tp.partition, Date.now(), (raw) => {
           const r = parsers.label.parse(raw)
           return r.ok ? r.value : undefined
         })
@@ -123,7 +129,13 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
       },
       plan(_state, { now, read }) {
         if (!read) return undefined
-        const plan = planLabels(read.labels, read.lookup, { now, horizonMs, retried: true, topics })
+        const plan = planLabels(read.labels, read.lookup, {
+          now,
+          horizonMs,
+          retryIntervalMs,
+          retried: true,
+          topics,
+        })
         return { ...plan, after: counted(plan.join, true) }
       },
     },

@@ -117,9 +117,14 @@ export function outcomesWrite(joined: readonly { outcome: OutcomeEvent; label: I
 
 export type PendingStatus = 'waiting' | 'joined' | 'expired' | 'duplicate'
 
-/** A label's state in `pending_labels`: waiting (seq 0), then how it ended (seq 1). */
-export function pendingWrite(labels: readonly { label: IncomingLabel; status: PendingStatus }[]): Write {
-  const rows = labels.map(({ label: l, status }) => ({
+/**
+ * Labels' states in `pending_labels`: waiting (seq = attempts so far, with the next attempt's
+ * time), then how it ended (seq 255, above every waiting row).
+ */
+export function pendingWrite(
+  labels: readonly { label: IncomingLabel; status: PendingStatus; nextAttempt?: number }[],
+): Write {
+  const rows = labels.map(({ label: l, status, nextAttempt }) => ({
     model_id: l.event.model_id,
     prediction_id: l.event.prediction_id,
     label_partition: l.partition,
@@ -127,25 +132,35 @@ export function pendingWrite(labels: readonly { label: IncomingLabel; status: Pe
     label_event: l.raw,
     arrived_at: toClickHouseTime(l.arrivedAt),
     status,
-    seq: status === 'waiting' ? 0 : 1,
+    seq: status === 'waiting' ? Math.min(l.attempts, 254) : 255,
+    attempts: l.attempts,
+    next_attempt: toClickHouseTime(nextAttempt ?? l.arrivedAt),
   }))
   return {
     table: PENDING_LABELS,
     rows,
     dedupToken: dedupToken(
       'pending',
-      rows.map((r) => `${r.label_partition}:${r.label_offset}:${r.status}`),
+      rows.map((r) => `${r.label_partition}:${r.label_offset}:${r.status}:${r.attempts}`),
     ),
   }
 }
 
-/** The labels of one partition still waiting for their prediction, oldest message first. */
+/** Waiting labels retried by one tick at most: a backlog is worked through over ticks. */
+export const RETRY_BATCH = 10_000
+
+/** A partition's waiting labels due for a lookup at `now`, the most overdue first (RETRY_BATCH at most). */
 export async function loadWaiting(
   ch: ClickHouse,
   partition: number,
+  now: number,
   parse: (raw: string) => IncomingLabel['event'] | undefined,
 ) {
-  const rows = await runQuery(ch, waitingLabelsQuery, { partition })
+  const rows = await runQuery(ch, waitingLabelsQuery, {
+    partition,
+    now: toClickHouseTime(now),
+    limit: RETRY_BATCH,
+  })
   return rows.flatMap((r): IncomingLabel[] => {
     const event = parse(r.label_event)
     return event
@@ -156,6 +171,7 @@ export async function loadWaiting(
             offset: r.label_offset,
             arrivedAt: fromClickHouseTime(r.arrived_at),
             raw: r.label_event,
+            attempts: r.attempts,
           },
         ]
       : []

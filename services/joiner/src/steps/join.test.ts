@@ -14,6 +14,7 @@ function incoming(i: number, offset: number, over: Partial<IncomingLabel> = {}):
     offset: String(offset),
     arrivedAt: NOW - 1000,
     raw: JSON.stringify(event),
+    attempts: 0,
     ...over,
   }
 }

@@ -9,6 +9,29 @@ export interface IncomingLabel {
   arrivedAt: number
   /** The message value as received, kept for the pending table and the DLQ. */
   raw: string
+  /** Lookups that found no prediction for it so far (0 for a label new in this batch). */
+  attempts: number
+}
+
+/** The longest wait between two lookups of a waiting label (unless retry_interval is longer). */
+export const MAX_RETRY_INTERVAL = 3_600_000
+
+/**
+ * When a label still waiting after `attempts` lookups is looked up again: the interval doubles
+ * from `retryIntervalMs` up to an hour, so the cost of a backlog falls as it ages; and at the
+ * horizon (`deadline`) at the latest, when it expires.
+ */
+export function nextAttempt(
+  now: number,
+  attempts: number,
+  retryIntervalMs: number,
+  deadline: number,
+): number {
+  const cap = Math.max(retryIntervalMs, MAX_RETRY_INTERVAL)
+  return Math.min(
+    now + Math.min(retryIntervalMs * 2 ** Math.max(0, attempts - 1), cap),
+    Math.max(now, deadline),
+  )
 }
 
 /** A prediction as stored in ClickHouse `predictions`. */

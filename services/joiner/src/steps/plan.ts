@@ -6,6 +6,7 @@ import {
   type IncomingLabel,
   type JoinedFrom,
   type JoinPlan,
+  nextAttempt,
   planJoin,
   type StoredPrediction,
 } from './join.js'
@@ -30,23 +31,32 @@ export function incoming(input: Input<IncomingLabel['event']>): IncomingLabel {
     offset: input.message.offset,
     arrivedAt: input.timestamp,
     raw: (input.message.value ?? Buffer.alloc(0)).toString('utf8'),
+    attempts: 0,
   }
 }
 
 /**
  * The writes of a join, in order: outcome rows, expired labels to the DLQ, outcomes on their
- * topic, and last the labels' states in `pending_labels`. `retried` labels are already there as
- * waiting: they get their final state; new ones that wait are written as waiting.
+ * topic, and last the labels' states in `pending_labels`. A label that waits is written as
+ * waiting with one more attempt and when the next is due (`nextAttempt`); `retried` labels are
+ * already there as waiting, so those that ended get their final state.
  */
 export function planLabels(
   labels: readonly IncomingLabel[],
   lookup: LabelLookup,
-  opts: { now: number; horizonMs: number; retried: boolean; topics: JoinTopics },
+  opts: { now: number; horizonMs: number; retryIntervalMs: number; retried: boolean; topics: JoinTopics },
 ): Plan<undefined> & { join: JoinPlan } {
   const { now, retried, topics } = opts
   const join = planJoin(labels, lookup.predictions, lookup.joined, now, opts.horizonMs)
-  const pending: { label: IncomingLabel; status: PendingStatus }[] = [
-    ...(retried ? [] : join.waiting).map((label) => ({ label, status: 'waiting' as const })),
+  const pending: { label: IncomingLabel; status: PendingStatus; nextAttempt?: number }[] = [
+    ...join.waiting.map((l) => {
+      const label = { ...l, attempts: l.attempts + 1 }
+      return {
+        label,
+        status: 'waiting' as const,
+        nextAttempt: nextAttempt(now, label.attempts, opts.retryIntervalMs, l.arrivedAt + opts.horizonMs),
+      }
+    }),
     ...join.expired.map(({ label }) => ({ label, status: 'expired' as const })),
     ...(retried
       ? [

@@ -39,7 +39,10 @@ export const PENDING_LABELS = defineTable(
     label_event: c.string,
     arrived_at: c.time,
     status: z.enum(['waiting', 'joined', 'expired', 'duplicate']),
-    seq: z.number().int().min(0).max(1),
+    /** Waiting: the attempts so far (at most 254); a final state: 255, which outranks them. */
+    seq: z.number().int().min(0).max(255),
+    attempts: z.number().int().min(0).max(65_535),
+    next_attempt: c.time,
   }),
 )
 
@@ -101,7 +104,7 @@ export const joinedFromQuery = defineQuery({
   }),
 })
 
-/** The labels still waiting for their prediction, oldest message first. */
+/** A partition's waiting labels whose next attempt is due at `now`, the most overdue first, at most `limit`. */
 export const waitingLabelsQuery = defineQuery({
   name: 'pending_labels.waiting',
   row: z.object({
@@ -109,12 +112,14 @@ export const waitingLabelsQuery = defineQuery({
     label_offset: z.string(),
     label_event: z.string(),
     arrived_at: z.string(),
+    attempts: count,
   }),
-  build: (p: { partition: number }) => ({
-    sql: `SELECT label_partition, toString(label_offset) AS label_offset, label_event, arrived_at
+  build: (p: { partition: number; now: string; limit: number }) => ({
+    sql: `SELECT label_partition, toString(label_offset) AS label_offset, label_event, arrived_at, attempts
             FROM {db:Identifier}.pending_labels FINAL
-           WHERE status = 'waiting' AND label_partition = {partition:UInt32}
-           ORDER BY arrived_at, label_offset`,
+           WHERE status = 'waiting' AND label_partition = {partition:UInt32} AND next_attempt <= {now:DateTime64(3)}
+           ORDER BY next_attempt, label_offset
+           LIMIT {limit:UInt32}`,
     params: p,
   }),
 })
