@@ -29,7 +29,7 @@ function setup(name: string, window: number): VigilConfig {
   return {
     ...config,
     models: { '*': { window, allowed_lateness: 30_000, idle_timeout: HOUR } },
-  } as VigilConfig
+  }
 }
 
 /** CPU seconds (user + system) a process has used so far. */

@@ -1,9 +1,10 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connectClickHouse, DRIFT_STATE, migrate, queryRows } from '@vigil/clickhouse'
+import { connectClickHouse, defineTable, queryRows } from '@vigil/clickhouse'
 import { createLogger, createMetricsRegistry } from '@vigil/observability'
 import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import { createKafka } from '../src/client.js'
 import { readDlqHeaders } from '../src/dlq.js'
 import { createProducer } from '../src/producer.js'
@@ -29,21 +30,30 @@ describe('a stage on the real broker and embedded ClickHouse', () => {
       database: id,
       data_dir: mkdtempSync(join(tmpdir(), 'vigil-stage-')),
     })
-    await migrate(ch)
+    // The stage's own table: a running sum per save, deduplicated by token like vigil's tables.
+    await ch.client.command({
+      query: 'CREATE DATABASE IF NOT EXISTS {db:Identifier}',
+      query_params: { db: id },
+    })
+    await ch.client.command({
+      query: `CREATE TABLE {db:Identifier}.sums (seq UInt64, state String) ENGINE = MergeTree ORDER BY seq
+              SETTINGS non_replicated_deduplication_window = 1000`,
+      query_params: { db: id },
+    })
+    const SUMS = defineTable('sums', z.object({ seq: z.string(), state: z.string() }))
     const kafka = createKafka({ brokers, client_id: id, log })
     const [input, dlq] = [`${id}.in`, `${id}.dlq`]
     await ensureTopics(kafka, [input, dlq], { partitions: 1, replication_factor: 1 })
     const producer = createProducer(kafka)
     await producer.start()
 
-    // A running sum per partition, saved per plan (in drift_state, as a table with a sequence and
-    // deduplication tokens); an event with `boom` breaks the code.
+    // A running sum per partition, saved per plan; an event with `boom` breaks the code.
     const stage: Stage<number, { n: number; boom?: boolean }> = {
       name: 'summer',
       groupId: id,
       inputs: { [input]: { decode: (b) => ({ ok: true, value: JSON.parse(b.toString()) }), invalid: 'dlq' } },
       load: async () => 0,
-      plan(state, inputs, { tp }) {
+      plan(state, inputs) {
         // A split batch plans each half: the half's own last offset names its save.
         const last = inputs.at(-1)?.offset ?? -1n
         let next = state
@@ -51,17 +61,10 @@ describe('a stage on the real broker and embedded ClickHouse', () => {
           if (event.boom) throw new TypeError(`cannot add ${JSON.stringify(event)}`)
           next += event.n
         }
-        const row = {
-          consumer_group: id,
-          ...tp,
-          key: '',
-          next_offset: String(last + 1n),
-          seq: String(last),
-          state: String(next),
-        }
+        const row = { seq: String(last), state: String(next) }
         return {
           next,
-          writes: [{ table: DRIFT_STATE, rows: [row], dedupToken: `sum-${last}` }],
+          writes: [{ table: SUMS, rows: [row], dedupToken: `sum-${last}` }],
         }
       },
     }
@@ -86,7 +89,7 @@ describe('a stage on the real broker and embedded ClickHouse', () => {
       const sum = async () => {
         const rows = await queryRows<{ state: string }>(
           ch,
-          'SELECT state FROM {db:Identifier}.drift_state ORDER BY seq DESC LIMIT 1',
+          'SELECT state FROM {db:Identifier}.sums ORDER BY seq DESC LIMIT 1',
         )
         return Number(rows[0]?.state ?? 0)
       }

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto'
 import { referenceInsert, referenceKey } from '@vigil/baselines'
 import {
   DRIFT_PARTIALS,
   DRIFT_STATE,
   DRIFT_WINDOWS,
+  dedupToken,
   type PartialWindow,
   QUALITY_WINDOWS,
 } from '@vigil/clickhouse'
@@ -324,16 +324,14 @@ class Evaluator {
     private readonly env: DriftEnv,
   ) {
     for (const { modelId, window } of ev.due) {
+      const at = (pending: readonly PendingWindow[] | undefined) =>
+        pending?.findIndex((p) => p.key === window.key && p.start === window.start) ?? -1
       // A plan of the second half of a split batch finds the first half's evaluations done.
-      if (!state.models.get(modelId)?.pending.some((p) => p.key === window.key && p.start === window.start))
-        continue
+      if (at(state.models.get(modelId)?.pending) < 0) continue
       const stored = ev.windows.get(windowId(window.key, window.start))
       if (!stored) throw new Error(`the partials of window ${window.key}@${window.start} were not read`)
       const m = draft.model(modelId)
-      m.pending.splice(
-        m.pending.findIndex((p) => p.key === window.key && p.start === window.start),
-        1,
-      )
+      m.pending.splice(at(m.pending), 1)
       this.evaluate(modelId, window, stored)
     }
   }
@@ -393,11 +391,11 @@ class Evaluator {
   /** The evaluations' writes: references, then drift and quality rows, then the messages. */
   writes(): Write[] {
     if (this.windows.length === 0) return []
-    const token = hash(this.windows.map(({ window }) => `${window.key}@${window.start}`).join(','))
+    const ids = this.windows.map(({ window }) => windowId(window.key, window.start))
     return [
       ...this.references,
-      { table: DRIFT_WINDOWS, rows: this.driftRows, dedupToken: `drift-${token}` },
-      { table: QUALITY_WINDOWS, rows: this.qualityRows, dedupToken: `quality-${token}` },
+      { table: DRIFT_WINDOWS, rows: this.driftRows, dedupToken: dedupToken('drift', ids) },
+      { table: QUALITY_WINDOWS, rows: this.qualityRows, dedupToken: dedupToken('quality', ids) },
       { topic: this.env.metricsTopic, messages: this.messages },
     ]
   }
@@ -468,8 +466,4 @@ export interface ModelSnapshot {
 /** A model's state row: its clock, open windows (who they are, not what they hold), pending windows. */
 export function modelSnapshot(m: ModelState): ModelSnapshot {
   return { windows: m.windows.snapshot(), pending: [...m.pending], previous: { ...m.previous } }
-}
-
-function hash(text: string): string {
-  return createHash('sha1').update(text).digest('hex').slice(0, 16)
 }
