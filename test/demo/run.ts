@@ -202,6 +202,11 @@ try {
         "SELECT count() AS n FROM {db:Identifier}.pending_labels FINAL WHERE status = 'waiting'",
       )
       if (Number(w?.n) !== 0) return false
+      const [d] = await queryRows<{ n: string }>(
+        ch,
+        "SELECT count() AS n FROM {db:Identifier}.window_schedule FINAL WHERE status = 'waiting'",
+      )
+      if (Number(d?.n) !== 0) return false
       return (
         (await groupLag(kafka, config.performance.group_id, [config.kafka.topics.outcomes])) === 0 &&
         (await groupLag(kafka, config.fairness.group_id, [

@@ -27,7 +27,7 @@ describe('joiner and performance killed with SIGKILL mid-stream', () => {
     const yaml = join(dataDir, 'vigil.yaml')
     writeFileSync(
       yaml,
-      'models:\n  "*":\n    window: 1m\n    positive_class: fraud\njoiner:\n  retry_interval: 500ms\n',
+      'models:\n  "*":\n    window: 1m\n    positive_class: fraud\njoiner:\n  retry_interval: 500ms\nperformance:\n  republish_interval: 1s\n',
     )
     const config = testConfig({ name: 'ocrash', dataDir, env: { VIGIL_CONFIG: yaml } })
     await createTestTopics(config)

@@ -3,7 +3,7 @@ import { modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type PredictionEvent } from '@vigil/events'
 import { createStageConsumer, type ReadContext, type Stage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
-import { windowKey } from '@vigil/outcomes'
+import { type Readings, republishing, type Schedule } from '@vigil/outcomes'
 import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
 import { type FairnessEvent, judged, planFairness, touched, type WindowReading } from './steps/plan.js'
 import { isRecorded, loadGroupCounts } from './store.js'
@@ -17,8 +17,10 @@ type FairnessConfig = Pick<VigilConfig, 'kafka' | 'fairness' | 'models'>
  * (the label-based rates). For every window a batch touches, of a model with a positive class and
  * sensitive attributes in vigil.yaml, it aggregates groups from ClickHouse — selections over the
  * recorded predictions, confusion counts over the outcomes — writes `fairness_windows` and
- * publishes family=fairness on `vigil.metrics`, then commits. A predictions batch first waits
- * until the recorder has stored it, so a window never misses predictions it was triggered by.
+ * publishes family=fairness on `vigil.metrics`, then commits; at most once per window per
+ * `fairness.republish_interval` (a window touched sooner waits in `window_schedule` for a tick).
+ * A predictions batch first waits until the recorder has stored it, so a window never misses
+ * predictions it was triggered by.
  */
 export function createFairness(config: FairnessConfig, deps: FairnessDeps): Service {
   const { ch, registry } = deps
@@ -54,7 +56,25 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
     }
   }
 
-  const stage: Stage<undefined, FairnessEvent, Map<string, WindowReading>> = {
+  const schedule = republishing({
+    ch,
+    group: config.fairness.group_id,
+    intervalMs: config.fairness.republish_interval,
+    metricsTopic: config.kafka.topics.metrics,
+    read: async (w) => {
+      const m = settings(w.modelId)
+      const reading: WindowReading = new Map()
+      for (const attribute of Object.keys(m.sensitive_attributes))
+        reading.set(attribute, await loadGroupCounts(ch, w, attribute, m.positive_class!))
+      return reading
+    },
+  })
+  const counted = <P extends { windows: number }>(plan: P) => ({
+    ...plan,
+    after: () => windows.inc(plan.windows),
+  })
+
+  const stage: Stage<Schedule, FairnessEvent, Readings<WindowReading>, Readings<WindowReading>> = {
     name: 'fairness',
     groupId: config.fairness.group_id,
     inputs: {
@@ -62,27 +82,27 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
       [config.kafka.topics.predictions]: { decode: (b) => parsers.prediction.parse(b), invalid: 'skip' },
       [config.kafka.topics.outcomes]: { decode: (b) => parsers.outcome.parse(b), invalid: 'dlq' },
     },
-    load: async () => undefined,
-    async read(_state, inputs, ctx) {
+    load: schedule.load,
+    // Which windows are computed now is decided here, once: the plan computes what was read.
+    async read(state, inputs, ctx) {
       announceUnjudged(inputs)
       const windowsTouched = touched(inputs, settings)
-      const readings = new Map<string, WindowReading>()
-      if (windowsTouched.length === 0) return readings
+      if (windowsTouched.length === 0) return new Map()
+      // Also when every window is put off: the tick that computes them later must find the batch stored.
       const last = inputs.at(-1)?.event
       if (ctx.tp.topic === config.kafka.topics.predictions && last && 'timestamp' in last)
         await waitForRecorder(last, ctx)
-      for (const w of windowsTouched) {
-        const m = settings(w.modelId)
-        const reading: WindowReading = new Map()
-        for (const attribute of Object.keys(m.sensitive_attributes))
-          reading.set(attribute, await loadGroupCounts(ch, w, attribute, m.positive_class!))
-        readings.set(windowKey(w), reading)
-      }
-      return readings
+      return schedule.readTouched(state, windowsTouched)
     },
-    plan(_state, inputs, { read }) {
-      const plan = planFairness(inputs, read, settings, config.kafka.topics.metrics)
-      return { ...plan, after: () => windows.inc(plan.windows) }
+    plan: (state, inputs, { tp, now, read }) =>
+      counted(planFairness(state, touched(inputs, settings), read, settings, schedule.context(tp, now))),
+    tick: {
+      everyMs: schedule.tickEveryMs,
+      read: schedule.readDue,
+      plan: (state, { tp, now, read }) =>
+        read.size === 0
+          ? undefined
+          : counted(planFairness(state, [], read, settings, schedule.context(tp, now))),
     },
   }
 

@@ -16,7 +16,7 @@ describe('fairness service', () => {
   it('publishes selection rates from predictions, then the label-based rates as labels arrive', async () => {
     const { config, proc, kafka } = await startServices(
       'fair',
-      `joiner:\n  retry_interval: 500ms\nmodels:\n  fraud:\n    window: 1h\n    positive_class: fraud\n    sensitive_attributes:\n      group: { reference_group: a }\n`,
+      `joiner:\n  retry_interval: 500ms\nfairness:\n  republish_interval: 1s\nmodels:\n  fraud:\n    window: 1h\n    positive_class: fraud\n    sensitive_attributes:\n      group: { reference_group: a }\n`,
       [createRecorder, createJoiner, createFairness],
     )
     cleanup.push(() => proc.stop())

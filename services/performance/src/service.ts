@@ -2,10 +2,10 @@ import { modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type OutcomeEvent } from '@vigil/events'
 import { createStageConsumer, type Stage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
-import { windowKey } from '@vigil/outcomes'
+import { type Readings, republishing, type Schedule, windowPerformance } from '@vigil/outcomes'
 import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
 import { planPerformance, touched, type WindowReading } from './steps/plan.js'
-import { countPredictions, loadOutcomes } from './store.js'
+import { countPredictions } from './store.js'
 
 export type PerformanceDeps = ServiceDeps
 
@@ -13,10 +13,11 @@ type PerformanceConfig = Pick<VigilConfig, 'kafka' | 'performance' | 'models'>
 
 /**
  * The performance service: consumes `vigil.outcomes`; for every window (of prediction time) a
- * batch touches, recomputes the window's accuracy from ClickHouse `outcomes` (each prediction
- * once), writes `performance_windows` at version = labelled predictions and publishes it on
- * `vigil.metrics`, then commits. A window is recomputed once per batch however many of its
- * labels the batch holds; a restart recomputes the same version from the same rows.
+ * batch touches, has ClickHouse sum the window's outcomes (`outcomes FINAL`, each prediction
+ * once) into its accuracy, writes `performance_windows` at version = labelled predictions and
+ * publishes it on `vigil.metrics`, then commits. A window is computed at most once per
+ * `performance.republish_interval`: one touched sooner waits in `window_schedule` and a tick
+ * computes it when its interval has passed. A restart computes the same version from the same rows.
  */
 export function createPerformance(config: PerformanceConfig, deps: PerformanceDeps): Service {
   const { ch, registry } = deps
@@ -29,23 +30,35 @@ export function createPerformance(config: PerformanceConfig, deps: PerformanceDe
     registers: [registry],
   })
 
-  const stage: Stage<undefined, OutcomeEvent, Map<string, WindowReading>> = {
+  const schedule = republishing({
+    ch,
+    group: config.performance.group_id,
+    intervalMs: config.performance.republish_interval,
+    metricsTopic: config.kafka.topics.metrics,
+    read: async (w): Promise<WindowReading> => {
+      const { performance, nLabelled } = await windowPerformance(ch, w, settings(w.modelId))
+      return { performance, nLabelled, nPredictions: await countPredictions(ch, w) }
+    },
+  })
+  const counted = <P extends { windows: number }>(plan: P) => ({
+    ...plan,
+    after: () => windows.inc(plan.windows),
+  })
+
+  const stage: Stage<Schedule, OutcomeEvent, Readings<WindowReading>, Readings<WindowReading>> = {
     name: 'performance',
     groupId: config.performance.group_id,
     inputs: { [config.kafka.topics.outcomes]: { decode: (b) => parser.parse(b), invalid: 'dlq' } },
-    load: async () => undefined,
-    async read(_state, inputs) {
-      const readings = new Map<string, WindowReading>()
-      for (const w of touched(inputs, settings))
-        readings.set(windowKey(w), {
-          outcomes: await loadOutcomes(ch, w),
-          nPredictions: await countPredictions(ch, w),
-        })
-      return readings
-    },
-    plan(_state, inputs, { read }) {
-      const plan = planPerformance(inputs, read, settings, config.kafka.topics.metrics)
-      return { ...plan, after: () => windows.inc(plan.windows) }
+    load: schedule.load,
+    // Which windows are computed now is decided here, once: the plan computes what was read.
+    read: (state, inputs) => schedule.readTouched(state, touched(inputs, settings)),
+    plan: (state, inputs, { tp, now, read }) =>
+      counted(planPerformance(state, touched(inputs, settings), read, schedule.context(tp, now))),
+    tick: {
+      everyMs: schedule.tickEveryMs,
+      read: schedule.readDue,
+      plan: (state, { tp, now, read }) =>
+        read.size === 0 ? undefined : counted(planPerformance(state, [], read, schedule.context(tp, now))),
     },
   }
 

@@ -5,11 +5,9 @@ import {
   PERFORMANCE_WINDOWS,
   runQuery,
   toClickHouseTime,
-  windowOutcomesQuery,
   windowPredictionCountQuery,
 } from '@vigil/clickhouse'
 import type { Write } from '@vigil/kafka'
-import type { Outcome } from '@vigil/outcomes'
 import type { PerformanceWindow, WindowCounts, WindowRow } from './steps/window.js'
 
 const windowParams = (w: PerformanceWindow): ModelWindowParams => ({
@@ -18,22 +16,6 @@ const windowParams = (w: PerformanceWindow): ModelWindowParams => ({
   from: toClickHouseTime(w.start),
   to: toClickHouseTime(w.end),
 })
-
-/** The window's outcomes, one per prediction (FINAL collapses an outcome published twice). */
-export async function loadOutcomes(ch: ClickHouse, w: PerformanceWindow): Promise<Outcome[]> {
-  const rows = await runQuery(ch, windowOutcomesQuery, windowParams(w))
-  return rows.map((r) => {
-    const prediction: Outcome['prediction']['prediction'] = {}
-    if (r.predicted_label !== null) prediction.label = r.predicted_label
-    if (r.score !== null) prediction.score = r.score
-    if (Object.keys(r.probabilities).length > 0) prediction.probabilities = r.probabilities
-    if (r.predicted_value !== null) prediction.value = r.predicted_value
-    return {
-      prediction: { model_version: w.modelVersion, prediction, attributes: r.attributes },
-      label: r.label_value ?? r.label,
-    }
-  })
-}
 
 /** Predictions stored for the window. */
 export async function countPredictions(ch: ClickHouse, w: PerformanceWindow): Promise<number> {

@@ -9,6 +9,7 @@ import {
   groupLag,
   latestWindows,
   publish,
+  readTopic,
   startServices,
   waitFor,
 } from '@vigil/testing'
@@ -24,24 +25,30 @@ afterEach(async () => {
 const prediction = fraudPrediction
 const label = fraudLabel
 
+/** Recorder, joiner and performance with `interval` between a window's computations; `n` predictions recorded. */
+async function recorded(name: string, interval: string, n: number) {
+  const started = await startServices(
+    name,
+    `joiner:\n  retry_interval: 500ms\nperformance:\n  republish_interval: ${interval}\nmodels:\n  fraud:\n    window: 1h\n    positive_class: fraud\n`,
+    [createRecorder, createJoiner, createPerformance],
+  )
+  cleanup.push(() => started.proc.stop())
+  const { config, kafka } = started
+  const predictions = Array.from({ length: n }, (_, i) => prediction(i))
+  await publish(kafka, config.kafka.topics.predictions, predictions)
+  // Labels come days later: the predictions are recorded by then (coverage counts recorded ones).
+  expect(
+    await waitFor(
+      async () => (await groupLag(kafka, config.recorder.group_id, [config.kafka.topics.predictions])) === 0,
+      30_000,
+    ),
+  ).toBe(true)
+  return { ...started, predictions, topics: config.kafka.topics }
+}
+
 describe('performance service: delayed labels re-publish their windows', () => {
   it('grows version and coverage as labels arrive; the final window equals vigil evaluate on the same events', async () => {
-    const { config, proc, kafka } = await startServices(
-      'perf',
-      'joiner:\n  retry_interval: 500ms\nmodels:\n  fraud:\n    window: 1h\n    positive_class: fraud\n',
-      [createRecorder, createJoiner, createPerformance],
-    )
-    cleanup.push(() => proc.stop())
-    const { topics } = config.kafka
-    const predictions = Array.from({ length: 40 }, (_, i) => prediction(i))
-    await publish(kafka, topics.predictions, predictions)
-    // Labels come days later: the predictions are recorded by then (coverage counts recorded ones).
-    expect(
-      await waitFor(
-        async () => (await groupLag(kafka, config.recorder.group_id, [topics.predictions])) === 0,
-        30_000,
-      ),
-    ).toBe(true)
+    const { config, proc, kafka, topics, predictions } = await recorded('perf', '1s', 40)
 
     const latest = () => latestWindows(kafka, topics.metrics)
     // First wave: every third prediction labelled; then the rest, and one label sent twice.
@@ -103,4 +110,28 @@ describe('performance service: delayed labels re-publish their windows', () => {
       [20, 20],
     ])
   })
+
+  it('recomputes a window at most once per republish_interval however many batches of labels touch it', async () => {
+    // The first hour's 20 predictions, labelled in ten batches 200 ms apart.
+    const { proc, kafka, topics } = await recorded('perfrate', '4s', 20)
+    const began = Date.now()
+    for (let b = 0; b < 10; b++) {
+      await publish(kafka, topics.labels, [label(2 * b), label(2 * b + 1)])
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    const latest = () => latestWindows(kafka, topics.metrics)
+    expect(
+      await waitFor(async () => [...(await latest()).values()].some((m) => m.version === 20), 30_000),
+    ).toBe(true)
+    const elapsed = Date.now() - began
+    const published = await readTopic(kafka, topics.metrics, Number.POSITIVE_INFINITY, 1_500)
+    // At most one computation per 4 s since the first, which came at once; ten batches touched it.
+    expect(published.length).toBeGreaterThanOrEqual(2)
+    expect(published.length).toBeLessThanOrEqual(1 + Math.ceil(elapsed / 4_000))
+    const [waiting] = await queryRows<{ n: string }>(
+      proc.deps.ch,
+      "SELECT count() AS n FROM {db:Identifier}.window_schedule FINAL WHERE status = 'waiting'",
+    )
+    expect(Number(waiting?.n)).toBe(0)
+  }, 60_000)
 })

@@ -46,9 +46,11 @@ export {
   groupConfusionQuery,
   joinedFromQuery,
   OUTCOMES,
+  outcomeConfusionQuery,
+  outcomeScoredQuery,
+  outcomeSummaryQuery,
   PENDING_LABELS,
   waitingLabelsQuery,
-  windowOutcomesQuery,
 } from './queries/outcomes.js'
 export {
   groupSelectionsQuery,
@@ -63,6 +65,7 @@ export {
   storedHighWaterMarkQuery,
   windowPredictionCountQuery,
 } from './queries/rawEvents.js'
+export { WINDOW_SCHEDULE, waitingWindowsQuery } from './queries/schedule.js'
 export {
   listSilences,
   loadSilence,

@@ -27,6 +27,8 @@ const groupId = (name: string) => z.string().min(1).default(name)
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 /** Longest wait for a fetch to fill: the latency bound of a consumer's batches. */
 const batchMaxWait = positiveInt.max(60_000).default(1_000)
+/** At most one recomputation of a window per interval (0: on every batch that touches it). */
+const republishInterval = durationSetting(0, 86_400_000).default(30_000)
 
 /**
  * The file `vigil.yaml`: snake_case keys, every one optional, unknown keys refused. The defaults
@@ -90,7 +92,13 @@ export const vigilFileSchema = z
         batch_max_wait_ms: batchMaxWait,
       })
       .prefault({}),
-    performance: z.strictObject({ group_id: groupId('vigil-performance') }).prefault({}),
+    performance: z
+      .strictObject({
+        group_id: groupId('vigil-performance'),
+        /** A window is recomputed at most once per interval, however many batches of labels touch it. */
+        republish_interval: republishInterval,
+      })
+      .prefault({}),
     api: z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1'),
@@ -128,6 +136,8 @@ export const vigilFileSchema = z
         group_id: groupId('vigil-fairness'),
         /** How long a batch of predictions waits for the recorder to have stored it. */
         recorder_wait: durationSetting(100, 600_000).default(30_000),
+        /** A window is recomputed at most once per interval, however many batches touch it. */
+        republish_interval: republishInterval,
       })
       .prefault({}),
     joiner: z
@@ -278,7 +288,7 @@ function load(options: { env: Record<string, string | undefined>; cwd: string; f
     },
     recorder: { ...y.recorder, group_id: prefix + y.recorder.group_id },
     drift: { ...y.drift, group_id: prefix + y.drift.group_id },
-    performance: { group_id: prefix + y.performance.group_id },
+    performance: { ...y.performance, group_id: prefix + y.performance.group_id },
     fairness: { ...y.fairness, group_id: prefix + y.fairness.group_id },
     joiner: { ...y.joiner, group_id: prefix + y.joiner.group_id },
     api: {

@@ -73,23 +73,41 @@ function impliedPositive(classes: ReadonlySet<string>): string | undefined {
   return undefined
 }
 
-function taskOf(
-  outcomes: readonly Outcome[],
+/** What decides a window's task: how many outcomes, how many with a numeric label, with a predicted value. */
+export interface TaskEvidence {
+  n: number
+  numericLabels: number
+  withValues: number
+}
+
+/** Regression by configuration, else when every label is a number and some prediction carries a value. */
+export function isRegression(e: TaskEvidence, model: ModelConfig): boolean {
+  return (
+    (model.task ?? (e.n > 0 && e.numericLabels === e.n && e.withValues > 0 ? 'regression' : 'class')) ===
+    'regression'
+  )
+}
+
+/** A classification task: binary with its positive class, else multiclass (a note says why). */
+export function classificationTask(
   model: ModelConfig,
   classes: ReadonlySet<string>,
   notes: string[],
-): { task: Evaluation['task']; positive?: string } {
-  const numeric = outcomes.length > 0 && outcomes.every((o) => typeof o.label === 'number')
-  const withValues = outcomes.some((o) => o.prediction.prediction.value !== undefined)
-  const task =
-    model.task ?? (numeric && withValues ? 'regression' : classes.size <= 2 ? 'binary' : 'multiclass')
-  if (task !== 'binary') return { task }
+): { task: 'binary' | 'multiclass'; positive?: string } {
+  const task = model.task ?? (classes.size <= 2 ? 'binary' : 'multiclass')
+  if (task !== 'binary') return { task: 'multiclass' }
   const positive = model.positive_class ?? impliedPositive(classes)
   if (positive !== undefined) return { task, positive }
   notes.push(
     `binary task without positive_class in vigil.yaml and classes ${[...classes].join(', ')}: reported as multiclass (macro averages)`,
   )
   return { task: 'multiclass' }
+}
+
+/** The notes for outcomes a task could not use. */
+export const leftOutNote = {
+  regression: (n: number) => `${n} outcomes without a numeric label or predicted value left out`,
+  classification: (n: number) => `${n} outcomes whose prediction has no label or probabilities left out`,
 }
 
 /** The predicted class: the event's label, else the most probable class. */
@@ -129,35 +147,32 @@ export function performanceOf(outcomes: readonly Outcome[], model: ModelConfig):
     const predicted = predictedClass(o.prediction)
     if (predicted !== undefined && typeof o.label !== 'number') classes.add(predicted)
   }
-  const { task, positive } = taskOf(outcomes, model, classes, notes)
-  let performance: ClassificationMetrics | RegressionMetrics
-  if (task === 'regression') {
+  const evidence = {
+    n: outcomes.length,
+    numericLabels: outcomes.filter((o) => typeof o.label === 'number').length,
+    withValues: outcomes.filter((o) => o.prediction.prediction.value !== undefined).length,
+  }
+  if (isRegression(evidence, model)) {
     const rows = outcomes.flatMap((o) => {
       const predicted = o.prediction.prediction.value ?? o.prediction.prediction.score
       return typeof o.label === 'number' && predicted !== undefined ? [{ actual: o.label, predicted }] : []
     })
-    if (rows.length < outcomes.length)
-      notes.push(
-        `${outcomes.length - rows.length} outcomes without a numeric label or predicted value left out`,
-      )
-    performance = regressionMetrics(rows)
-  } else {
-    const sorted = [...classes].sort()
-    const rows: ClassifiedRow[] = outcomes.flatMap((o) => {
-      const predicted = predictedClass(o.prediction)
-      if (predicted === undefined) return []
-      const probabilities = probabilitiesOf(o.prediction, positive, sorted)
-      return [{ actual: String(o.label), predicted, ...(probabilities ? { probabilities } : {}) }]
-    })
-    if (rows.length < outcomes.length)
-      notes.push(
-        `${outcomes.length - rows.length} outcomes whose prediction has no label or probabilities left out`,
-      )
-    performance = classificationMetrics(rows, {
-      classes: sorted,
-      ...(positive !== undefined ? { positiveClass: positive } : {}),
-    })
+    if (rows.length < outcomes.length) notes.push(leftOutNote.regression(outcomes.length - rows.length))
+    return { task: 'regression', performance: regressionMetrics(rows), notes }
   }
+  const { task, positive } = classificationTask(model, classes, notes)
+  const sorted = [...classes].sort()
+  const rows: ClassifiedRow[] = outcomes.flatMap((o) => {
+    const predicted = predictedClass(o.prediction)
+    if (predicted === undefined) return []
+    const probabilities = probabilitiesOf(o.prediction, positive, sorted)
+    return [{ actual: String(o.label), predicted, ...(probabilities ? { probabilities } : {}) }]
+  })
+  if (rows.length < outcomes.length) notes.push(leftOutNote.classification(outcomes.length - rows.length))
+  const performance = classificationMetrics(rows, {
+    classes: sorted,
+    ...(positive !== undefined ? { positiveClass: positive } : {}),
+  })
   return { task, ...(positive !== undefined ? { positive_class: positive } : {}), performance, notes }
 }
 

@@ -1,7 +1,17 @@
 export {
+  type ConfusionGroup,
+  classificationPerformance,
+  type OutcomeSummary,
+  regressionPerformance,
+  type ScoringSetup,
+  scoringSetup,
+} from './aggregates.js'
+export { windowPerformance } from './engine.js'
+export {
   type Evaluation,
   evaluateModel,
   fairnessOf,
+  isRegression,
   type Joined,
   joinOutcomes,
   type Outcome,
@@ -9,9 +19,22 @@ export {
   performanceOf,
 } from './evaluate.js'
 export {
+  computeNow,
+  dueWindows,
+  emptySchedule,
+  loadSchedule,
+  planRecompute,
+  type Readings,
+  type RecomputeContext,
+  readEach,
+  republishing,
+  reschedule,
+  type Schedule,
+  type ScheduleOwner,
+} from './schedule.js'
+export {
   labelCoverage,
   type ModelWindow,
-  recomputeWindows,
   touchedWindows,
   windowKey,
   windowMessage,

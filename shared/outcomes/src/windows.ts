@@ -11,28 +11,6 @@ export interface ModelWindow {
 /** A window's identity as a map key: model, version and start. */
 export const windowKey = (w: ModelWindow) => `${w.modelId}\u0000${w.modelVersion}\u0000${w.start}`
 
-/**
- * Each window recomputed from what was read for it (by {@link windowKey}): its rows' write, then
- * one message per window for `vigil.metrics`. A window the read did not cover is a bug, not data.
- */
-export function recomputeWindows<R, W>(
-  windows: readonly ModelWindow[],
-  readings: ReadonlyMap<string, R>,
-  compute: (w: ModelWindow, reading: R) => { write: W; message: MetricsMessage },
-): { writes: W[]; messages: { key: string; value: string }[] } {
-  const writes: W[] = []
-  const messages: { key: string; value: string }[] = []
-  for (const w of windows) {
-    const reading = readings.get(windowKey(w))
-    if (reading === undefined)
-      throw new Error(`no reading for window ${windowKey(w)}: read and plan disagree`)
-    const { write, message } = compute(w, reading)
-    writes.push(write)
-    messages.push({ key: message.model_id, value: JSON.stringify(message) })
-  }
-  return { writes, messages }
-}
-
 /** The tumbling windows some events fall in, each once, in time order; sizes per model. */
 export function touchedWindows(
   events: readonly { modelId: string; modelVersion: string; time: number }[],

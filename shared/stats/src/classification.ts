@@ -58,6 +58,19 @@ function average(values: (number | null)[], weights?: number[]): number | null {
 }
 
 /**
+ * What the metrics need of the rows that carry probabilities, however they were summed: in the
+ * process (below) or by ClickHouse over a window's outcomes. `auc` per class l: the positives
+ * (true class l) and negatives by P(l), and U, the Mann–Whitney statistic of the positives'
+ * scores over the negatives' (a tie counts half).
+ */
+export interface ScoredSums {
+  n: number
+  logLossSum: number
+  brierSum: number
+  auc: Record<string, { positives: number; negatives: number; u: number }>
+}
+
+/**
  * @param classes every class the model knows (sorted); the classes seen in the rows are added.
  * @param positiveClass binary task: the class that counts as positive; absent: multiclass.
  */
@@ -71,12 +84,29 @@ export function classificationMetrics(
   const index = new Map(labels.map((l, i) => [l, i]))
   const matrix = labels.map(() => labels.map(() => 0))
   for (const r of rows) matrix[index.get(r.actual)!]![index.get(r.predicted)!]!++
+  return metricsFromConfusion(
+    labels,
+    matrix,
+    options.positiveClass,
+    scoredSums(rows, labels, options.positiveClass),
+  )
+}
+
+/** The metrics from the confusion matrix (matrix[i][j]: true labels[i] predicted labels[j]) and the scored rows' sums. */
+export function metricsFromConfusion(
+  labels: string[],
+  matrix: number[][],
+  positive: string | undefined,
+  scored: ScoredSums,
+): ClassificationMetrics {
   const perClass: Record<string, ClassMetrics> = {}
   let correct = 0
+  let n = 0
   labels.forEach((l, i) => {
     const tp = matrix[i]![i]!
     correct += tp
     const support = matrix[i]!.reduce((a, b) => a + b, 0)
+    n += support
     const predicted = matrix.reduce((a, row) => a + row[i]!, 0)
     perClass[l] = {
       precision: ratio(tp, predicted),
@@ -93,13 +123,17 @@ export function classificationMetrics(
       cls.map((c) => c[k]),
       supports,
     )
-  const positive = options.positiveClass
   const headline = (k: 'precision' | 'recall' | 'f1') =>
     positive === undefined ? macro(k) : (perClass[positive]?.[k] ?? null)
-  const scored = rows.filter((r) => r.probabilities !== undefined)
+  const aucOf = (l: string) => {
+    const a = scored.auc[l]
+    return a === undefined ? null : aucFromU(a.positives, a.negatives, a.u)
+  }
+  // One-vs-rest: the macro average over the true classes present among the scored rows.
+  const present = labels.filter((l) => (scored.auc[l]?.positives ?? 0) > 0)
   return {
-    n: rows.length,
-    accuracy: ratio(correct, rows.length),
+    n,
+    accuracy: ratio(correct, n),
     precision: headline('precision'),
     recall: headline('recall'),
     f1: headline('f1'),
@@ -110,13 +144,34 @@ export function classificationMetrics(
     recall_weighted: weighted('recall'),
     f1_weighted: weighted('f1'),
     roc_auc:
-      positive === undefined
-        ? ovrAuc(scored, labels)
-        : binaryAuc(scored.map((r) => [r.actual === positive, p(r, positive)])),
-    log_loss: logLoss(scored, labels),
-    brier: brier(scored, labels, positive),
+      positive !== undefined ? aucOf(positive) : present.length < 2 ? null : average(present.map(aucOf)),
+    log_loss: scored.n === 0 ? null : scored.logLossSum / scored.n,
+    brier: scored.n === 0 ? null : scored.brierSum / scored.n,
     per_class: perClass,
     confusion_matrix: { labels, matrix },
+  }
+}
+
+/** U over positives × negatives; null unless both are present. */
+export function aucFromU(positives: number, negatives: number, u: number): number | null {
+  return positives === 0 || negatives === 0 ? null : u / (positives * negatives)
+}
+
+/** The sums over the rows that carry probabilities: log loss, Brier, and U per class. */
+function scoredSums(
+  rows: readonly ClassifiedRow[],
+  labels: readonly string[],
+  positive?: string,
+): ScoredSums {
+  const scored = rows.filter((r) => r.probabilities !== undefined)
+  const auc: ScoredSums['auc'] = {}
+  for (const l of positive !== undefined ? [positive] : labels)
+    auc[l] = mannWhitney(scored.map((r) => [r.actual === l, p(r, l)]))
+  return {
+    n: scored.length,
+    logLossSum: logLossSum(scored, labels),
+    brierSum: brierSum(scored, labels, positive),
+    auc,
   }
 }
 
@@ -130,9 +185,16 @@ function p(r: ClassifiedRow, label: string): number {
  * ties counted half (average ranks); null unless both classes are present.
  */
 export function binaryAuc(points: readonly (readonly [boolean, number])[]): number | null {
-  const nPos = points.filter(([y]) => y).length
-  const nNeg = points.length - nPos
-  if (nPos === 0 || nNeg === 0) return null
+  const m = mannWhitney(points)
+  return aucFromU(m.positives, m.negatives, m.u)
+}
+
+function mannWhitney(points: readonly (readonly [boolean, number])[]): {
+  positives: number
+  negatives: number
+  u: number
+} {
+  const positives = points.filter(([y]) => y).length
   const sorted = [...points].sort((a, b) => a[1] - b[1])
   let rankSum = 0
   for (let i = 0; i < sorted.length; ) {
@@ -142,35 +204,26 @@ export function binaryAuc(points: readonly (readonly [boolean, number])[]): numb
     for (let k = i; k < j; k++) if (sorted[k]![0]) rankSum += rank
     i = j
   }
-  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg)
+  return { positives, negatives: points.length - positives, u: rankSum - (positives * (positives + 1)) / 2 }
 }
 
-/** One-vs-rest macro AUC over the true classes; null when fewer than two are present. */
-function ovrAuc(rows: readonly ClassifiedRow[], labels: readonly string[]): number | null {
-  const present = labels.filter((l) => rows.some((r) => r.actual === l))
-  if (present.length < 2) return null
-  return average(present.map((l) => binaryAuc(rows.map((r) => [r.actual === l, p(r, l)]))))
-}
-
-/** Mean −log of the probability given to the true class, rows normalised to sum 1, clipped to [ε, 1−ε]. */
-function logLoss(rows: readonly ClassifiedRow[], labels: readonly string[]): number | null {
-  if (rows.length === 0) return null
+/** Σ −log of the probability given to the true class, rows normalised to sum 1, clipped to [ε, 1−ε]. */
+function logLossSum(rows: readonly ClassifiedRow[], labels: readonly string[]): number {
   let s = 0
   for (const r of rows) {
     const clipped = labels.map((l) => Math.min(1 - FLOAT64_EPS, Math.max(FLOAT64_EPS, p(r, l))))
     const total = clipped.reduce((a, b) => a + b, 0)
     s -= Math.log(clipped[labels.indexOf(r.actual)]! / total)
   }
-  return s / rows.length
+  return s
 }
 
-/** Binary: mean (P(positive) − y)². Multiclass: mean Σ_k (p_k − y_k)², as sklearn's brier_score_loss. */
-function brier(rows: readonly ClassifiedRow[], labels: readonly string[], positive?: string): number | null {
-  if (rows.length === 0) return null
+/** Binary: Σ (P(positive) − y)². Multiclass: Σ Σ_k (p_k − y_k)² (sklearn's brier_score_loss is its mean). */
+function brierSum(rows: readonly ClassifiedRow[], labels: readonly string[], positive?: string): number {
   let s = 0
   for (const r of rows) {
     if (positive !== undefined) s += (p(r, positive) - (r.actual === positive ? 1 : 0)) ** 2
     else for (const l of labels) s += (p(r, l) - (r.actual === l ? 1 : 0)) ** 2
   }
-  return s / rows.length
+  return s
 }

@@ -6,6 +6,8 @@ export {
   type ClassifiedRow,
   type ClassMetrics,
   classificationMetrics,
+  metricsFromConfusion,
+  type ScoredSums,
 } from './classification.js'
 export { hellinger, jensenShannon, linf, PSI_FLOOR, psi } from './divergence.js'
 export {
@@ -35,6 +37,7 @@ export {
 export { kolmogorovSf } from './kolmogorov.js'
 export { KS_EXACT_MAX_N, type KsResult, ksTwoSample } from './ks.js'
 export { type MetricFamily, RULE_METRICS } from './metric-names.js'
+export { FLOAT64_EPS } from './numbers.js'
 export {
   type CategoricalProfile,
   categoricalProfile,
@@ -44,6 +47,11 @@ export {
   numericalProfile,
 } from './profile.js'
 export type { FeatureQuality, ModelQuality } from './quality.js'
-export { type RegressionMetrics, regressionMetrics } from './regression.js'
+export {
+  type RegressionMetrics,
+  type RegressionSums,
+  regressionFromSums,
+  regressionMetrics,
+} from './regression.js'
 export { mean, populationStd, quantileSorted, sortedNumbers } from './sample.js'
 export { wasserstein } from './wasserstein.js'

@@ -14,23 +14,41 @@ export interface RegressionMetrics {
   r2: number | null
 }
 
+/** What the metrics need of the rows, however they were summed (in the process, or by ClickHouse). */
+export interface RegressionSums {
+  n: number
+  /** Σ |y − ŷ|, Σ (y − ŷ)², Σ |y − ŷ| / max(|y|, ε). */
+  absError: number
+  squaredError: number
+  relativeError: number
+  /** Σ (y − ȳ)². */
+  totalSquares: number
+}
+
 export function regressionMetrics(rows: readonly { actual: number; predicted: number }[]): RegressionMetrics {
   const n = rows.length
-  if (n === 0) return { n, mae: null, rmse: null, mape: null, r2: null }
-  let abs = 0
-  let sq = 0
-  let pct = 0
+  let absError = 0
+  let squaredError = 0
+  let relativeError = 0
   let mean = 0
   for (const r of rows) {
     const e = r.actual - r.predicted
-    abs += Math.abs(e)
-    sq += e * e
-    pct += Math.abs(e) / Math.max(Math.abs(r.actual), FLOAT64_EPS)
+    absError += Math.abs(e)
+    squaredError += e * e
+    relativeError += Math.abs(e) / Math.max(Math.abs(r.actual), FLOAT64_EPS)
     mean += r.actual
   }
   mean /= n
-  let total = 0
-  for (const r of rows) total += (r.actual - mean) ** 2
+  let totalSquares = 0
+  for (const r of rows) totalSquares += (r.actual - mean) ** 2
+  return regressionFromSums({ n, absError, squaredError, relativeError, totalSquares })
+}
+
+export function regressionFromSums(s: RegressionSums): RegressionMetrics {
+  const { n } = s
+  if (n === 0) return { n, mae: null, rmse: null, mape: null, r2: null }
+  const sq = s.squaredError
+  const total = s.totalSquares
   const r2 = n < 2 ? null : total === 0 ? (sq === 0 ? 1 : 0) : 1 - sq / total
-  return { n, mae: abs / n, rmse: Math.sqrt(sq / n), mape: pct / n, r2 }
+  return { n, mae: s.absError / n, rmse: Math.sqrt(sq / n), mape: s.relativeError / n, r2 }
 }

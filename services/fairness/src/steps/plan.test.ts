@@ -1,6 +1,6 @@
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '@vigil/config'
 import type { Input } from '@vigil/kafka'
-import { windowKey } from '@vigil/outcomes'
+import { emptySchedule, windowKey } from '@vigil/outcomes'
 import { describe, expect, it } from 'vitest'
 import { type FairnessEvent, planFairness, touched, type WindowReading } from './plan.js'
 
@@ -34,6 +34,12 @@ function prediction(model: string, offset: number, t: number): Input<FairnessEve
   }
 }
 
+const context = {
+  owner: { group: 'g', topic: 'vigil.predictions', partition: 0 },
+  now: T0,
+  intervalMs: 30_000,
+  metricsTopic: 'vigil.metrics',
+}
 const counts = (n: number, selected: number) => ({ n, selected, tp: 0, fp: 0, fn: 0, tn: 0 })
 
 describe('fairness plan', () => {
@@ -58,7 +64,8 @@ describe('fairness plan', () => {
         },
       ],
     ])
-    const plan = planFairness(inputs, new Map([[windowKey(w!), reading]]), settings, 'vigil.metrics')
+    const readings = new Map([[windowKey(w!), { window: w!, reading }]])
+    const plan = planFairness(emptySchedule(), touched(inputs, settings), readings, settings, context)
     expect(plan.windows).toBe(1)
     const [rows, messages] = plan.writes
     if (!rows || !('table' in rows) || !messages || 'table' in messages)
@@ -77,8 +84,9 @@ describe('fairness plan', () => {
   })
 
   it('plans nothing for a batch that touches no judged window', () => {
-    expect(planFairness([prediction('other', 0, T0)], new Map(), settings, 'vigil.metrics').writes).toEqual(
-      [],
-    )
+    const inputs = [prediction('other', 0, T0)]
+    expect(
+      planFairness(emptySchedule(), touched(inputs, settings), new Map(), settings, context).writes,
+    ).toEqual([])
   })
 })

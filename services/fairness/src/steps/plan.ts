@@ -1,7 +1,15 @@
 import type { ModelConfig } from '@vigil/config'
 import type { OutcomeEvent, PredictionEvent } from '@vigil/events'
-import type { Input, Plan, Write } from '@vigil/kafka'
-import { type ModelWindow, recomputeWindows, touchedWindows, windowKey } from '@vigil/outcomes'
+import type { Input, Plan } from '@vigil/kafka'
+import {
+  type ModelWindow,
+  planRecompute,
+  type Readings,
+  type RecomputeContext,
+  type Schedule,
+  touchedWindows,
+  windowKey,
+} from '@vigil/outcomes'
 import { type AttributeFairness, fairnessFromCounts, type GroupCounts } from '@vigil/stats'
 import { windowWrite } from '../store.js'
 import { fairnessMessage, fairnessRows } from './window.js'
@@ -32,16 +40,18 @@ export function touched(
 }
 
 /**
- * Every judged window the batch touches, from its group counts: rows at version = predictions +
- * labelled summed over attributes (it grows with both), then its messages on `vigil.metrics`.
+ * The judged windows `read` computed, from their group counts: rows at version = predictions +
+ * labelled summed over attributes (it grows with both), then their messages on `vigil.metrics`;
+ * the other touched windows wait in the schedule for their interval to pass.
  */
 export function planFairness(
-  inputs: readonly Input<FairnessEvent>[],
-  readings: ReadonlyMap<string, WindowReading>,
+  schedule: Schedule,
+  touchedWindows: readonly ModelWindow[],
+  readings: Readings<WindowReading>,
   settings: (modelId: string) => ModelConfig,
-  metricsTopic: string,
-): Plan<undefined> & { windows: number } {
-  const { writes, messages } = recomputeWindows(touched(inputs, settings), readings, (w, reading) => {
+  ctx: RecomputeContext,
+): Plan<Schedule> & { windows: number } {
+  return planRecompute(schedule, touchedWindows, readings, ctx, (w, reading) => {
     const attributes: Record<string, AttributeFairness> = {}
     const totals = { version: 0, predictions: 0, labelled: 0 }
     for (const [attribute, { reference_group: referenceGroup }] of Object.entries(
@@ -57,7 +67,4 @@ export function planFairness(
     const rows = Object.entries(attributes).flatMap(([a, f]) => fairnessRows(a, f))
     return { write: windowWrite(w, totals.version, rows), message: fairnessMessage(w, attributes, totals) }
   })
-  const all: Write[] = writes
-  if (messages.length > 0) all.push({ topic: metricsTopic, messages })
-  return { next: undefined, writes: all, windows: messages.length }
 }

@@ -1,13 +1,21 @@
 import type { ModelConfig } from '@vigil/config'
 import type { OutcomeEvent } from '@vigil/events'
-import type { Input, Plan, Write } from '@vigil/kafka'
-import { type Outcome, performanceOf, recomputeWindows } from '@vigil/outcomes'
+import type { Input, Plan } from '@vigil/kafka'
+import {
+  type ModelWindow,
+  type Performance,
+  planRecompute,
+  type Readings,
+  type RecomputeContext,
+  type Schedule,
+} from '@vigil/outcomes'
 import { windowWrite } from '../store.js'
-import { coverage, outcomeWindows, type PerformanceWindow, performanceMessage, windowRows } from './window.js'
+import { coverage, outcomeWindows, performanceMessage, windowRows } from './window.js'
 
-/** What ClickHouse holds for one window a batch touches: its outcomes and its prediction count. */
+/** What ClickHouse computed for one window: its accuracy, its labelled and stored predictions. */
 export interface WindowReading {
-  outcomes: Outcome[]
+  performance: Performance
+  nLabelled: number
   nPredictions: number
 }
 
@@ -15,7 +23,7 @@ export interface WindowReading {
 export function touched(
   inputs: readonly Input<OutcomeEvent>[],
   settings: (modelId: string) => ModelConfig,
-): PerformanceWindow[] {
+): ModelWindow[] {
   return outcomeWindows(
     inputs.map((i) => i.event),
     (m) => settings(m).window,
@@ -23,23 +31,21 @@ export function touched(
 }
 
 /**
- * Every window the outcomes touch, computed once from what ClickHouse holds for it: its rows at
- * version = labelled predictions, then its messages on `vigil.metrics`. The service is stateless.
+ * The windows `read` computed: their rows at version = labelled predictions, then their messages
+ * on `vigil.metrics`; the other touched windows wait in the schedule for their interval to pass.
  */
 export function planPerformance(
-  inputs: readonly Input<OutcomeEvent>[],
-  readings: ReadonlyMap<string, WindowReading>,
-  settings: (modelId: string) => ModelConfig,
-  metricsTopic: string,
-): Plan<undefined> & { windows: number } {
-  const { writes, messages } = recomputeWindows(touched(inputs, settings), readings, (w, reading) => {
-    const counts = { nPredictions: reading.nPredictions, nLabelled: reading.outcomes.length }
-    const p = performanceOf(reading.outcomes, settings(w.modelId))
+  schedule: Schedule,
+  touchedWindows: readonly ModelWindow[],
+  readings: Readings<WindowReading>,
+  ctx: RecomputeContext,
+): Plan<Schedule> & { windows: number } {
+  return planRecompute(schedule, touchedWindows, readings, ctx, (w, reading) => {
+    const counts = { nPredictions: reading.nPredictions, nLabelled: reading.nLabelled }
+    const p = reading.performance
     return {
       write: windowWrite(w, p.task, counts, coverage(counts), windowRows(p, counts)),
       message: performanceMessage(w, p, counts),
     }
   })
-  const all: Write[] = [...writes, { topic: metricsTopic, messages }]
-  return { next: undefined, writes: all, windows: messages.length }
 }

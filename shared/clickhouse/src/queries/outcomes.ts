@@ -48,25 +48,114 @@ export const PENDING_LABELS = defineTable(
 
 const count = z.union([z.number(), z.string()]).transform(Number)
 
-/** A model version's window of prediction time: its outcomes, one per prediction (FINAL collapses one published twice). */
-export const windowOutcomesQuery = defineQuery({
-  name: 'outcomes.window',
-  bulk: true,
-  row: z.object({
-    label: z.string(),
-    label_value: z.number().nullable(),
-    predicted_label: z.string().nullable(),
-    score: z.number().nullable(),
-    probabilities: z.record(z.string(), z.number()),
-    predicted_value: z.number().nullable(),
-    attributes: z.record(z.string(), z.string()),
-  }),
-  build: (p: ModelWindowParams) => ({
-    sql: `SELECT label, label_value, predicted_label, score, probabilities, predicted_value, attributes
-            FROM {db:Identifier}.outcomes FINAL
+// A window's accuracy is summed by the engine (shared/outcomes/src/aggregates.ts says what each
+// sum is for): the process gets a few numbers per window, never its outcomes.
+
+/** The outcomes of one model version's window of prediction time, each prediction once. */
+const WINDOW = `{db:Identifier}.outcomes FINAL
            WHERE model_id = {model:String} AND model_version = {version:String}
-             AND prediction_time >= {from:DateTime64(3, 'UTC')} AND prediction_time < {to:DateTime64(3, 'UTC')}
-           ORDER BY prediction_id`,
+             AND prediction_time >= {from:DateTime64(3, 'UTC')} AND prediction_time < {to:DateTime64(3, 'UTC')}`
+
+/** The predicted class: the event's label, else the most probable class (the first of equals). */
+const PREDICTED = `if(isNotNull(predicted_label), predicted_label,
+       if(empty(probabilities), NULL,
+          mapKeys(probabilities)[indexOf(mapValues(probabilities), arrayMax(mapValues(probabilities)))]))`
+
+const sumOrZero = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? 0)
+
+/** Step 1: what decides the task, and the regression sums (rows with a numeric label and a predicted value or score). */
+export const outcomeSummaryQuery = defineQuery({
+  name: 'outcomes.summary',
+  row: z.object({
+    n: count,
+    numeric_labels: count,
+    with_values: count,
+    regression_n: count,
+    abs_error: sumOrZero,
+    squared_error: sumOrZero,
+    relative_error: sumOrZero,
+    total_squares: sumOrZero,
+  }),
+  build: (p: ModelWindowParams & { eps: number }) => ({
+    sql: `SELECT count() AS n, countIf(label_value IS NOT NULL) AS numeric_labels,
+                 countIf(predicted_value IS NOT NULL) AS with_values, countIf(e IS NOT NULL) AS regression_n,
+                 sum(abs(e)) AS abs_error, sum(e * e) AS squared_error,
+                 sum(abs(e) / greatest(abs(label_value), {eps:Float64})) AS relative_error,
+                 if(regression_n = 0, 0, varPopStableIf(label_value, e IS NOT NULL) * regression_n) AS total_squares
+            FROM (SELECT label_value, predicted_value, label_value - coalesce(predicted_value, score) AS e
+                    FROM ${WINDOW})`,
+    params: p,
+  }),
+})
+
+/** Step 2 (classification): outcomes per true class, label kind and predicted class (null: none). */
+export const outcomeConfusionQuery = defineQuery({
+  name: 'outcomes.confusion',
+  row: z.object({ actual: z.string(), numeric: z.boolean(), predicted: z.string().nullable(), n: count }),
+  decode: { booleans: ['numeric'] },
+  build: (p: ModelWindowParams) => ({
+    sql: `SELECT label AS actual, label_value IS NOT NULL AS numeric, ${PREDICTED} AS predicted, count() AS n
+            FROM ${WINDOW}
+           GROUP BY actual, numeric, predicted
+           ORDER BY actual, numeric, predicted`,
+    params: p,
+  }),
+})
+
+/**
+ * Step 3 (classification): over the rows that carry probabilities (or, binary, a bare score as
+ * P(positive)), per class l: positives and negatives by P(l) and the Mann–Whitney U (a tie
+ * counts half: the negatives below a score plus half those at it), and the sums of log loss
+ * (each row once, on its true class; probabilities clipped to [ε, 1−ε] and normalised over
+ * `labels`) and of Brier ((p_l − y_l)², every class, or the positive one's alone).
+ */
+export const outcomeScoredQuery = defineQuery({
+  name: 'outcomes.scored',
+  row: z.object({
+    l: z.string(),
+    positives: count,
+    negatives: count,
+    u: z.number(),
+    log_loss_sum: z.number(),
+    brier_sum: z.number(),
+  }),
+  build: (
+    p: ModelWindowParams & {
+      /** The window's classes (log loss normalises over them). */
+      labels: string[]
+      /** Those, and the positive class if it is none of them. */
+      scored: string[]
+      positive: string
+      negative: string
+      scoreIsPositive: boolean
+      brierAll: boolean
+      eps: number
+    },
+  ) => ({
+    sql: `SELECT l, sum(pos) AS positives, sum(neg) AS negatives, sum(pos * (below + neg / 2)) AS u,
+                 sum(ll) AS log_loss_sum, sum(br) AS brier_sum
+            FROM (SELECT l, pos, neg, ll, br, sum(neg) OVER (PARTITION BY l ORDER BY s) - neg AS below
+                    FROM (SELECT l, s, countIf(actual = l) AS pos, countIf(actual != l) AS neg,
+                                 sumIf(row_log_loss, actual = l) AS ll,
+                                 sumIf(pow(s - (actual = l), 2), {brierAll:Bool} OR l = {positive:String}) AS br
+                            FROM (SELECT actual, p, clipped,
+                                         -log(clipped[indexOf({labels:Array(String)}, actual)] / arraySum(clipped)) AS row_log_loss
+                                    FROM (SELECT label AS actual,
+                                                 arrayMap(c -> if(empty(probabilities),
+                                                                  multiIf(c = {positive:String}, ifNull(score, 0),
+                                                                          c = {negative:String}, 1 - ifNull(score, 0), 0),
+                                                                  probabilities[c]), {scored:Array(String)}) AS p,
+                                                 arrayMap(c -> least(1 - {eps:Float64}, greatest({eps:Float64}, p[indexOf({scored:Array(String)}, c)])),
+                                                          {labels:Array(String)}) AS clipped
+                                            FROM ${WINDOW}
+                                             AND (predicted_label IS NOT NULL OR notEmpty(probabilities))
+                                             AND (notEmpty(probabilities) OR (score IS NOT NULL AND {scoreIsPositive:Bool}))))
+                            ARRAY JOIN {scored:Array(String)} AS l, p AS s
+                           GROUP BY l, s))
+           GROUP BY l`,
     params: p,
   }),
 })
