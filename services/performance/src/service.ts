@@ -2,7 +2,7 @@ import { modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type OutcomeEvent } from '@vigil/events'
 import { createStageConsumer, type Stage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
-import { type Readings, republishing, type Schedule, windowPerformance } from '@vigil/outcomes'
+import { type Readings, republishing, type Schedule, windowKey, windowsPerformance } from '@vigil/outcomes'
 import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
 import { planPerformance, touched, type WindowReading } from './steps/plan.js'
 import { countPredictions } from './store.js'
@@ -35,9 +35,16 @@ export function createPerformance(config: PerformanceConfig, deps: PerformanceDe
     group: config.performance.group_id,
     intervalMs: config.performance.republish_interval,
     metricsTopic: config.kafka.topics.metrics,
-    read: async (w): Promise<WindowReading> => {
-      const { performance, nLabelled } = await windowPerformance(ch, w, settings(w.modelId))
-      return { performance, nLabelled, nPredictions: await countPredictions(ch, w) }
+    read: async (ws) => {
+      const accuracy = await windowsPerformance(ch, ws, settings)
+      const predictions = await countPredictions(ch, ws)
+      const readings = new Map<string, WindowReading>()
+      for (const w of ws) {
+        const a = accuracy.get(windowKey(w))
+        if (a === undefined) continue
+        readings.set(windowKey(w), { ...a, nPredictions: predictions.get(windowKey(w)) ?? 0 })
+      }
+      return readings
     },
   })
   const counted = <P extends { windows: number }>(plan: P) => ({

@@ -1,26 +1,28 @@
 import {
   type ClickHouse,
   dedupToken,
-  type ModelWindowParams,
   PERFORMANCE_WINDOWS,
   runQuery,
   toClickHouseTime,
-  windowPredictionCountQuery,
+  windowKeyOf,
+  windowsParams,
+  windowsPredictionCountQuery,
 } from '@vigil/clickhouse'
 import type { Write } from '@vigil/kafka'
+import { windowKey } from '@vigil/outcomes'
 import type { PerformanceWindow, WindowCounts, WindowRow } from './steps/window.js'
 
-const windowParams = (w: PerformanceWindow): ModelWindowParams => ({
-  model: w.modelId,
-  version: w.modelVersion,
-  from: toClickHouseTime(w.start),
-  to: toClickHouseTime(w.end),
-})
-
-/** Predictions stored for the window. */
-export async function countPredictions(ch: ClickHouse, w: PerformanceWindow): Promise<number> {
-  const [row] = await runQuery(ch, windowPredictionCountQuery, windowParams(w))
-  return Number(row?.n ?? 0)
+/** Predictions stored per window, by {@link windowKey}; 0 for a window without any. */
+export async function countPredictions(
+  ch: ClickHouse,
+  windows: readonly PerformanceWindow[],
+): Promise<Map<string, number>> {
+  const found = new Map(
+    (await runQuery(ch, windowsPredictionCountQuery, windowsParams(windows))).map((r) => [r.window, r.n]),
+  )
+  return new Map(
+    windows.map((w) => [windowKey(w), found.get(windowKeyOf(w.modelId, w.modelVersion, w.start)) ?? 0]),
+  )
 }
 
 /** A window's rows at its version; computing the same version again inserts an identical block. */

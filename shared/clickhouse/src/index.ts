@@ -63,7 +63,7 @@ export {
   predictionsByIdQuery,
   rangeSampleQuery,
   storedHighWaterMarkQuery,
-  windowPredictionCountQuery,
+  windowsPredictionCountQuery,
 } from './queries/rawEvents.js'
 export { WINDOW_SCHEDULE, waitingWindowsQuery } from './queries/schedule.js'
 export {
@@ -77,6 +77,7 @@ export {
   saveSilence,
 } from './queries/silences.js'
 export type { Page } from './queries/where.js'
+export { type WindowsParams, windowKeyOf, windowsParams } from './queries/windowed.js'
 export {
   DRIFT_WINDOWS,
   FAIRNESS_WINDOWS,

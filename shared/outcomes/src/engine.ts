@@ -1,72 +1,117 @@
 import {
   type ClickHouse,
-  type ModelWindowParams,
   outcomeConfusionQuery,
   outcomeScoredQuery,
   outcomeSummaryQuery,
   runQuery,
-  toClickHouseTime,
+  windowKeyOf,
+  windowsParams,
 } from '@vigil/clickhouse'
 import type { ModelConfig } from '@vigil/config'
 import { FLOAT64_EPS, type ScoredSums } from '@vigil/stats'
-import { classificationPerformance, regressionPerformance, scoringSetup } from './aggregates.js'
+import {
+  type ConfusionGroup,
+  classificationPerformance,
+  type OutcomeSummary,
+  regressionPerformance,
+  type ScoringSetup,
+  scoringSetup,
+} from './aggregates.js'
 import { isRegression, type Performance } from './evaluate.js'
-import type { ModelWindow } from './windows.js'
+import { type ModelWindow, windowKey } from './windows.js'
+
+/** What ClickHouse summed for a window: its accuracy, and its outcomes (labelled predictions). */
+export interface WindowAccuracy {
+  performance: Performance
+  nLabelled: number
+}
 
 /**
- * A window's accuracy summed by ClickHouse over its outcomes (`outcomes FINAL`): two queries for
- * a regression window's evidence and sums, three for a classification one (evidence, confusion
- * groups, the scored sums over its classes). The process receives a row per class pair and per
- * class, whatever the window holds; the numbers are those of {@link performanceOf} on its rows.
+ * Windows' accuracy summed by ClickHouse over their outcomes (`outcomes FINAL`), all windows in
+ * one query per step: the evidence and regression sums of every window, the confusion groups of
+ * the classification ones, then their scored sums over each one's classes. The process receives a
+ * row per window, class pair and class, whatever the windows hold; the numbers are those of
+ * {@link performanceOf} on their rows. Keyed by {@link windowKey}; a window without outcomes is absent.
  */
-export async function windowPerformance(
+export async function windowsPerformance(
   ch: ClickHouse,
-  w: ModelWindow,
-  model: ModelConfig,
-): Promise<{ performance: Performance; nLabelled: number }> {
-  const window: ModelWindowParams = {
-    model: w.modelId,
-    version: w.modelVersion,
-    from: toClickHouseTime(w.start),
-    to: toClickHouseTime(w.end),
-  }
-  const [s] = await runQuery(ch, outcomeSummaryQuery, { ...window, eps: FLOAT64_EPS })
-  const summary = {
-    n: s!.n,
-    numericLabels: s!.numeric_labels,
-    withValues: s!.with_values,
-    regression: {
-      n: s!.regression_n,
-      absError: s!.abs_error,
-      squaredError: s!.squared_error,
-      relativeError: s!.relative_error,
-      totalSquares: s!.total_squares,
-    },
-  }
-  if (isRegression(summary, model))
-    return { performance: regressionPerformance(summary), nLabelled: summary.n }
-  const groups = await runQuery(ch, outcomeConfusionQuery, window)
-  const setup = scoringSetup(groups, model)
-  const positive = setup.positive ?? ''
-  const rows = await runQuery(ch, outcomeScoredQuery, {
-    ...window,
-    labels: setup.labels,
-    scored:
-      setup.labels.includes(positive) || setup.positive === undefined
-        ? setup.labels
-        : [...setup.labels, positive],
-    positive,
-    negative: setup.negative ?? '',
-    scoreIsPositive: setup.negative !== undefined,
-    brierAll: setup.positive === undefined,
+  windows: readonly ModelWindow[],
+  settings: (modelId: string) => ModelConfig,
+): Promise<Map<string, WindowAccuracy>> {
+  const out = new Map<string, WindowAccuracy>()
+  if (windows.length === 0) return out
+  const byKey = new Map(windows.map((w) => [windowKeyOf(w.modelId, w.modelVersion, w.start), w]))
+  const params = (keys: readonly string[]) => windowsParams(keys.map((k) => byKey.get(k)!))
+  const settle = (key: string, performance: Performance, n: number) =>
+    out.set(windowKey(byKey.get(key)!), { performance, nLabelled: n })
+
+  const summaries = await runQuery(ch, outcomeSummaryQuery, {
+    ...params([...byKey.keys()]),
     eps: FLOAT64_EPS,
   })
-  const scored: ScoredSums = { n: 0, logLossSum: 0, brierSum: 0, auc: {} }
-  for (const r of rows) {
-    scored.n = r.positives + r.negatives // every class sees every scored row
-    scored.logLossSum += r.log_loss_sum
-    scored.brierSum += r.brier_sum
-    scored.auc[r.l] = { positives: r.positives, negatives: r.negatives, u: r.u }
+  const classified = new Map<string, OutcomeSummary>()
+  for (const s of summaries) {
+    const summary: OutcomeSummary = {
+      n: s.n,
+      numericLabels: s.numeric_labels,
+      withValues: s.with_values,
+      regression: {
+        n: s.regression_n,
+        absError: s.abs_error,
+        squaredError: s.squared_error,
+        relativeError: s.relative_error,
+        totalSquares: s.total_squares,
+      },
+    }
+    if (isRegression(summary, settings(byKey.get(s.window)!.modelId)))
+      settle(s.window, regressionPerformance(summary), s.n)
+    else classified.set(s.window, summary)
   }
-  return { performance: classificationPerformance(setup, groups, scored), nLabelled: summary.n }
+  if (classified.size === 0) return out
+
+  const keys = [...classified.keys()]
+  const groups = new Map<string, ConfusionGroup[]>()
+  for (const g of await runQuery(ch, outcomeConfusionQuery, params(keys))) {
+    const list = groups.get(g.window) ?? []
+    list.push(g)
+    groups.set(g.window, list)
+  }
+  const setups = new Map<string, ScoringSetup>()
+  for (const k of keys) setups.set(k, scoringSetup(groups.get(k) ?? [], settings(byKey.get(k)!.modelId)))
+  const scored = new Map<string, ScoredSums>(
+    keys.map((k) => [k, { n: 0, logLossSum: 0, brierSum: 0, auc: {} }]),
+  )
+  const entries = [...setups]
+  const rows = await runQuery(ch, outcomeScoredQuery, {
+    ...params(keys),
+    labels: Object.fromEntries(entries.map(([k, s]) => [k, s.labels])),
+    scored: Object.fromEntries(
+      entries.map(([k, s]) => [
+        k,
+        s.positive === undefined || s.labels.includes(s.positive) ? s.labels : [...s.labels, s.positive],
+      ]),
+    ),
+    positive: Object.fromEntries(
+      entries.flatMap(([k, s]) => (s.positive === undefined ? [] : [[k, s.positive]])),
+    ),
+    negative: Object.fromEntries(
+      entries.flatMap(([k, s]) => (s.negative === undefined ? [] : [[k, s.negative]])),
+    ),
+    brierAll: entries.filter(([, s]) => s.positive === undefined).map(([k]) => k),
+    eps: FLOAT64_EPS,
+  })
+  for (const r of rows) {
+    const sums = scored.get(r.window)!
+    sums.n = r.positives + r.negatives // every class sees every scored row
+    sums.logLossSum += r.log_loss_sum
+    sums.brierSum += r.brier_sum
+    sums.auc[r.l] = { positives: r.positives, negatives: r.negatives, u: r.u }
+  }
+  for (const k of keys)
+    settle(
+      k,
+      classificationPerformance(setups.get(k)!, groups.get(k) ?? [], scored.get(k)!),
+      classified.get(k)!.n,
+    )
+  return out
 }

@@ -6,7 +6,7 @@ export {
   type ScoringSetup,
   scoringSetup,
 } from './aggregates.js'
-export { windowPerformance } from './engine.js'
+export { type WindowAccuracy, windowsPerformance } from './engine.js'
 export {
   type Evaluation,
   evaluateModel,
@@ -26,7 +26,6 @@ export {
   planRecompute,
   type Readings,
   type RecomputeContext,
-  readEach,
   republishing,
   reschedule,
   type Schedule,

@@ -142,16 +142,21 @@ export async function loadSchedule(ch: ClickHouse, owner: ScheduleOwner): Promis
   return { waiting, computed: new Map() }
 }
 
-/** What `read` found for each window computed now, by {@link windowKey}. */
-export type Readings<R> = ReadonlyMap<string, { window: ModelWindow; reading: R }>
+/**
+ * What `read` found for each window computed now, by {@link windowKey}; undefined when it found
+ * nothing (the window counts as computed and publishes nothing, rather than waiting forever).
+ */
+export type Readings<R> = ReadonlyMap<string, { window: ModelWindow; reading: R | undefined }>
 
-/** Reads each window (one at a time: the engine is shared with the other stages). */
-export async function readEach<R>(
+/** What one read of all the windows found, each window with its reading. */
+async function readAll<R>(
   windows: readonly ModelWindow[],
-  read: (w: ModelWindow) => Promise<R>,
+  read: (ws: readonly ModelWindow[]) => Promise<ReadonlyMap<string, R>>,
 ): Promise<Readings<R>> {
-  const out = new Map<string, { window: ModelWindow; reading: R }>()
-  for (const window of windows) out.set(windowKey(window), { window, reading: await read(window) })
+  const out = new Map<string, { window: ModelWindow; reading: R | undefined }>()
+  if (windows.length === 0) return out
+  const found = await read(windows)
+  for (const window of windows) out.set(windowKey(window), { window, reading: found.get(windowKey(window)) })
   return out
 }
 
@@ -184,6 +189,7 @@ export function planRecompute<R, W>(
   const writes: (W | { topic: string; messages: { key: string; value: string }[] } | ScheduleWrite)[] = []
   const messages: { key: string; value: string }[] = []
   for (const { window, reading } of computed) {
+    if (reading === undefined) continue
     const { write, message } = compute(window, reading)
     writes.push(write)
     messages.push({ key: message.model_id, value: JSON.stringify(message) })
@@ -211,7 +217,8 @@ export function republishing<R>(options: {
   group: string
   intervalMs: number
   metricsTopic: string
-  read: (w: ModelWindow) => Promise<R>
+  /** The windows' readings by {@link windowKey}, all in one go (a window with nothing to read may be absent). */
+  read: (ws: readonly ModelWindow[]) => Promise<ReadonlyMap<string, R>>
 }) {
   const { ch, group, intervalMs, metricsTopic, read } = options
   const owner = (tp: { topic: string; partition: number }): ScheduleOwner => ({ group, ...tp })
@@ -219,9 +226,9 @@ export function republishing<R>(options: {
     load: (tp: { topic: string; partition: number }) => loadSchedule(ch, owner(tp)),
     /** The touched windows not computed within the interval, computed now. */
     readTouched: (s: Schedule, touched: readonly ModelWindow[]) =>
-      readEach(computeNow(s, touched, Date.now(), intervalMs), read),
+      readAll(computeNow(s, touched, Date.now(), intervalMs), read),
     /** The waiting windows whose interval has passed. */
-    readDue: (s: Schedule) => readEach(dueWindows(s, Date.now()), read),
+    readDue: (s: Schedule) => readAll(dueWindows(s, Date.now()), read),
     context: (tp: { topic: string; partition: number }, now: number): RecomputeContext => ({
       owner: owner(tp),
       now,

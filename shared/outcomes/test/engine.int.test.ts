@@ -11,7 +11,7 @@ import {
 } from '@vigil/clickhouse'
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '@vigil/config'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Outcome, performanceOf, windowPerformance } from '../src/index.js'
+import { type ModelWindow, type Outcome, performanceOf, windowKey, windowsPerformance } from '../src/index.js'
 
 // The cases scikit-learn computed (shared/stats/fixtures/generate_performance.py), stored as
 // outcomes and summed by the engine: the same numbers as sklearn, and as the rows in the process.
@@ -97,7 +97,22 @@ function agree(got: unknown, want: unknown, path: string): void {
 }
 
 const cases = fixtures.cases.filter((c) => c.kind !== 'fairness')
-const window = (model: string) => ({ modelId: model, modelVersion: 'v1', start: T0, end: T0 + H })
+const window = (model: string): ModelWindow => ({
+  modelId: model,
+  modelVersion: 'v1',
+  start: T0,
+  end: T0 + H,
+})
+const byModel = new Map<string, ModelConfig>()
+const settings = (m: string) => byModel.get(m) ?? { ...DEFAULT_MODEL_CONFIG, window: H }
+
+/** One window's accuracy, asked for alone. */
+async function windowPerformance(ch: ClickHouse, w: ModelWindow, model: ModelConfig) {
+  byModel.set(w.modelId, model)
+  const got = (await windowsPerformance(ch, [w], settings)).get(windowKey(w))
+  if (!got) throw new Error(`no accuracy for ${w.modelId}`)
+  return got
+}
 
 describe('a window summed by the engine agrees with scikit-learn and with the rows in the process', () => {
   it.each(cases.map((c, i) => [c.name, c, i] as const))('%s', async (_name, c, i) => {
@@ -108,6 +123,19 @@ describe('a window summed by the engine agrees with scikit-learn and with the ro
     expect(got.nLabelled).toBe(c.rows.length)
     agree(got.performance.performance, c.expected, c.kind)
     agree(got.performance, performanceOf(outcomes, modelOf(c)), 'in-process')
+  })
+
+  it('every case at once: one query per step for all the windows, each window its own numbers', async () => {
+    // The cases the test above stored (tests of a file run in order), and an empty hour after the first.
+    const windows = cases.map((_, i) => window(`case${i}`))
+    const all = await windowsPerformance(
+      ch,
+      [...windows, { ...window('case0'), start: T0 + H, end: T0 + 2 * H }],
+      settings,
+    )
+    expect(all.size).toBe(cases.length) // the empty window is absent
+    for (const [i, c] of cases.entries())
+      agree(all.get(windowKey(windows[i]!))!.performance.performance, c.expected, `${c.name} (batched)`)
   })
 
   it('a binary model that sends only P(positive) as its score', async () => {

@@ -131,4 +131,19 @@ describe('performance plan', () => {
     )
     expect(computeNow(once.next, [w!], T0, 0)).toEqual([w])
   })
+
+  it('a window the read found nothing for publishes nothing and stops waiting', () => {
+    const [w] = touched([input(0, T0, 'a', 'a')], settings)
+    const waiting = planPerformance(emptySchedule(), [w!], new Map(), context(T0)).next
+    expect(waiting.waiting.size).toBe(1)
+    const tick = planPerformance(
+      waiting,
+      [],
+      new Map([[windowKey(w!), { window: w!, reading: undefined }]]),
+      context(T0 + 30_000),
+    )
+    expect(tick.windows).toBe(0)
+    expect(kinds(tick)).toEqual(['window_schedule'])
+    expect(tick.next.waiting.size).toBe(0)
+  })
 })

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { defineQuery } from '../query.js'
 import { column as c, defineTable } from '../table.js'
 import type { ModelWindowParams } from './rawEvents.js'
+import { type WindowsParams, windowedRows } from './windowed.js'
 
 // The outcome tables (schemas/clickhouse/004_create_outcome_tables.sql): predictions joined with
 // their labels, and labels waiting for their prediction.
@@ -48,13 +49,17 @@ export const PENDING_LABELS = defineTable(
 
 const count = z.union([z.number(), z.string()]).transform(Number)
 
-// A window's accuracy is summed by the engine (shared/outcomes/src/aggregates.ts says what each
-// sum is for): the process gets a few numbers per window, never its outcomes.
+// Windows' accuracy is summed by the engine (shared/outcomes/src/aggregates.ts says what each sum
+// is for), all the windows of a batch in one query per step: the process gets a few numbers per
+// window, never its outcomes, and a batch costs three queries however many windows it touches.
 
-/** The outcomes of one model version's window of prediction time, each prediction once. */
-const WINDOW = `{db:Identifier}.outcomes FINAL
-           WHERE model_id = {model:String} AND model_version = {version:String}
-             AND prediction_time >= {from:DateTime64(3, 'UTC')} AND prediction_time < {to:DateTime64(3, 'UTC')}`
+/** The outcomes of the windows asked for, each prediction once, with their window's key. */
+const WINDOWED = windowedRows({
+  table: 'outcomes',
+  time: 'prediction_time',
+  columns: 'label, label_value, predicted_label, score, probabilities, predicted_value',
+  final: true,
+})
 
 /** The predicted class: the event's label, else the most probable class (the first of equals). */
 const PREDICTED = `if(isNotNull(predicted_label), predicted_label,
@@ -66,10 +71,11 @@ const sumOrZero = z
   .nullable()
   .transform((v) => v ?? 0)
 
-/** Step 1: what decides the task, and the regression sums (rows with a numeric label and a predicted value or score). */
+/** Step 1, per window: what decides the task, and the regression sums (rows with a numeric label and a predicted value or score). */
 export const outcomeSummaryQuery = defineQuery({
   name: 'outcomes.summary',
   row: z.object({
+    window: z.string(),
     n: count,
     numeric_labels: count,
     with_values: count,
@@ -79,42 +85,51 @@ export const outcomeSummaryQuery = defineQuery({
     relative_error: sumOrZero,
     total_squares: sumOrZero,
   }),
-  build: (p: ModelWindowParams & { eps: number }) => ({
-    sql: `SELECT count() AS n, countIf(label_value IS NOT NULL) AS numeric_labels,
+  build: (p: WindowsParams & { eps: number }) => ({
+    sql: `SELECT window, count() AS n, countIf(label_value IS NOT NULL) AS numeric_labels,
                  countIf(predicted_value IS NOT NULL) AS with_values, countIf(e IS NOT NULL) AS regression_n,
                  sum(abs(e)) AS abs_error, sum(e * e) AS squared_error,
                  sum(abs(e) / greatest(abs(label_value), {eps:Float64})) AS relative_error,
                  if(regression_n = 0, 0, varPopStableIf(label_value, e IS NOT NULL) * regression_n) AS total_squares
-            FROM (SELECT label_value, predicted_value, label_value - coalesce(predicted_value, score) AS e
-                    FROM ${WINDOW})`,
+            FROM (SELECT window, label_value, predicted_value, label_value - coalesce(predicted_value, score) AS e
+                    FROM ${WINDOWED})
+           GROUP BY window`,
     params: p,
   }),
 })
 
-/** Step 2 (classification): outcomes per true class, label kind and predicted class (null: none). */
+/** Step 2 (classification windows): outcomes per window, true class, label kind and predicted class (null: none). */
 export const outcomeConfusionQuery = defineQuery({
   name: 'outcomes.confusion',
-  row: z.object({ actual: z.string(), numeric: z.boolean(), predicted: z.string().nullable(), n: count }),
+  row: z.object({
+    window: z.string(),
+    actual: z.string(),
+    numeric: z.boolean(),
+    predicted: z.string().nullable(),
+    n: count,
+  }),
   decode: { booleans: ['numeric'] },
-  build: (p: ModelWindowParams) => ({
-    sql: `SELECT label AS actual, label_value IS NOT NULL AS numeric, ${PREDICTED} AS predicted, count() AS n
-            FROM ${WINDOW}
-           GROUP BY actual, numeric, predicted
-           ORDER BY actual, numeric, predicted`,
+  build: (p: WindowsParams) => ({
+    sql: `SELECT window, label AS actual, label_value IS NOT NULL AS numeric, ${PREDICTED} AS predicted, count() AS n
+            FROM ${WINDOWED}
+           GROUP BY window, actual, numeric, predicted
+           ORDER BY window, actual, numeric, predicted`,
     params: p,
   }),
 })
 
 /**
- * Step 3 (classification): over the rows that carry probabilities (or, binary, a bare score as
- * P(positive)), per class l: positives and negatives by P(l) and the Mann–Whitney U (a tie
- * counts half: the negatives below a score plus half those at it), and the sums of log loss
- * (each row once, on its true class; probabilities clipped to [ε, 1−ε] and normalised over
- * `labels`) and of Brier ((p_l − y_l)², every class, or the positive one's alone).
+ * Step 3 (classification windows): over the rows that carry probabilities (or, binary, a bare
+ * score as P(positive)), per window and class l: positives and negatives by P(l) and the
+ * Mann–Whitney U (a tie counts half: the negatives below a score plus half those at it), and the
+ * sums of log loss (each row once, on its true class; probabilities clipped to [ε, 1−ε] and
+ * normalised over the window's `labels`) and of Brier ((p_l − y_l)², every class, or the
+ * positive one's alone). Every per-window setting is a map by window key.
  */
 export const outcomeScoredQuery = defineQuery({
   name: 'outcomes.scored',
   row: z.object({
+    window: z.string(),
     l: z.string(),
     positives: count,
     negatives: count,
@@ -123,39 +138,45 @@ export const outcomeScoredQuery = defineQuery({
     brier_sum: z.number(),
   }),
   build: (
-    p: ModelWindowParams & {
+    p: WindowsParams & {
       /** The window's classes (log loss normalises over them). */
-      labels: string[]
+      labels: Record<string, string[]>
       /** Those, and the positive class if it is none of them. */
-      scored: string[]
-      positive: string
-      negative: string
-      scoreIsPositive: boolean
-      brierAll: boolean
+      scored: Record<string, string[]>
+      positive: Record<string, string>
+      /** Windows whose bare score is P(positive), and the other class. */
+      negative: Record<string, string>
+      /** Multiclass windows: Brier sums over every class. */
+      brierAll: string[]
       eps: number
     },
   ) => ({
-    sql: `SELECT l, sum(pos) AS positives, sum(neg) AS negatives, sum(pos * (below + neg / 2)) AS u,
+    sql: `SELECT window, l, sum(pos) AS positives, sum(neg) AS negatives, sum(pos * (below + neg / 2)) AS u,
                  sum(ll) AS log_loss_sum, sum(br) AS brier_sum
-            FROM (SELECT l, pos, neg, ll, br, sum(neg) OVER (PARTITION BY l ORDER BY s) - neg AS below
-                    FROM (SELECT l, s, countIf(actual = l) AS pos, countIf(actual != l) AS neg,
+            FROM (SELECT window, l, pos, neg, ll, br,
+                         sum(neg) OVER (PARTITION BY window, l ORDER BY s) - neg AS below
+                    FROM (SELECT window, l, s, countIf(actual = l) AS pos, countIf(actual != l) AS neg,
                                  sumIf(row_log_loss, actual = l) AS ll,
-                                 sumIf(pow(s - (actual = l), 2), {brierAll:Bool} OR l = {positive:String}) AS br
-                            FROM (SELECT actual, p, clipped,
-                                         -log(clipped[indexOf({labels:Array(String)}, actual)] / arraySum(clipped)) AS row_log_loss
-                                    FROM (SELECT label AS actual,
+                                 sumIf(pow(s - (actual = l), 2), has({brierAll:Array(String)}, window) OR l = positive) AS br
+                            FROM (SELECT window, actual, positive, scored, p,
+                                         -log(clipped[indexOf(labels, actual)] / arraySum(clipped)) AS row_log_loss
+                                    FROM (SELECT window, label AS actual,
+                                                 {labels:Map(String, Array(String))}[window] AS labels,
+                                                 {scored:Map(String, Array(String))}[window] AS scored,
+                                                 {positive:Map(String, String)}[window] AS positive,
+                                                 {negative:Map(String, String)}[window] AS negative,
                                                  arrayMap(c -> if(empty(probabilities),
-                                                                  multiIf(c = {positive:String}, ifNull(score, 0),
-                                                                          c = {negative:String}, 1 - ifNull(score, 0), 0),
-                                                                  probabilities[c]), {scored:Array(String)}) AS p,
-                                                 arrayMap(c -> least(1 - {eps:Float64}, greatest({eps:Float64}, p[indexOf({scored:Array(String)}, c)])),
-                                                          {labels:Array(String)}) AS clipped
-                                            FROM ${WINDOW}
+                                                                  multiIf(c = positive, ifNull(score, 0),
+                                                                          c = negative, 1 - ifNull(score, 0), 0),
+                                                                  probabilities[c]), scored) AS p,
+                                                 arrayMap(c -> least(1 - {eps:Float64}, greatest({eps:Float64}, p[indexOf(scored, c)])),
+                                                          labels) AS clipped
+                                            FROM ${WINDOWED}
                                              AND (predicted_label IS NOT NULL OR notEmpty(probabilities))
-                                             AND (notEmpty(probabilities) OR (score IS NOT NULL AND {scoreIsPositive:Bool}))))
-                            ARRAY JOIN {scored:Array(String)} AS l, p AS s
-                           GROUP BY l, s))
-           GROUP BY l`,
+                                             AND (notEmpty(probabilities) OR (score IS NOT NULL AND mapContains({negative:Map(String, String)}, window)))))
+                            ARRAY JOIN scored AS l, p AS s
+                           GROUP BY window, l, s))
+           GROUP BY window, l`,
     params: p,
   }),
 })

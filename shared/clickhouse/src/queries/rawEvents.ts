@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { defineQuery } from '../query.js'
 import { column as c, defineTable } from '../table.js'
+import { type WindowsParams, windowedRows } from './windowed.js'
 
 /** The raw event tables (schemas/clickhouse/001_create_raw_events.sql), as inserted. */
 
@@ -103,15 +104,14 @@ export const predictionRecordedQuery = defineQuery({
   }),
 })
 
-/** Predictions stored for a model version's window. */
-export const windowPredictionCountQuery = defineQuery({
-  name: 'predictions.window_count',
-  row: z.object({ n: count }),
-  build: (p: ModelWindowParams) => ({
-    sql: `SELECT uniqExact(prediction_id) AS n
-            FROM {db:Identifier}.predictions
-           WHERE model_id = {model:String} AND model_version = {version:String}
-             AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}`,
+/** Predictions stored per window asked for (a window without any is absent). */
+export const windowsPredictionCountQuery = defineQuery({
+  name: 'predictions.window_counts',
+  row: z.object({ window: z.string(), n: count }),
+  build: (p: WindowsParams) => ({
+    sql: `SELECT window, uniqExact(prediction_id) AS n
+            FROM ${windowedRows({ table: 'predictions', time: 'event_time', columns: 'prediction_id' })}
+           GROUP BY window`,
     params: p,
   }),
 })
