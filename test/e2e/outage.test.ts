@@ -2,13 +2,15 @@
 // events, once uninterrupted and once per kind of fault: every table the same, every notification
 // delivered exactly once, nothing valid in the DLQ, the process ready again afterwards. The
 // longer soaks and the recovery times are `npm run bench:faults`.
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { FAULT_MS, INVALID, type RunResult, runOutage } from './outage-scenario.js'
 
 const PREDICTIONS = 24_000
 
+// Each run's proxy, receiver and services are stopped after its own test, so a failed run does not
+// hold the proxy's port against the next one.
 const open: (() => Promise<void>)[] = []
-afterAll(async () => {
+afterEach(async () => {
   for (const f of open.splice(0).reverse()) await f().catch(() => undefined)
 })
 const run = (fault: keyof typeof FAULT_MS) =>

@@ -11,7 +11,9 @@ import { type ClickHouse, connectClickHouse, UnsupportedClickHouseVersionError }
 import * as shared from '../src/index.js'
 import { insertRows, queryRows } from '../src/insert.js'
 import { migrate, upStatements } from '../src/migrate.js'
-import { LABELS } from '../src/queries/rawEvents.js'
+import { LABELS, PREDICTIONS, windowsPredictionCountQuery } from '../src/queries/rawEvents.js'
+import { windowKeyOf, windowsParams } from '../src/queries/windowed.js'
+import { runQuery } from '../src/query.js'
 import type { TableDef } from '../src/table.js'
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vigil-ch-int-'))
@@ -127,6 +129,51 @@ describe('idempotent inserts', () => {
     await insertRows(ch, LABELS, [row('d')])
     const [n] = await queryRows<{ n: string }>(ch, 'SELECT count() AS n FROM {db:Identifier}.labels')
     expect(Number(n?.n)).toBe(5)
+  })
+})
+
+describe('windows of a batch in one query', () => {
+  it('counts the windows asked for while other models share the time range', async () => {
+    // Seen in CI: the engine computed the window of another model's rows (size 0) before the
+    // WHERE dropped them, and the query failed on a division by zero.
+    const ch = await connect()
+    await migrate(ch)
+    const row = (model: string, i: number) => ({
+      model_id: model,
+      model_version: 'v1',
+      prediction_id: `${model}-${i}`,
+      event_time: `2026-11-24 ${10 + (i % 2)}:${String(i % 60).padStart(2, '0')}:00.000`,
+      num_features: {},
+      cat_features: {},
+      missing_features: [],
+      predicted_label: 'a',
+      score: null,
+      probabilities: {},
+      predicted_value: null,
+      attributes: {},
+      kafka_topic: 't',
+      kafka_partition: 0,
+      kafka_offset: i,
+    })
+    const models = ['a', 'b', 'c']
+    await insertRows(
+      ch,
+      PREDICTIONS,
+      models.flatMap((m) => Array.from({ length: 100 }, (_, i) => row(m, i))),
+    )
+    const hour = 3_600_000
+    const ten = Date.UTC(2026, 10, 24, 10)
+    const asked = [
+      { modelId: 'a', modelVersion: 'v1', start: ten, end: ten + hour },
+      { modelId: 'c', modelVersion: 'v1', start: ten + hour, end: ten + 2 * hour },
+    ]
+    const rows = await runQuery(ch, windowsPredictionCountQuery, windowsParams(asked))
+    expect(new Map(rows.map((r) => [r.window, r.n]))).toEqual(
+      new Map([
+        [windowKeyOf('a', 'v1', ten), 50],
+        [windowKeyOf('c', 'v1', ten + hour), 50],
+      ]),
+    )
   })
 })
 

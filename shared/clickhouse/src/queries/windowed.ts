@@ -3,6 +3,10 @@ import { toClickHouseTime } from '../insert.js'
 // Many windows of many models in one query: each row's tumbling window (of its model's size) as
 // a key, kept when the key is one of those asked for. The table families' queries that compute
 // windows of a batch at once build on it.
+//
+// The engine may compute the window of rows the WHERE drops (other models, whose size looks up
+// as 0), so the size is at least 1 ms; and the asked-for keys are a set (`IN`), not a list each
+// row scans (`has`).
 
 /** The windows asked for, by key; sizes per model; the time range that holds them all. */
 export type WindowsParams = {
@@ -42,11 +46,11 @@ export function windowsParams(
  */
 export function windowedRows(o: { table: string; time: string; columns: string; final?: boolean }): string {
   return `(SELECT ${o.columns},
-                  intDiv(toUnixTimestamp64Milli(${o.time}), {sizes:Map(String, Int64)}[model_id])
-                    * {sizes:Map(String, Int64)}[model_id] AS window_start_ms,
+                  greatest({sizes:Map(String, Int64)}[model_id], 1) AS window_ms,
+                  intDiv(toUnixTimestamp64Milli(${o.time}), window_ms) * window_ms AS window_start_ms,
                   concat(model_id, '\\x1F', model_version, '\\x1F', toString(window_start_ms)) AS window
              FROM {db:Identifier}.${o.table}${o.final ? ' FINAL' : ''}
             WHERE model_id IN {models:Array(String)}
               AND ${o.time} >= {from:DateTime64(3, 'UTC')} AND ${o.time} < {to:DateTime64(3, 'UTC')})
-    WHERE has({windows:Array(String)}, window)`
+    WHERE window IN {windows:Array(String)}`
 }
