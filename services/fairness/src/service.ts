@@ -3,7 +3,7 @@ import { modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type PredictionEvent } from '@vigil/events'
 import { createStageConsumer, type ReadContext, type Stage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
-import { type Readings, republishing, type Schedule, windowKey } from '@vigil/outcomes'
+import { type Readings, republishing, type Schedule } from '@vigil/outcomes'
 import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
 import { type FairnessEvent, judged, planFairness, touched, type WindowReading } from './steps/plan.js'
 import { isRecorded, loadGroupCounts } from './store.js'
@@ -61,17 +61,7 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
     group: config.fairness.group_id,
     intervalMs: config.fairness.republish_interval,
     metricsTopic: config.kafka.topics.metrics,
-    read: async (ws) => {
-      const readings = new Map<string, WindowReading>()
-      for (const w of ws) {
-        const m = settings(w.modelId)
-        const reading: WindowReading = new Map()
-        for (const attribute of Object.keys(m.sensitive_attributes))
-          reading.set(attribute, await loadGroupCounts(ch, w, attribute, m.positive_class!))
-        readings.set(windowKey(w), reading)
-      }
-      return readings
-    },
+    read: (ws) => loadGroupCounts(ch, ws, settings),
   })
   const counted = <P extends { windows: number }>(plan: P) => ({
     ...plan,

@@ -4,22 +4,17 @@ import {
   FAIRNESS_WINDOWS,
   groupConfusionQuery,
   groupSelectionsQuery,
-  type ModelWindowParams,
   predictionRecordedQuery,
   runQuery,
   toClickHouseTime,
+  windowsParams,
 } from '@vigil/clickhouse'
+import type { ModelConfig } from '@vigil/config'
 import type { Write } from '@vigil/kafka'
-import type { ModelWindow } from '@vigil/outcomes'
+import { type ModelWindow, windowKey } from '@vigil/outcomes'
 import type { GroupCounts } from '@vigil/stats'
+import { judged, type WindowReading } from './steps/plan.js'
 import type { FairnessRow } from './steps/window.js'
-
-const windowParams = (w: ModelWindow): ModelWindowParams => ({
-  model: w.modelId,
-  version: w.modelVersion,
-  from: toClickHouseTime(w.start),
-  to: toClickHouseTime(w.end),
-})
 
 /** The recorder has stored this prediction (so, per partition, every one before it). */
 export async function isRecorded(
@@ -35,27 +30,61 @@ export async function isRecorded(
 }
 
 /**
- * Per group of `attribute`: predictions and selections over the recorded predictions of the window,
- * confusion counts over its outcomes. A selection is a predicted class equal to the positive class.
+ * Per window and sensitive attribute: each group's predictions and selections over the recorded
+ * predictions, its confusion counts over the outcomes; every window in two queries. A selection is
+ * a predicted class equal to the model's positive class. Keyed by {@link windowKey}; every window
+ * of a judged model is present, with every attribute of it.
  */
 export async function loadGroupCounts(
   ch: ClickHouse,
-  w: ModelWindow,
-  attribute: string,
-  positive: string,
-): Promise<{ counts: Map<string, GroupCounts>; predictions: number; labelled: number }> {
-  const params = { ...windowParams(w), attribute, positive }
-  const selections = await runQuery(ch, groupSelectionsQuery, params)
-  const confusion = await runQuery(ch, groupConfusionQuery, params)
-  const counts = new Map<string, GroupCounts>()
-  for (const r of selections)
-    counts.set(r.g, { n: Number(r.n), selected: Number(r.selected), tp: 0, fp: 0, fn: 0, tn: 0 })
-  for (const r of confusion) {
-    const c = counts.get(r.g) ?? { n: 0, selected: 0, tp: 0, fp: 0, fn: 0, tn: 0 }
-    counts.set(r.g, { ...c, tp: Number(r.tp), fp: Number(r.fp), fn: Number(r.fn), tn: Number(r.tn) })
+  windows: readonly ModelWindow[],
+  settings: (modelId: string) => ModelConfig,
+): Promise<Map<string, WindowReading>> {
+  const counts = new Map<string, Map<string, Map<string, GroupCounts>>>()
+  const judgedWindows = windows.filter((w) => judged(settings(w.modelId)))
+  if (judgedWindows.length === 0) return new Map()
+  const attributes: Record<string, string[]> = {}
+  const positive: Record<string, string> = {}
+  for (const w of judgedWindows) {
+    const m = settings(w.modelId)
+    attributes[w.modelId] = Object.keys(m.sensitive_attributes)
+    positive[w.modelId] = m.positive_class!
   }
-  const sum = (f: (c: GroupCounts) => number) => [...counts.values()].reduce((s, c) => s + f(c), 0)
-  return { counts, predictions: sum((c) => c.n), labelled: sum((c) => c.tp + c.fp + c.fn + c.tn) }
+  for (const w of judgedWindows)
+    counts.set(windowKey(w), new Map(attributes[w.modelId]!.map((a) => [a, new Map<string, GroupCounts>()])))
+  const params = { ...windowsParams(judgedWindows), attributes, positive }
+  const group = (window: string, attribute: string, g: string) => {
+    const groups = counts.get(window)?.get(attribute)
+    if (!groups) return undefined
+    const c = groups.get(g) ?? { n: 0, selected: 0, tp: 0, fp: 0, fn: 0, tn: 0 }
+    groups.set(g, c)
+    return c
+  }
+  for (const r of await runQuery(ch, groupSelectionsQuery, params)) {
+    const c = group(r.window, r.attribute, r.g)
+    if (c) Object.assign(c, { n: Number(r.n), selected: Number(r.selected) })
+  }
+  for (const r of await runQuery(ch, groupConfusionQuery, params)) {
+    const c = group(r.window, r.attribute, r.g)
+    if (c) Object.assign(c, { tp: Number(r.tp), fp: Number(r.fp), fn: Number(r.fn), tn: Number(r.tn) })
+  }
+  const total = (groups: Map<string, GroupCounts>, f: (c: GroupCounts) => number) =>
+    [...groups.values()].reduce((s, c) => s + f(c), 0)
+  return new Map(
+    [...counts].map(([key, byAttribute]) => [
+      key,
+      new Map(
+        [...byAttribute].map(([attribute, groups]) => [
+          attribute,
+          {
+            counts: groups,
+            predictions: total(groups, (c) => c.n),
+            labelled: total(groups, (c) => c.tp + c.fp + c.fn + c.tn),
+          },
+        ]),
+      ),
+    ]),
+  )
 }
 
 /** A window's rows at its version; the same version computed again inserts an identical block. */

@@ -53,10 +53,10 @@ export {
   waitingLabelsQuery,
 } from './queries/outcomes.js'
 export {
+  type GroupWindowsParams,
   groupSelectionsQuery,
   LABELS,
   type LabelRow,
-  type ModelWindowParams,
   PREDICTIONS,
   type PredictionRow,
   predictionRecordedQuery,

@@ -4,7 +4,6 @@ import {
   outcomeScoredQuery,
   outcomeSummaryQuery,
   runQuery,
-  windowKeyOf,
   windowsParams,
 } from '@vigil/clickhouse'
 import type { ModelConfig } from '@vigil/config'
@@ -40,10 +39,10 @@ export async function windowsPerformance(
 ): Promise<Map<string, WindowAccuracy>> {
   const out = new Map<string, WindowAccuracy>()
   if (windows.length === 0) return out
-  const byKey = new Map(windows.map((w) => [windowKeyOf(w.modelId, w.modelVersion, w.start), w]))
+  const byKey = new Map(windows.map((w) => [windowKey(w), w]))
   const params = (keys: readonly string[]) => windowsParams(keys.map((k) => byKey.get(k)!))
   const settle = (key: string, performance: Performance, n: number) =>
-    out.set(windowKey(byKey.get(key)!), { performance, nLabelled: n })
+    out.set(key, { performance, nLabelled: n })
 
   const summaries = await runQuery(ch, outcomeSummaryQuery, {
     ...params([...byKey.keys()]),

@@ -1,3 +1,4 @@
+import { windowKeyOf } from '@vigil/clickhouse'
 import type { MetricsMessage } from '@vigil/events'
 
 /** One window of one model version: an interval of prediction time. */
@@ -8,8 +9,8 @@ export interface ModelWindow {
   end: number
 }
 
-/** A window's identity as a map key: model, version and start. */
-export const windowKey = (w: ModelWindow) => `${w.modelId}\u0000${w.modelVersion}\u0000${w.start}`
+/** A window's identity as a map key: model, version and start; the key the windowed queries return. */
+export const windowKey = (w: ModelWindow) => windowKeyOf(w.modelId, w.modelVersion, w.start)
 
 /** The tumbling windows some events fall in, each once, in time order; sizes per model. */
 export function touchedWindows(

@@ -1,15 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import {
-  type ClickHouse,
-  connectClickHouse,
-  insertRows,
-  migrate,
-  OUTCOMES,
-  toClickHouseTime,
-} from '@vigil/clickhouse'
+import { readFileSync } from 'node:fs'
+import { type ClickHouse, insertRows, OUTCOMES, toClickHouseTime } from '@vigil/clickhouse'
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '@vigil/config'
+import { migratedClickHouse } from '@vigil/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ModelWindow, type Outcome, performanceOf, windowKey, windowsPerformance } from '../src/index.js'
 
@@ -25,11 +17,7 @@ const T0 = Date.UTC(2026, 10, 24, 10)
 const H = 3_600_000
 let ch: ClickHouse
 beforeAll(async () => {
-  ch = await connectClickHouse({
-    database: `outcomes_${Date.now()}`,
-    data_dir: mkdtempSync(join(tmpdir(), 'vigil-outcomes-')),
-  })
-  await migrate(ch)
+  ch = await migratedClickHouse('outcomes')
 }, 60_000)
 afterAll(async () => ch?.close())
 

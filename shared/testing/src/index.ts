@@ -19,7 +19,7 @@ export {
   testKafka,
   waitFor,
 } from './kafka.js'
-export { testConfig, testDataDir, uniqueName } from './names.js'
+export { migratedClickHouse, testConfig, testDataDir, uniqueName } from './names.js'
 export { listeningPort, startServices } from './services.js'
 export {
   type Delivery,

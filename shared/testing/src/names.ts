@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type ClickHouse, connectClickHouse, migrate } from '@vigil/clickhouse'
 import { loadVigilConfig, type VigilConfig } from '@vigil/config'
 
 /** A name no other test uses: `prefix_1a2b3c4d`, valid as a topic prefix and a database name. */
@@ -40,4 +41,11 @@ export function testConfig(
       ...options.env,
     },
   })
+}
+
+/** A migrated database of its own on the embedded engine, in this process's data directory. */
+export async function migratedClickHouse(prefix: string): Promise<ClickHouse> {
+  const ch = await connectClickHouse({ database: uniqueName(prefix), data_dir: testDataDir() })
+  await migrate(ch)
+  return ch
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { defineQuery } from '../query.js'
 import { column as c, defineTable } from '../table.js'
-import type { ModelWindowParams } from './rawEvents.js'
+import type { GroupWindowsParams } from './rawEvents.js'
 import { type WindowsParams, windowedRows } from './windowed.js'
 
 // The outcome tables (schemas/clickhouse/004_create_outcome_tables.sql): predictions joined with
@@ -157,7 +157,7 @@ export const outcomeScoredQuery = defineQuery({
                          sum(neg) OVER (PARTITION BY window, l ORDER BY s) - neg AS below
                     FROM (SELECT window, l, s, countIf(actual = l) AS pos, countIf(actual != l) AS neg,
                                  sumIf(row_log_loss, actual = l) AS ll,
-                                 sumIf(pow(s - (actual = l), 2), has({brierAll:Array(String)}, window) OR l = positive) AS br
+                                 sumIf(pow(s - (actual = l), 2), window IN {brierAll:Array(String)} OR l = positive) AS br
                             FROM (SELECT window, actual, positive, scored, p,
                                          -log(clipped[indexOf(labels, actual)] / arraySum(clipped)) AS row_log_loss
                                     FROM (SELECT window, label AS actual,
@@ -181,21 +181,30 @@ export const outcomeScoredQuery = defineQuery({
   }),
 })
 
-/** Per group of an attribute: the confusion counts of the window's outcomes against the positive class. */
+/** Per window, attribute and group: confusion counts against the model's positive class. */
 export const groupConfusionQuery = defineQuery({
   name: 'outcomes.group_confusion',
-  row: z.object({ g: z.string(), tp: count, fp: count, fn: count, tn: count }),
-  build: (p: ModelWindowParams & { attribute: string; positive: string }) => ({
-    sql: `SELECT attributes[{attribute:String}] AS g,
-                 countIf(predicted_label = {positive:String} AND label = {positive:String}) AS tp,
-                 countIf(predicted_label = {positive:String} AND label != {positive:String}) AS fp,
-                 countIf(ifNull(predicted_label, '') != {positive:String} AND label = {positive:String}) AS fn,
-                 countIf(ifNull(predicted_label, '') != {positive:String} AND label != {positive:String}) AS tn
-            FROM {db:Identifier}.outcomes FINAL
-           WHERE model_id = {model:String} AND model_version = {version:String}
-             AND prediction_time >= {from:DateTime64(3, 'UTC')} AND prediction_time < {to:DateTime64(3, 'UTC')}
-             AND mapContains(attributes, {attribute:String})
-           GROUP BY g`,
+  row: z.object({
+    window: z.string(),
+    attribute: z.string(),
+    g: z.string(),
+    tp: count,
+    fp: count,
+    fn: count,
+    tn: count,
+  }),
+  build: (p: GroupWindowsParams) => ({
+    sql: `SELECT window, attribute, attributes[attribute] AS g,
+                 countIf(predicted AND actual) AS tp, countIf(predicted AND NOT actual) AS fp,
+                 countIf(NOT predicted AND actual) AS fn, countIf(NOT predicted AND NOT actual) AS tn
+            FROM (SELECT window, attributes,
+                         ifNull(predicted_label, '') = {positive:Map(String, String)}[model_id] AS predicted,
+                         label = {positive:Map(String, String)}[model_id] AS actual,
+                         {attributes:Map(String, Array(String))}[model_id] AS of_model
+                    FROM ${windowedRows({ table: 'outcomes', time: 'prediction_time', columns: 'model_id, label, predicted_label, attributes', final: true })})
+           ARRAY JOIN of_model AS attribute
+           WHERE mapContains(attributes, attribute)
+           GROUP BY window, attribute, g`,
     params: p,
   }),
 })

@@ -60,15 +60,6 @@ export const storedHighWaterMarkQuery = defineQuery({
   }),
 })
 
-/** A model version's window of event time, as query parameters. */
-export type ModelWindowParams = {
-  model: string
-  version: string
-  /** DateTime64 text (toClickHouseTime). */
-  from: string
-  to: string
-}
-
 /** Stored predictions of one model by id: what the joiner joins a label with. */
 export const predictionsByIdQuery = defineQuery({
   name: 'predictions.by_id',
@@ -116,18 +107,27 @@ export const windowsPredictionCountQuery = defineQuery({
   }),
 })
 
-/** Per group of an attribute: predictions and selections (predicted class = the positive class). */
+/** Windows asked for, with each model's sensitive attributes and positive class. */
+export type GroupWindowsParams = WindowsParams & {
+  attributes: Record<string, string[]>
+  positive: Record<string, string>
+}
+
+/**
+ * Per window, attribute and group: predictions and selections (predicted class = the model's
+ * positive class). A prediction without the attribute is in no group of it.
+ */
 export const groupSelectionsQuery = defineQuery({
   name: 'predictions.group_selections',
-  row: z.object({ g: z.string(), n: count, selected: count }),
-  build: (p: ModelWindowParams & { attribute: string; positive: string }) => ({
-    sql: `SELECT attributes[{attribute:String}] AS g, uniqExact(prediction_id) AS n,
-                 uniqExactIf(prediction_id, predicted_label = {positive:String}) AS selected
-            FROM {db:Identifier}.predictions
-           WHERE model_id = {model:String} AND model_version = {version:String}
-             AND event_time >= {from:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
-             AND mapContains(attributes, {attribute:String})
-           GROUP BY g`,
+  row: z.object({ window: z.string(), attribute: z.string(), g: z.string(), n: count, selected: count }),
+  build: (p: GroupWindowsParams) => ({
+    sql: `SELECT window, attribute, attributes[attribute] AS g, uniqExact(prediction_id) AS n,
+                 uniqExactIf(prediction_id, predicted_label = {positive:Map(String, String)}[model_id]) AS selected
+            FROM (SELECT window, model_id, prediction_id, predicted_label, attributes
+                    FROM ${windowedRows({ table: 'predictions', time: 'event_time', columns: 'model_id, prediction_id, predicted_label, attributes' })})
+           ARRAY JOIN {attributes:Map(String, Array(String))}[model_id] AS attribute
+           WHERE mapContains(attributes, attribute)
+           GROUP BY window, attribute, g`,
     params: p,
   }),
 })
