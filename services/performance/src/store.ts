@@ -4,7 +4,6 @@ import {
   PERFORMANCE_WINDOWS,
   runQuery,
   toClickHouseTime,
-  windowKeyOf,
   windowsParams,
   windowsPredictionCountQuery,
 } from '@vigil/clickhouse'
@@ -20,9 +19,7 @@ export async function countPredictions(
   const found = new Map(
     (await runQuery(ch, windowsPredictionCountQuery, windowsParams(windows))).map((r) => [r.window, r.n]),
   )
-  return new Map(
-    windows.map((w) => [windowKey(w), found.get(windowKeyOf(w.modelId, w.modelVersion, w.start)) ?? 0]),
-  )
+  return new Map(windows.map((w) => [windowKey(w), found.get(windowKey(w)) ?? 0]))
 }
 
 /** A window's rows at its version; computing the same version again inserts an identical block. */
