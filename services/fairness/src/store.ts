@@ -10,7 +10,7 @@ import {
   windowsParams,
 } from '@vigil/clickhouse'
 import type { ModelConfig } from '@vigil/config'
-import type { Write } from '@vigil/kafka'
+import type { RowWrite } from '@vigil/kafka'
 import { type ModelWindow, windowKey } from '@vigil/outcomes'
 import type { GroupCounts } from '@vigil/stats'
 import { judged, type WindowReading } from './steps/plan.js'
@@ -88,7 +88,7 @@ export async function loadGroupCounts(
 }
 
 /** A window's rows at its version; the same version computed again inserts an identical block. */
-export function windowWrite(w: ModelWindow, version: number, rows: readonly FairnessRow[]): Write {
+export function windowWrite(w: ModelWindow, version: number, rows: readonly FairnessRow[]): RowWrite {
   return {
     table: FAIRNESS_WINDOWS,
     rows: rows.map((r) => ({

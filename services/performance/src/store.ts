@@ -7,7 +7,7 @@ import {
   windowsParams,
   windowsPredictionCountQuery,
 } from '@vigil/clickhouse'
-import type { Write } from '@vigil/kafka'
+import type { RowWrite } from '@vigil/kafka'
 import { windowKey } from '@vigil/outcomes'
 import type { PerformanceWindow, WindowCounts, WindowRow } from './steps/window.js'
 
@@ -29,7 +29,7 @@ export function windowWrite(
   counts: WindowCounts,
   labelCoverage: number | null,
   rows: readonly WindowRow[],
-): Write {
+): RowWrite {
   return {
     table: PERFORMANCE_WINDOWS,
     rows: rows.map((r) => ({
