@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { LabelEvent, PredictionEvent } from '@vigil/events'
+import type { LabelEvent, OutcomeEvent, PredictionEvent } from '@vigil/events'
 import { publish } from '@vigil/testing'
 import type { Kafka } from 'kafkajs'
 import { finished, tsxLoader } from '../e2e/processes.js'
@@ -27,7 +27,7 @@ export async function produce(
   kafka: Kafka,
   topic: string,
   n: number,
-  make: (i: number) => PredictionEvent | LabelEvent,
+  make: (i: number) => PredictionEvent | LabelEvent | OutcomeEvent,
 ): Promise<number> {
   const t = performance.now()
   for (let start = 0; start < n; start += 50_000) {

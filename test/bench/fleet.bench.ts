@@ -1,73 +1,24 @@
-// `npm run bench:fleet`: the drift service at fleet shape. One stream of BENCH_EVENTS (default
+// `npm run bench:fleet`: the drift and performance services at fleet shape. One stream of BENCH_EVENTS (default
 // 1,000,000) predictions, 20 features (15 numerical, 5 categorical), 3 partitions, 1-hour windows,
 // over 3 models and then over 500; each next to a bare kafkajs consume + JSON.parse of the same
 // topic. Then a trickle of 500 events/s into 500 models' open windows, with the drift process's CPU.
-//   BENCH_EVENTS, BENCH_TRICKLE_SECONDS (default 30), BENCH_ONLY_TRICKLE=1 (skip the two shapes),
-//   BENCH_PROF=1 (CPU profiles of the service's main thread into /tmp/prof).
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+// Then the performance service on outcomes for a third of the events, both shapes (the outcomes
+// stored in its engine first, as the joiner would have), and labels trickling at 500/s into one
+// 1-day window that holds few outcomes, then 1M.
+//   BENCH_EVENTS, BENCH_TRICKLE_SECONDS (default 30), BENCH_ONLY_TRICKLE=1 (skip the shapes),
+//   BENCH_PERF_TRICKLE_SECONDS (default 90), BENCH_ONLY=drift|performance, BENCH_PROF=1 (CPU profiles of the service's main thread into /tmp/prof).
 import type { VigilConfig } from '@vigil/config'
-import { createTestTopics, makePrediction, publish, testConfig, testKafka, waitFor } from '@vigil/testing'
-import { finished, tsxLoader } from '../e2e/processes.js'
+import { createTestTopics, makePrediction, publish, testKafka, waitFor } from '@vigil/testing'
+import type { Kafka } from 'kafkajs'
 import { bareConsumer, committed, ensureBroker, followGroup, produce, report } from './common.js'
+import { type OutcomeSpread, outcomeEvent } from './outcome-rows.js'
+import { cpuSeconds, HOUR, setup, startService, stopService } from './service-process.js'
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000)
 const TRICKLE_SECONDS = Number(process.env.BENCH_TRICKLE_SECONDS ?? 30)
-const HOUR = 3_600_000
+// Three republish intervals (30 s): the 1M window is recomputed on the clock, not per batch.
+const PERF_TRICKLE_SECONDS = Number(process.env.BENCH_PERF_TRICKLE_SECONDS ?? 90)
 const stopBroker = ensureBroker()
-const runner = fileURLToPath(new URL('./service-runner.ts', import.meta.url))
-
-function setup(name: string, window: number): VigilConfig {
-  const config = testConfig({
-    name,
-    dataDir: mkdtempSync(join(tmpdir(), `vigil-${name}-`)),
-    env: { LOG_LEVEL: 'warn' },
-  })
-  return {
-    ...config,
-    models: { '*': { window, allowed_lateness: 30_000, idle_timeout: HOUR } },
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
-function startService(
-  name: string,
-  config: VigilConfig,
-): { child: ChildProcess; exit: ReturnType<typeof finished> } {
-  const path = join(config.clickhouse.data_dir, `${name}.config.json`)
-  writeFileSync(path, JSON.stringify(config))
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
-      '--conditions=@vigil/source',
-      '--import',
-      tsxLoader,
-      runner,
-      name,
-      path,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  return { child, exit: finished(child) }
-}
-
-async function stopService(s: ReturnType<typeof startService>) {
-  s.child.kill('SIGTERM')
-  const out = await s.exit
-  if (out.code !== 0) throw new Error(`service exited ${out.code ?? out.signal}:\n${out.stderr.slice(-3000)}`)
-  return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { insertedRows: number; insertedBytes: number }
-}
 
 async function fleet(models: number) {
   const config = setup(`bfleet${models}`, HOUR)
@@ -88,6 +39,28 @@ async function fleet(models: number) {
   }
 }
 
+/** 500 events/s for `seconds`, 50 every 100 ms, numbered from `first`: the last number + 1 and the time taken. */
+async function publishPaced(
+  kafka: Kafka,
+  topic: string,
+  seconds: number,
+  first: number,
+  event: (i: number) => object,
+): Promise<{ sent: number; seconds: number }> {
+  const t0 = performance.now()
+  let sent = first
+  for (let tick = 0; tick < seconds * 10; tick++) {
+    await new Promise((r) => setTimeout(r, Math.max(0, t0 + tick * 100 - performance.now())))
+    await publish(
+      kafka,
+      topic,
+      Array.from({ length: 50 }, (_, j) => event(sent + j)),
+    )
+    sent += 50
+  }
+  return { sent, seconds: (performance.now() - t0) / 1000 }
+}
+
 async function trickle() {
   const models = 500
   const config = setup('bfleettrickle', 24 * HOUR)
@@ -105,19 +78,7 @@ async function trickle() {
   )
     throw new Error('the drift service did not catch up with the prefill')
   const cpu0 = cpuSeconds(s.child.pid!)
-  const t0 = performance.now()
-  let sent = prefill
-  for (let tick = 0; tick < TRICKLE_SECONDS * 10; tick++) {
-    const due = t0 + tick * 100
-    await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())))
-    await publish(
-      kafka,
-      topic,
-      Array.from({ length: 50 }, (_, j) => event(sent + j)),
-    )
-    sent += 50
-  }
-  const seconds = (performance.now() - t0) / 1000
+  const { sent, seconds } = await publishPaced(kafka, topic, TRICKLE_SECONDS, prefill, event)
   const cpu = cpuSeconds(s.child.pid!) - cpu0
   const caughtUp = await waitFor(
     async () => (await committed(kafka, config.drift.group_id, topic)) >= sent,
@@ -127,41 +88,135 @@ async function trickle() {
   return { rate: (sent - prefill) / seconds, cpuShare: cpu / seconds, caughtUp }
 }
 
-const only = process.env.BENCH_ONLY_TRICKLE === '1'
-const small = only ? { bare: 1, drift: 1, rss: 0, cpu: 0, bytes: 0 } : await fleet(3)
-const large = only ? small : await fleet(500)
-const t = await trickle()
-const pct = (x: number) => `${Math.round(x * 100)}%`
-report(
-  [
-    ['events', `${N}, 20 features, 3 partitions, 1-hour windows`],
-    ['3 models: bare kafkajs consumer + JSON.parse', `${Math.round(small.bare)} events/s`],
+/** A config for the performance service: binary models, `window` long, positive class fraud. */
+function performanceSetup(name: string, window: number): VigilConfig {
+  const config = setup(name, window)
+  return { ...config, models: { '*': { ...config.models['*']!, positive_class: 'fraud' } } }
+}
+
+/** The performance service on outcomes for a third of N events (one every 300 ms) over `models` models. */
+async function performanceFleet(models: number) {
+  const config = performanceSetup(`bperf${models}`, HOUR)
+  await createTestTopics(config)
+  const topic = config.kafka.topics.outcomes
+  const n = Math.floor(N / 3)
+  const spread: OutcomeSpread = { models, startMs: Date.UTC(2026, 10, 24), stepMs: 300 }
+  await produce(testKafka(config), topic, n, (i) => outcomeEvent(i, spread))
+  const bare = await bareConsumer(config.kafka.brokers, topic, n)
+  const s = startService('performance', config, { ...spread, from: 0, to: n })
+  await s.ready
+  const cpu0 = cpuSeconds(s.child.pid!)
+  const run = await followGroup(testKafka(config), config.performance.group_id, topic, n, s.child.pid!)
+  const cpu = cpuSeconds(s.child.pid!) - cpu0
+  const inserted = await stopService(s)
+  return {
+    bare: bare.eventsPerSec,
+    performance: run.eventsPerSec,
+    rss: run.peakRssMiB,
+    cpu,
+    bytes: inserted.insertedBytes / n,
+    queries: inserted.queries,
+  }
+}
+
+/**
+ * 500 outcomes/s for PERF_TRICKLE_SECONDS into one model's 1-day window that already holds `held`
+ * outcomes (stored, with the trickled ones, before the service starts): its CPU per outcome.
+ */
+async function performanceTrickle(held: number) {
+  const config = performanceSetup(`bperftrickle${held}`, 24 * HOUR)
+  await createTestTopics(config)
+  const kafka = testKafka(config)
+  const topic = config.kafka.topics.outcomes
+  const trickled = PERF_TRICKLE_SECONDS * 500
+  const spread: OutcomeSpread = { models: 1, startMs: Date.UTC(2026, 10, 24), stepMs: 80 }
+  const s = startService('performance', config, { ...spread, from: 0, to: held + trickled })
+  await s.ready
+  const cpu0 = cpuSeconds(s.child.pid!)
+  const { seconds } = await publishPaced(kafka, topic, PERF_TRICKLE_SECONDS, held, (i) =>
+    outcomeEvent(i, spread),
+  )
+  const cpu = cpuSeconds(s.child.pid!) - cpu0
+  const lagAtEnd = trickled - (await committed(kafka, config.performance.group_id, topic))
+  const caughtUp = await waitFor(
+    async () => (await committed(kafka, config.performance.group_id, topic)) >= trickled,
+    60_000,
+  )
+  await stopService(s)
+  return {
+    rate: trickled / seconds,
+    cpuShare: cpu / seconds,
+    cpuPerOutcomeMs: (cpu * 1000) / trickled,
+    lagAtEnd,
+    caughtUp,
+  }
+}
+
+/** One service's run at both fleet shapes, side by side with the bare consumer of the same topic. */
+type Shape = { bare: number; rate: number; bytes: number; rss: number; cpu: number }
+function shapeRows(service: string, unit: string, small: Shape, large: Shape): [string, string][] {
+  const of = (s: Shape) => `${Math.round(s.rate)} ${unit}/s (${(s.rate / s.bare).toFixed(2)} of bare)`
+  return [
+    [`${service}, 3 models: bare kafkajs consumer + JSON.parse`, `${Math.round(small.bare)} ${unit}/s`],
+    [`${service}, 3 models`, of(small)],
+    [`${service}, 500 models: bare kafkajs consumer + JSON.parse`, `${Math.round(large.bare)} ${unit}/s`],
+    [`${service}, 500 models`, of(large)],
+    [`${service} 500 / 3 models`, `${(large.rate / small.rate).toFixed(2)} (goal ≥ 0.8)`],
     [
-      '3 models: drift',
-      `${Math.round(small.drift)} events/s (${(small.drift / small.bare).toFixed(2)} of bare)`,
-    ],
-    ['500 models: bare kafkajs consumer + JSON.parse', `${Math.round(large.bare)} events/s`],
-    [
-      '500 models: drift',
-      `${Math.round(large.drift)} events/s (${(large.drift / large.bare).toFixed(2)} of bare)`,
-    ],
-    ['drift 500 / 3 models', `${(large.drift / small.drift).toFixed(2)} (goal ≥ 0.8)`],
-    [
-      'drift bytes inserted into ClickHouse per event, 3 / 500 models',
+      `${service} bytes inserted into ClickHouse per ${unit.slice(0, -1)}, 3 / 500 models`,
       `${Math.round(small.bytes)} / ${Math.round(large.bytes)}`,
     ],
-    ['drift peak RSS, 3 / 500 models', `${Math.round(small.rss)} / ${Math.round(large.rss)} MiB`],
-    ['drift CPU seconds, 3 / 500 models', `${small.cpu.toFixed(1)} / ${large.cpu.toFixed(1)}`],
+    [`${service} peak RSS, 3 / 500 models`, `${Math.round(small.rss)} / ${Math.round(large.rss)} MiB`],
+    [`${service} CPU seconds, 3 / 500 models`, `${small.cpu.toFixed(1)} / ${large.cpu.toFixed(1)}`],
+  ]
+}
+
+const only = process.env.BENCH_ONLY_TRICKLE === '1'
+const family = process.env.BENCH_ONLY
+const pct = (x: number) => `${Math.round(x * 100)}%`
+const rows: [string, string][] = [['events', `${N}, 20 features, 3 partitions, 1-hour windows`]]
+const json: Record<string, unknown> = { bench: 'fleet', events: N }
+
+if (family !== 'performance') {
+  const small = only ? { bare: 1, drift: 1, rss: 0, cpu: 0, bytes: 0 } : await fleet(3)
+  const large = only ? small : await fleet(500)
+  const t = await trickle()
+  rows.push(
+    ...shapeRows('drift', 'events', { ...small, rate: small.drift }, { ...large, rate: large.drift }),
     [
       `trickle into 500 models' open 1-day windows (${Math.round(t.rate)} events/s)`,
       `drift CPU ${pct(t.cpuShare)} of a core (goal < 10%)${t.caughtUp ? '' : ', NOT caught up'}`,
     ],
-  ],
-  {
-    bench: 'fleet',
-    events: N,
-    drift: { small, large, ratio: Number((large.drift / small.drift).toFixed(3)) },
-    trickle: t,
-  },
-)
+  )
+  json.drift = { small, large, ratio: Number((large.drift / small.drift).toFixed(3)), trickle: t }
+}
+
+if (family !== 'drift') {
+  const small = only ? undefined : await performanceFleet(3)
+  const large = only ? undefined : await performanceFleet(500)
+  if (small && large)
+    rows.push(
+      ...shapeRows(
+        'performance',
+        'outcomes',
+        { ...small, rate: small.performance },
+        { ...large, rate: large.performance },
+      ),
+    )
+  const few = await performanceTrickle(0)
+  const many = await performanceTrickle(1_000_000)
+  const trickleRow = (t: typeof few) =>
+    `CPU ${pct(t.cpuShare)} of a core, ${t.cpuPerOutcomeMs.toFixed(3)} ms per outcome, lag at the end ${t.lagAtEnd}${t.caughtUp ? '' : ', NOT caught up'}`
+  rows.push(
+    [`labels at ${Math.round(few.rate)}/s into a 1-day window holding only them`, trickleRow(few)],
+    [`labels at ${Math.round(many.rate)}/s into a 1-day window holding 1M outcomes`, trickleRow(many)],
+    [
+      'CPU per outcome, 1M window / few',
+      `${(many.cpuPerOutcomeMs / few.cpuPerOutcomeMs).toFixed(2)} (goal ≤ 2)`,
+    ],
+  )
+  json.performance = { small, large, trickle: { few, many } }
+}
+
+report(rows, json)
 stopBroker()

@@ -1,14 +1,16 @@
 // Runs one vigil service in its own process for a benchmark, as `vigil start <service>` would,
 // and on SIGTERM prints one JSON line with what its ClickHouse engine inserted (rows and
-// uncompressed bytes, from system.events) before stopping.
-//   node --import tsx service-runner.ts <service> <config.json>
+// uncompressed bytes, from system.events) and the time spent per ClickHouse query before stopping. With a prefill spec it first stores
+// that many outcomes in its engine (as the joiner would have), then prints `ready`.
+//   node --import tsx service-runner.ts <service> <config.json> [<prefill.json>]
 import { readFileSync } from 'node:fs'
-import { queryRows } from '@vigil/clickhouse'
+import { insertRows, OUTCOMES, queryRows } from '@vigil/clickhouse'
 import type { VigilConfig } from '@vigil/config'
 import { createDrift } from '@vigil/drift'
 import { createFairness } from '@vigil/fairness'
 import { createPerformance } from '@vigil/performance'
 import { type ServiceFactory, startProcess } from '@vigil/runtime'
+import { type OutcomeSpread, outcomeRow } from './outcome-rows.js'
 
 const factories: Record<string, ServiceFactory> = {
   drift: createDrift,
@@ -18,15 +20,44 @@ const factories: Record<string, ServiceFactory> = {
 const [name, configPath] = [process.argv[2]!, process.argv[3]!]
 const config = JSON.parse(readFileSync(configPath, 'utf8')) as VigilConfig
 const proc = await startProcess(config, [factories[name]!])
+if (process.argv[4]) {
+  const spec = JSON.parse(readFileSync(process.argv[4], 'utf8')) as OutcomeSpread & {
+    from: number
+    to: number
+  }
+  for (let start = spec.from; start < spec.to; start += 100_000) {
+    const rows = Array.from({ length: Math.min(100_000, spec.to - start) }, (_, k) =>
+      outcomeRow(start + k, spec),
+    )
+    await insertRows(proc.deps.ch, OUTCOMES, rows)
+  }
+}
+process.stdout.write('ready\n')
 process.once('SIGTERM', async () => {
   const events = await queryRows<{ event: string; value: number }>(
     proc.deps.ch,
     "SELECT event, value FROM system.events WHERE event IN ('InsertedRows', 'InsertedBytes')",
   )
+  // Where the engine's time went: seconds and calls per query and insert, from the service's own histogram.
+  const metric = await proc.deps.registry.getSingleMetric('vigil_clickhouse_query_duration_seconds')?.get()
+  // A histogram's values carry the series name (_sum, _count, _bucket); the base type does not say so.
+  const histogram = metric?.values as {
+    labels: Record<string, unknown>
+    value: number
+    metricName?: string
+  }[]
+  const queries: Record<string, { seconds: number; calls: number }> = {}
+  for (const v of histogram ?? []) {
+    const name = String(v.labels.query)
+    const q = queries[name] ?? { seconds: 0, calls: 0 }
+    queries[name] = q
+    if (v.metricName?.endsWith('_sum')) q.seconds += v.value
+    if (v.metricName?.endsWith('_count')) q.calls += v.value
+  }
   await proc.stop()
   const get = (e: string) => Number(events.find((r) => r.event === e)?.value ?? 0)
   process.stdout.write(
-    `${JSON.stringify({ insertedRows: get('InsertedRows'), insertedBytes: get('InsertedBytes') })}\n`,
+    `${JSON.stringify({ insertedRows: get('InsertedRows'), insertedBytes: get('InsertedBytes'), queries })}\n`,
   )
   process.exit(0)
 })
