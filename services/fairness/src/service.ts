@@ -5,7 +5,14 @@ import { createStageConsumer, type ReadContext, type Stage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
 import { type Readings, republishing, type Schedule } from '@vigil/outcomes'
 import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
-import { type FairnessEvent, judged, planFairness, touched, type WindowReading } from './steps/plan.js'
+import {
+  type FairnessEvent,
+  judged,
+  planFairness,
+  touched,
+  type WindowReading,
+  windowVersion,
+} from './steps/plan.js'
 import { isRecorded, loadGroupCounts } from './store.js'
 
 export type FairnessDeps = ServiceDeps
@@ -62,6 +69,10 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
     intervalMs: config.fairness.republish_interval,
     metricsTopic: config.kafka.topics.metrics,
     read: (ws) => loadGroupCounts(ch, ws, settings),
+    stored: {
+      table: 'fairness_windows',
+      of: (r) => ({ version: windowVersion(r), signature: windowVersion(r) }),
+    },
   })
   const counted = <P extends { windows: number }>(plan: P) => ({
     ...plan,

@@ -46,6 +46,10 @@ export function createPerformance(config: PerformanceConfig, deps: PerformanceDe
       }
       return readings
     },
+    stored: {
+      table: 'performance_windows',
+      of: (r) => ({ version: r.nLabelled, signature: r.nPredictions }),
+    },
   })
   const counted = <P extends { windows: number }>(plan: P) => ({
     ...plan,

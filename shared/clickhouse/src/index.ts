@@ -84,6 +84,8 @@ export {
   PERFORMANCE_WINDOWS,
   QUALITY_WINDOWS,
   queryWindows,
+  type RepublishedTable,
+  storedVersionsQuery,
   WINDOW_FAMILIES,
   WINDOW_ROWS,
   type WindowFamilyName,

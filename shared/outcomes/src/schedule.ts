@@ -1,10 +1,13 @@
 import {
   type ClickHouse,
   dedupToken,
+  type RepublishedTable,
   runQuery,
+  storedVersionsQuery,
   toClickHouseTime,
   WINDOW_SCHEDULE,
   waitingWindowsQuery,
+  windowsParams,
 } from '@vigil/clickhouse'
 import type { MetricsMessage } from '@vigil/events'
 import { type ModelWindow, windowKey } from './windows.js'
@@ -145,18 +148,51 @@ export async function loadSchedule(ch: ClickHouse, owner: ScheduleOwner): Promis
 /**
  * What `read` found for each window computed now, by {@link windowKey}; undefined when it found
  * nothing (the window counts as computed and publishes nothing, rather than waiting forever).
+ * `stored`: the window's table already holds its rows at this reading's version (a replay), so
+ * the plan publishes the window without inserting its rows again.
  */
-export type Readings<R> = ReadonlyMap<string, { window: ModelWindow; reading: R | undefined }>
+export type Readings<R> = ReadonlyMap<
+  string,
+  { window: ModelWindow; reading: R | undefined; stored?: boolean }
+>
 
-/** What one read of all the windows found, each window with its reading. */
+/** Where a family's rows are stored, and the version and signature a reading would write. */
+export interface StoredRows<R> {
+  table: RepublishedTable
+  of: (reading: R) => { version: number; signature: number }
+}
+
+/** What one read of all the windows found, each window with its reading and whether it is stored. */
 async function readAll<R>(
+  ch: ClickHouse,
   windows: readonly ModelWindow[],
   read: (ws: readonly ModelWindow[]) => Promise<ReadonlyMap<string, R>>,
+  stored: StoredRows<R>,
 ): Promise<Readings<R>> {
-  const out = new Map<string, { window: ModelWindow; reading: R | undefined }>()
+  const out = new Map<string, { window: ModelWindow; reading: R | undefined; stored?: boolean }>()
   if (windows.length === 0) return out
   const found = await read(windows)
-  for (const window of windows) out.set(windowKey(window), { window, reading: found.get(windowKey(window)) })
+  const withReadings = windows.filter((w) => found.has(windowKey(w)))
+  const versions = new Set<string>()
+  if (withReadings.length > 0)
+    for (const r of await runQuery(ch, storedVersionsQuery, {
+      ...windowsParams(withReadings),
+      table: stored.table,
+    }))
+      versions.add(`${r.window}\u001f${r.version}\u001f${r.signature}`)
+  for (const window of windows) {
+    const reading = found.get(windowKey(window))
+    if (reading === undefined) {
+      out.set(windowKey(window), { window, reading })
+      continue
+    }
+    const { version, signature } = stored.of(reading)
+    out.set(windowKey(window), {
+      window,
+      reading,
+      stored: versions.has(`${windowKey(window)}\u001f${version}\u001f${signature}`),
+    })
+  }
   return out
 }
 
@@ -178,8 +214,8 @@ export interface WindowRowsWrite {
  * The windows' rows as one insert per table, in order of the tables' first window. A fleet's tick
  * computes thousands of windows, and an insert each cost ~10 ms on the embedded engine. The token
  * is made of the windows' own tokens, so the same windows at the same versions insert an identical
- * block that is dropped; a replay that computes another set of windows inserts again rows that
- * their table, a ReplacingMergeTree(version) keyed by window, collapses.
+ * block that is dropped. A replay that computes another set of windows would insert some rows
+ * again, so the read marks the windows stored at their version and the plan leaves them out.
  */
 export function oneInsertPerTable<W extends WindowRowsWrite>(writes: readonly W[]): W[] {
   const byTable = new Map<string, W[]>()
@@ -199,8 +235,8 @@ export function oneInsertPerTable<W extends WindowRowsWrite>(writes: readonly W[
 }
 
 /**
- * The windows read computed, in time order — their rows in one insert per table, then one
- * message per window on `vigil.metrics` — and the schedule for the rest of `touched`, written
+ * The windows read computed, in time order — their rows in one insert per table (but for windows
+ * already stored at their version), then one message per window on `vigil.metrics` — and the schedule for the rest of `touched`, written
  * with them so that a window put off is durable before the batch is committed. A tick passes no
  * touched windows.
  */
@@ -220,10 +256,10 @@ export function planRecompute<R, W extends WindowRowsWrite>(
   )
   const rows: W[] = []
   const messages: { key: string; value: string }[] = []
-  for (const { window, reading } of computed) {
+  for (const { window, reading, stored } of computed) {
     if (reading === undefined) continue
     const { write, message } = compute(window, reading)
-    rows.push(write)
+    if (!stored) rows.push(write)
     messages.push({ key: message.model_id, value: JSON.stringify(message) })
   }
   const writes: (W | { topic: string; messages: { key: string; value: string }[] } | ScheduleWrite)[] =
@@ -253,16 +289,17 @@ export function republishing<R>(options: {
   metricsTopic: string
   /** The windows' readings by {@link windowKey}, all in one go (a window with nothing to read may be absent). */
   read: (ws: readonly ModelWindow[]) => Promise<ReadonlyMap<string, R>>
+  stored: StoredRows<R>
 }) {
-  const { ch, group, intervalMs, metricsTopic, read } = options
+  const { ch, group, intervalMs, metricsTopic, read, stored } = options
   const owner = (tp: { topic: string; partition: number }): ScheduleOwner => ({ group, ...tp })
   return {
     load: (tp: { topic: string; partition: number }) => loadSchedule(ch, owner(tp)),
     /** The touched windows not computed within the interval, computed now. */
     readTouched: (s: Schedule, touched: readonly ModelWindow[]) =>
-      readAll(computeNow(s, touched, Date.now(), intervalMs), read),
+      readAll(ch, computeNow(s, touched, Date.now(), intervalMs), read, stored),
     /** The waiting windows whose interval has passed. */
-    readDue: (s: Schedule) => readAll(dueWindows(s, Date.now()), read),
+    readDue: (s: Schedule) => readAll(ch, dueWindows(s, Date.now()), read, stored),
     context: (tp: { topic: string; partition: number }, now: number): RecomputeContext => ({
       owner: owner(tp),
       now,

@@ -22,6 +22,10 @@ export type WindowReading = Map<
   { counts: Map<string, GroupCounts>; predictions: number; labelled: number }
 >
 
+/** A window's version: predictions + labelled summed over its attributes, so it grows with both. */
+export const windowVersion = (reading: WindowReading) =>
+  [...reading.values()].reduce((sum, r) => sum + r.predictions + r.labelled, 0)
+
 /** Fairness can judge a model with a positive class and at least one sensitive attribute. */
 export const judged = (m: ModelConfig) =>
   m.positive_class !== undefined && Object.keys(m.sensitive_attributes).length > 0
@@ -53,14 +57,13 @@ export function planFairness(
 ): Plan<Schedule> & { windows: number } {
   return planRecompute(schedule, touchedWindows, readings, ctx, (w, reading) => {
     const attributes: Record<string, AttributeFairness> = {}
-    const totals = { version: 0, predictions: 0, labelled: 0 }
+    const totals = { version: windowVersion(reading), predictions: 0, labelled: 0 }
     for (const [attribute, { reference_group: referenceGroup }] of Object.entries(
       settings(w.modelId).sensitive_attributes,
     )) {
       const r = reading.get(attribute)
       if (!r) throw new Error(`no reading for attribute ${attribute} of window ${windowKey(w)}`)
       attributes[attribute] = fairnessFromCounts(r.counts, referenceGroup)
-      totals.version += r.predictions + r.labelled
       totals.predictions = Math.max(totals.predictions, r.predictions)
       totals.labelled = Math.max(totals.labelled, r.labelled)
     }

@@ -3,6 +3,7 @@ import type { ClickHouse } from '../client.js'
 import { type ColumnDecoding, defineQuery, runQuery } from '../query.js'
 import { column as c, defineTable } from '../table.js'
 import { conditions, firstRows, type Page } from './where.js'
+import type { WindowsParams } from './windowed.js'
 
 // The window tables (drift_windows, quality_windows, performance_windows, fairness_windows) as
 // they are read: long format, one row per window × subject × metric, `version` for re-publication.
@@ -139,6 +140,37 @@ export async function queryWindows<F extends WindowFamilyName>(
   const rows = await runQuery(ch, WINDOW_QUERIES[family], f)
   return firstRows(rows as WindowRow<F>[], f.limit)
 }
+
+/**
+ * With `version`, what says which rows of a re-published window are stored: the performance
+ * service's rows also change with the window's predictions, fairness counts them in its version.
+ */
+const STORED_SIGNATURE = { performance_windows: 'n_predictions', fairness_windows: 'version' } as const
+export type RepublishedTable = keyof typeof STORED_SIGNATURE
+
+/**
+ * The versions of the windows asked for that `table` holds, each with its signature: what lets a
+ * replay leave out the rows it would insert again. The deduplication token of an insert does not,
+ * once a replay computes another set of windows in one insert than the run it repeats.
+ */
+export const storedVersionsQuery = defineQuery({
+  name: 'windows.stored_versions',
+  row: z.object({ window: z.string(), version: count, signature: count }),
+  build: (p: WindowsParams & { table: RepublishedTable }) => {
+    const { table, ...params } = p
+    return {
+      sql: `SELECT DISTINCT window, version, signature
+              FROM (SELECT concat(model_id, '\\x1F', model_version, '\\x1F',
+                                  toString(toUnixTimestamp64Milli(window_start))) AS window,
+                           version, ${STORED_SIGNATURE[table]} AS signature
+                      FROM {db:Identifier}.${table}
+                     WHERE model_id IN {models:Array(String)}
+                       AND window_start >= {from:DateTime64(3, 'UTC')} AND window_start < {to:DateTime64(3, 'UTC')})
+             WHERE window IN {windows:Array(String)}`,
+      params,
+    }
+  },
+})
 
 // The window tables as the services write them (computed_at has a default).
 const windowKey = {
