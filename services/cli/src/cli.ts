@@ -1,9 +1,9 @@
+import type { ColumnType } from '@vigil/baselines'
 import { InputFileError } from '@vigil/baselines'
 import { loadVigilConfig, type VigilConfig } from '@vigil/config'
 import { explainStartupError } from '@vigil/runtime'
 import type { Command } from 'commander'
 import { UserError } from './client/backend.js'
-import type { ColumnType } from './drift-check/compare.js'
 
 /** What every command module gets: the program (for its global options) and one way to fail. */
 export interface Cli {

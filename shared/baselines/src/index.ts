@@ -1,4 +1,4 @@
-export { nonBlankLines, readTable } from './read.js'
+export { nonBlankLines, readCsvHeader, readTable } from './read.js'
 export type { Reference } from './reference.js'
 export {
   baselineFor,

@@ -11,6 +11,38 @@ export async function readTable(file: string): Promise<Table> {
   return /\.csv$/i.test(file) ? readCsv(file) : readNdjson(file)
 }
 
+/**
+ * The column names of a CSV's header row, checked as {@link readTable} checks them (no name twice,
+ * none empty); reads no further than the header.
+ */
+export async function readCsvHeader(file: string): Promise<string[]> {
+  const parser = parse({ bom: true, skip_empty_lines: true, info: true, to_line: 1 })
+  const input = createReadStream(file)
+  input.on('error', (err) => parser.destroy(err))
+  input.pipe(parser)
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[]
+      info: { lines: number }
+    }>) {
+      input.destroy()
+      return checkedHeader(file, record, info.lines)
+    }
+  } catch (err) {
+    throw toInputError(file, err)
+  }
+  throw new InputFileError(file, undefined, 'the file is empty; a CSV needs a header row')
+}
+
+function checkedHeader(file: string, record: readonly string[], line: number): string[] {
+  const header = record.map((h) => h.trim())
+  const dup = header.find((h, i) => header.indexOf(h) !== i)
+  if (dup !== undefined) throw new InputFileError(file, line, `column "${dup}" appears twice in the header`)
+  if (header.some((h) => h === ''))
+    throw new InputFileError(file, line, 'the header has an empty column name')
+  return header
+}
+
 async function readCsv(file: string): Promise<Table> {
   const table: Table = { file, rows: 0, columns: new Map() }
   // info: each record carries its own line (the parser's position runs ahead while iterating).
@@ -28,12 +60,7 @@ async function readCsv(file: string): Promise<Table> {
     }>) {
       const line = info.lines
       if (!header) {
-        header = record.map((h) => h.trim())
-        const dup = header.find((h, i) => header!.indexOf(h) !== i)
-        if (dup !== undefined)
-          throw new InputFileError(file, line, `column "${dup}" appears twice in the header`)
-        if (header.some((h) => h === ''))
-          throw new InputFileError(file, line, 'the header has an empty column name')
+        header = checkedHeader(file, record, line)
         columns = header.map((h) => column(table, h))
         continue
       }

@@ -1,7 +1,7 @@
 import { binCounts, decileEdges, proportions } from './binning.js'
 import { chi2TwoRows } from './chi2.js'
 import { hellinger, jensenShannon, linf, psi } from './divergence.js'
-import { ksTwoSample } from './ks.js'
+import { type KsResult, ksTwoSample } from './ks.js'
 import { populationStd, sortedNumbers } from './sample.js'
 import { wasserstein } from './wasserstein.js'
 
@@ -114,10 +114,29 @@ export function numericalDriftFromParts(
   ) {
     return noNumericalData(reference.n, current.n)
   }
+  return numericalDriftFromTests(
+    reference,
+    current,
+    ksTwoSample(reference.sortedSample, current.sortedSample),
+    wasserstein(reference.sortedSample, current.sortedSample),
+    thresholds,
+  )
+}
+
+/**
+ * Numerical drift from the sides' bin shares and sizes and the KS test and Wasserstein distance
+ * already computed (over the samples, or by ClickHouse over all the values).
+ */
+export function numericalDriftFromTests(
+  reference: { n: number; std: number; proportions: readonly number[] },
+  current: { n: number; proportions: readonly number[] },
+  ks: KsResult,
+  w: number,
+  thresholds: DriftThresholds = DEFAULT_THRESHOLDS,
+): NumericalDrift {
+  if (reference.n === 0 || current.n === 0) return noNumericalData(reference.n, current.n)
   const p = reference.proportions
   const q = current.proportions
-  const ks = ksTwoSample(reference.sortedSample, current.sortedSample)
-  const w = wasserstein(reference.sortedSample, current.sortedSample)
   const wNorm = w / Math.max(reference.std, STD_FLOOR)
   const small = current.n < thresholds.smallSample
   return {

@@ -23,6 +23,7 @@ export {
   type NumericalSide,
   numericalDrift,
   numericalDriftFromParts,
+  numericalDriftFromTests,
   STD_FLOOR,
 } from './drift.js'
 export {
@@ -35,7 +36,7 @@ export {
   groupCounts,
 } from './fairness.js'
 export { kolmogorovSf } from './kolmogorov.js'
-export { KS_EXACT_MAX_N, type KsResult, ksTwoSample } from './ks.js'
+export { KS_EXACT_MAX_N, type KsResult, ksFromStatistic, ksTwoSample } from './ks.js'
 export { type MetricFamily, RULE_METRICS } from './metric-names.js'
 export { FLOAT64_EPS } from './numbers.js'
 export {

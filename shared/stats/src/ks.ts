@@ -28,6 +28,14 @@ export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): KsResul
     while (j < n2 && b[j] === x) j++
     d = Math.max(d, Math.abs(i / n1 - j / n2))
   }
+  return ksFromStatistic(d, n1, n2)
+}
+
+/**
+ * The test from D and the sample sizes, as {@link ksTwoSample} decides it: for a D computed
+ * elsewhere (by ClickHouse over two files) the same p-value.
+ */
+export function ksFromStatistic(d: number, n1: number, n2: number): KsResult {
   if (Math.max(n1, n2) > KS_EXACT_MAX_N) {
     // SciPy's 'asymp' branch: the one-sample distribution at the effective size, rounded half to even.
     const effective = roundHalfEven((n1 * n2) / (n1 + n2))

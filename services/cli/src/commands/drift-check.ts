@@ -1,14 +1,20 @@
-import { readTable } from '@vigil/baselines'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connectClickHouse } from '@vigil/clickhouse'
 import { type Cli, collect, parseTypes } from '../cli.js'
-import { compareTables, renderReport } from '../drift-check/compare.js'
+import { compareFiles } from '../drift-check/engine.js'
+import { renderReport } from '../drift-check/report.js'
 
 export function registerDriftCheck({ program, run }: Cli): void {
   program
     .command('drift-check')
-    .description('Compare two files of feature values and report drift per column (no Kafka, no ClickHouse)')
+    .description(
+      'Compare two files of feature values and report drift per column (no Kafka, no server: the embedded engine reads the files)',
+    )
     .requiredOption(
       '-r, --reference <file>',
-      'reference data: CSV with a header row, or NDJSON (objects or prediction events)',
+      'reference data: CSV with a header row, Parquet (.parquet), or NDJSON (objects or prediction events)',
     )
     .requiredOption('-k, --current <file>', 'current data, same formats')
     .option('--json', 'print the report as JSON')
@@ -29,12 +35,30 @@ export function registerDriftCheck({ program, run }: Cli): void {
       (opts: { reference: string; current: string; json?: boolean; type: string[]; failOnDrift?: boolean }) =>
         run(async () => {
           const types = parseTypes(opts.type)
-          const [reference, current] = await Promise.all([readTable(opts.reference), readTable(opts.current)])
-          const report = compareTables(reference, current, types)
+          const report = await withScratchEngine((ch) =>
+            compareFiles(ch, opts.reference, opts.current, types),
+          )
           process.stdout.write(
             opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`,
           )
           if (opts.failOnDrift && Object.values(report.features).some((f) => f.drifted)) process.exitCode = 1
         }),
     )
+}
+
+/** An embedded engine in a directory of its own for one command, removed afterwards. */
+async function withScratchEngine<T>(
+  use: (ch: Awaited<ReturnType<typeof connectClickHouse>>) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-drift-check-'))
+  try {
+    const ch = await connectClickHouse({ database: 'default', data_dir: dir })
+    try {
+      return await use(ch)
+    } finally {
+      await ch.close()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
