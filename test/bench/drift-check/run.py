@@ -33,7 +33,7 @@ def main():
     print(f"writing two {n}-row x 20-column CSV files to {work} ...", flush=True)
     subprocess.run([sys.executable, HERE / "make_data.py", work, str(n)], check=True)
     ref, cur = work / "reference.csv", work / "current.csv"
-    size = (ref.stat().st_size + cur.stat().st_size) / 2**20
+    size = (ref.stat().st_size + cur.stat().st_size) / 2 / 2**20  # per file
 
     vigil_s, vigil_rss = timed(
         ["node", ROOT / "services/cli/bin/vigil.mjs", "drift-check", "--reference", ref, "--current", cur, "--json"],
