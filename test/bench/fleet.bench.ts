@@ -6,6 +6,7 @@
 // stored in its engine first, as the joiner would have), and labels trickling at 500/s into one
 // 1-day window that holds few outcomes, then 1M.
 //   BENCH_EVENTS, BENCH_TRICKLE_SECONDS (default 30), BENCH_ONLY_TRICKLE=1 (skip the shapes),
+//   BENCH_DRIFT_WAIT_MS (the trickle's drift.batch_max_wait_ms),
 //   BENCH_PERF_TRICKLE_SECONDS (default 90), BENCH_ONLY=drift|performance, BENCH_PROF=1 (CPU profiles of the service's main thread into /tmp/prof).
 import type { VigilConfig } from '@vigil/config'
 import { createTestTopics, makePrediction, publish, testKafka, waitFor } from '@vigil/testing'
@@ -63,7 +64,10 @@ async function publishPaced(
 
 async function trickle() {
   const models = 500
-  const config = setup('bfleettrickle', 24 * HOUR)
+  const base = setup('bfleettrickle', 24 * HOUR)
+  // BENCH_DRIFT_WAIT_MS: how long a fetch waits for 1 MiB, hence how many batches the trickle makes.
+  const wait = Number(process.env.BENCH_DRIFT_WAIT_MS ?? base.drift.batch_max_wait_ms)
+  const config = { ...base, drift: { ...base.drift, batch_max_wait_ms: wait } }
   await createTestTopics(config)
   const kafka = testKafka(config)
   const topic = config.kafka.topics.predictions
