@@ -1,6 +1,7 @@
 """`npm run bench:drift-check`: `vigil drift-check --json` on two N-row x 20-column CSV files
 (default 1M), next to pandas + SciPy computing the same statistics (scipy_check.py) in the same
-run: wall time and peak RSS of each, and how far apart their numbers are.
+run: wall time and peak RSS of each, and how far apart their numbers are; with EVIDENTLY_PYTHON
+(set by drift-check.bench.sh under BENCH_EVIDENTLY=1) Evidently's DataDriftPreset as well.
 Run:  python3 run.py [N]      (BENCH_ROWS also sets N)
 """
 import json
@@ -41,6 +42,10 @@ def main():
     )
     scipy_s, scipy_rss = timed([sys.executable, HERE / "scipy_check.py", ref, cur], work / "scipy.json")
 
+    evidently = os.environ.get("EVIDENTLY_PYTHON")
+    if evidently:
+        evidently_s, evidently_rss = timed([evidently, HERE / "evidently_check.py", ref, cur], work / "evidently.json")
+
     vigil = json.loads((work / "vigil.json").read_text())["features"]
     scipy = json.loads((work / "scipy.json").read_text())["features"]
     worst = {}  # metric -> largest absolute difference over the columns
@@ -60,6 +65,11 @@ def main():
         ("vigil / SciPy time", f"{vigil_s / scipy_s:.2f}"),
         ("columns found drifted by vigil", ", ".join(drifted)),
     ]
+    if evidently:
+        rows += [
+            ("Evidently DataDriftPreset (evidently_check.py)", f"{evidently_s:.1f} s, peak RSS {evidently_rss:.0f} MiB"),
+            ("Evidently / vigil time", f"{evidently_s / vigil_s:.1f}"),
+        ]
     rows += [(f"largest |vigil - SciPy| of {m}", f"{d:.2e}") for m, d in sorted(worst.items())]
     print()
     for k, v in rows:
@@ -69,6 +79,7 @@ def main():
         "vigilSeconds": round(vigil_s, 2), "scipySeconds": round(scipy_s, 2),
         "vigilPeakRssMiB": round(vigil_rss), "scipyPeakRssMiB": round(scipy_rss),
         "maxAbsDiff": {m: float(f"{d:.3g}") for m, d in worst.items()},
+        **({"evidentlySeconds": round(evidently_s, 2), "evidentlyPeakRssMiB": round(evidently_rss)} if evidently else {}),
     }))
 
 

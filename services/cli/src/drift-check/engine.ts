@@ -136,21 +136,15 @@ async function numericalDrifts(
   // ksTwoSample and wasserstein walk them, and at each edge the values at or below it, whose
   // differences are the bin counts (bin i holds e(i−1) < x ≤ e(i)). Arrays, summed in order. One
   // query per column: grouping by the value alone is a third of grouping by (column, value).
-  const out = new Map<string, FeatureDrift>()
-  for (const name of names) {
+  const drift = async (name: string): Promise<FeatureDrift> => {
     const [n1, n2] = profiles.get(name)!.numbers
-    if (n1 === 0 || n2 === 0) {
-      out.set(
-        name,
-        numericalDriftFromTests(
-          { n: n1, std: 0, proportions: [] },
-          { n: n2, proportions: [] },
-          ksFromStatistic(0, 1, 1),
-          0,
-        ),
+    if (n1 === 0 || n2 === 0)
+      return numericalDriftFromTests(
+        { n: n1, std: 0, proportions: [] },
+        { n: n2, proportions: [] },
+        ksFromStatistic(0, 1, 1),
+        0,
       )
-      continue
-    }
     const [t] = await q<{ d: number; w: number; below: [number, number][] }>(
       `SELECT arrayMax(gaps) AS d,
               arraySum(arrayMap((g, x, next) -> g * (next - x), gaps, xs, arrayPushBack(arrayPopFront(xs), xs[-1]))) AS w,
@@ -169,19 +163,24 @@ async function numericalDrifts(
     if (!t) throw new Error(`no values of column "${name}" found by the engine`)
     const bins = (side: Side, total: number) =>
       [...t.below.map((b) => b[side]), total].map((c, i, all) => c - (i === 0 ? 0 : all[i - 1]!))
-    out.set(
-      name,
-      numericalDriftFromTests(
-        { n: n1, std: std.get(name) ?? 0, proportions: proportions(bins(0, n1)) },
-        { n: n2, proportions: proportions(bins(1, n2)) },
-        ksFromStatistic(t.d, n1, n2),
-        t.w,
-        thresholds,
-      ),
+    return numericalDriftFromTests(
+      { n: n1, std: std.get(name) ?? 0, proportions: proportions(bins(0, n1)) },
+      { n: n2, proportions: proportions(bins(1, n2)) },
+      ksFromStatistic(t.d, n1, n2),
+      t.w,
+      thresholds,
     )
   }
+  // Two columns at a time: a column's sort and sums run on one thread, the machine has two.
+  const out = new Map<string, FeatureDrift>()
+  const queue = [...names]
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) out.set(name, await drift(name))
+  }
+  await Promise.all([worker(), worker()])
   return out
 }
+
 async function categoricalDrifts(
   q: Query,
   names: readonly string[],
