@@ -1,13 +1,14 @@
-// `npm run bench:fleet`: the drift and performance services at fleet shape. One stream of BENCH_EVENTS (default
+// `npm run bench:fleet`: the drift, performance and fairness services at fleet shape. One stream of BENCH_EVENTS (default
 // 1,000,000) predictions, 20 features (15 numerical, 5 categorical), 3 partitions, 1-hour windows,
 // over 3 models and then over 500; each next to a bare kafkajs consume + JSON.parse of the same
 // topic. Then a trickle of 500 events/s into 500 models' open windows, with the drift process's CPU.
 // Then the performance service on outcomes for a third of the events, both shapes (the outcomes
 // stored in its engine first, as the joiner would have), and labels trickling at 500/s into one
-// 1-day window that holds few outcomes, then 1M.
+// 1-day window that holds few outcomes, then 1M. Then the fairness service at both shapes on the
+// same outcomes (their predictions stored too), judged by region.
 //   BENCH_EVENTS, BENCH_TRICKLE_SECONDS (default 30), BENCH_ONLY_TRICKLE=1 (skip the shapes),
 //   BENCH_DRIFT_WAIT_MS (the trickle's drift.batch_max_wait_ms),
-//   BENCH_PERF_TRICKLE_SECONDS (default 90), BENCH_ONLY=drift|performance, BENCH_PROF=1 (CPU profiles of the service's main thread into /tmp/prof).
+//   BENCH_PERF_TRICKLE_SECONDS (default 90), BENCH_ONLY=drift|performance|fairness, BENCH_PROF=1 (CPU profiles of the service's main thread into /tmp/prof).
 import type { VigilConfig } from '@vigil/config'
 import { createTestTopics, makePrediction, publish, testKafka, waitFor } from '@vigil/testing'
 import type { Kafka } from 'kafkajs'
@@ -98,24 +99,44 @@ function performanceSetup(name: string, window: number): VigilConfig {
   return { ...config, models: { '*': { ...config.models['*']!, positive_class: 'fraud' } } }
 }
 
-/** The performance service on outcomes for a third of N events (one every 300 ms) over `models` models. */
-async function performanceFleet(models: number) {
-  const config = performanceSetup(`bperf${models}`, HOUR)
+/** The same, judged for fairness by region (reference group n). */
+function fairnessSetup(name: string, window: number): VigilConfig {
+  const config = performanceSetup(name, window)
+  const models = {
+    '*': { ...config.models['*']!, sensitive_attributes: { region: { reference_group: 'n' } } },
+  }
+  return { ...config, models }
+}
+
+/**
+ * The performance or fairness service on outcomes for a third of N events (one every 300 ms) over
+ * `models` models, their outcomes (and, for fairness, their predictions) stored in its engine first.
+ */
+async function outcomesFleet(service: 'performance' | 'fairness', models: number) {
+  const config = (service === 'performance' ? performanceSetup : fairnessSetup)(
+    `b${service.slice(0, 4)}${models}`,
+    HOUR,
+  )
   await createTestTopics(config)
   const topic = config.kafka.topics.outcomes
   const n = Math.floor(N / 3)
-  const spread: OutcomeSpread = { models, startMs: Date.UTC(2026, 10, 24), stepMs: 300 }
+  const spread: OutcomeSpread = {
+    models,
+    startMs: Date.UTC(2026, 10, 24),
+    stepMs: 300,
+    predictions: service === 'fairness',
+  }
   await produce(testKafka(config), topic, n, (i) => outcomeEvent(i, spread))
   const bare = await bareConsumer(config.kafka.brokers, topic, n)
-  const s = startService('performance', config, { ...spread, from: 0, to: n })
+  const s = startService(service, config, { ...spread, from: 0, to: n })
   await s.ready
   const cpu0 = cpuSeconds(s.child.pid!)
-  const run = await followGroup(testKafka(config), config.performance.group_id, topic, n, s.child.pid!)
+  const run = await followGroup(testKafka(config), config[service].group_id, topic, n, s.child.pid!)
   const cpu = cpuSeconds(s.child.pid!) - cpu0
   const inserted = await stopService(s)
   return {
     bare: bare.eventsPerSec,
-    performance: run.eventsPerSec,
+    rate: run.eventsPerSec,
     rss: run.peakRssMiB,
     cpu,
     bytes: inserted.insertedBytes / n,
@@ -181,7 +202,7 @@ const pct = (x: number) => `${Math.round(x * 100)}%`
 const rows: [string, string][] = [['events', `${N}, 20 features, 3 partitions, 1-hour windows`]]
 const json: Record<string, unknown> = { bench: 'fleet', events: N }
 
-if (family !== 'performance') {
+if (family === undefined || family === 'drift') {
   const small = only ? { bare: 1, drift: 1, rss: 0, cpu: 0, bytes: 0 } : await fleet(3)
   const large = only ? small : await fleet(500)
   const t = await trickle()
@@ -195,18 +216,10 @@ if (family !== 'performance') {
   json.drift = { small, large, ratio: Number((large.drift / small.drift).toFixed(3)), trickle: t }
 }
 
-if (family !== 'drift') {
-  const small = only ? undefined : await performanceFleet(3)
-  const large = only ? undefined : await performanceFleet(500)
-  if (small && large)
-    rows.push(
-      ...shapeRows(
-        'performance',
-        'outcomes',
-        { ...small, rate: small.performance },
-        { ...large, rate: large.performance },
-      ),
-    )
+if (family === undefined || family === 'performance') {
+  const small = only ? undefined : await outcomesFleet('performance', 3)
+  const large = only ? undefined : await outcomesFleet('performance', 500)
+  if (small && large) rows.push(...shapeRows('performance', 'outcomes', small, large))
   const few = await performanceTrickle(0)
   const many = await performanceTrickle(1_000_000)
   const trickleRow = (t: typeof few) =>
@@ -220,6 +233,13 @@ if (family !== 'drift') {
     ],
   )
   json.performance = { small, large, trickle: { few, many } }
+}
+
+if ((family === undefined || family === 'fairness') && !only) {
+  const small = await outcomesFleet('fairness', 3)
+  const large = await outcomesFleet('fairness', 500)
+  rows.push(...shapeRows('fairness', 'outcomes', small, large))
+  json.fairness = { small, large, ratio: Number((large.rate / small.rate).toFixed(3)) }
 }
 
 report(rows, json)

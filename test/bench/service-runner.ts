@@ -1,16 +1,16 @@
 // Runs one vigil service in its own process for a benchmark, as `vigil start <service>` would,
 // and on SIGTERM prints one JSON line with what its ClickHouse engine inserted (rows and
-// uncompressed bytes, from system.events) and the time spent per ClickHouse query before stopping. With a prefill spec it first stores
+// uncompressed bytes, from system.events, the prefill's left out) and the time spent per ClickHouse query before stopping. With a prefill spec it first stores
 // that many outcomes in its engine (as the joiner would have), then prints `ready`.
 //   node --import tsx service-runner.ts <service> <config.json> [<prefill.json>]
 import { readFileSync } from 'node:fs'
-import { insertRows, OUTCOMES, queryRows } from '@vigil/clickhouse'
+import { insertRows, OUTCOMES, PREDICTIONS, queryRows } from '@vigil/clickhouse'
 import type { VigilConfig } from '@vigil/config'
 import { createDrift } from '@vigil/drift'
 import { createFairness } from '@vigil/fairness'
 import { createPerformance } from '@vigil/performance'
 import { type ServiceFactory, startProcess } from '@vigil/runtime'
-import { type OutcomeSpread, outcomeRow } from './outcome-rows.js'
+import { type OutcomeSpread, outcomeRow, predictionRow } from './outcome-rows.js'
 
 const factories: Record<string, ServiceFactory> = {
   drift: createDrift,
@@ -26,18 +26,33 @@ if (process.argv[4]) {
     to: number
   }
   for (let start = spec.from; start < spec.to; start += 100_000) {
-    const rows = Array.from({ length: Math.min(100_000, spec.to - start) }, (_, k) =>
-      outcomeRow(start + k, spec),
+    const n = Math.min(100_000, spec.to - start)
+    await insertRows(
+      proc.deps.ch,
+      OUTCOMES,
+      Array.from({ length: n }, (_, k) => outcomeRow(start + k, spec)),
     )
-    await insertRows(proc.deps.ch, OUTCOMES, rows)
+    if (spec.predictions)
+      await insertRows(
+        proc.deps.ch,
+        PREDICTIONS,
+        Array.from({ length: n }, (_, k) => predictionRow(start + k, spec)),
+      )
   }
 }
-process.stdout.write('ready\n')
-process.once('SIGTERM', async () => {
+const insertedSoFar = async () => {
   const events = await queryRows<{ event: string; value: number }>(
     proc.deps.ch,
     "SELECT event, value FROM system.events WHERE event IN ('InsertedRows', 'InsertedBytes')",
   )
+  const get = (e: string) => Number(events.find((r) => r.event === e)?.value ?? 0)
+  return { rows: get('InsertedRows'), bytes: get('InsertedBytes') }
+}
+// What the prefill inserted is not the service's.
+const prefilled = await insertedSoFar()
+process.stdout.write('ready\n')
+process.once('SIGTERM', async () => {
+  const inserted = await insertedSoFar()
   // Where the engine's time went: seconds and calls per query and insert, from the service's own histogram.
   const metric = await proc.deps.registry.getSingleMetric('vigil_clickhouse_query_duration_seconds')?.get()
   // A histogram's values carry the series name (_sum, _count, _bucket); the base type does not say so.
@@ -55,9 +70,12 @@ process.once('SIGTERM', async () => {
     if (v.metricName?.endsWith('_count')) q.calls += v.value
   }
   await proc.stop()
-  const get = (e: string) => Number(events.find((r) => r.event === e)?.value ?? 0)
   process.stdout.write(
-    `${JSON.stringify({ insertedRows: get('InsertedRows'), insertedBytes: get('InsertedBytes'), queries })}\n`,
+    `${JSON.stringify({
+      insertedRows: inserted.rows - prefilled.rows,
+      insertedBytes: inserted.bytes - prefilled.bytes,
+      queries,
+    })}\n`,
   )
   process.exit(0)
 })
