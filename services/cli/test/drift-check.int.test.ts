@@ -275,11 +275,13 @@ describe('drift-check on the engine: types and bad input', () => {
       ['empty.ndjson', '\n', /empty\.ndjson: the file has no rows/],
       ['empty.csv', '', /empty\.csv: the file is empty; a CSV needs a header row/],
       ['missing.csv', '', /nowhere\.csv: no such file/],
+      ['missing.parquet', '', /nowhere\.parquet: no such file/],
+      ['text.parquet', 'not parquet', /text\.parquet: not a Parquet file the engine can read/],
     ]
     const good = write('ref-good', { a: [1, 2] }, 'ndjson')
     for (const [name, text, message] of cases) {
-      const file = join(dir, name === 'missing.csv' ? 'nowhere.csv' : name)
-      if (name !== 'missing.csv') writeFileSync(file, text)
+      const file = join(dir, name.startsWith('missing.') ? name.replace('missing', 'nowhere') : name)
+      if (!name.startsWith('missing.')) writeFileSync(file, text)
       await expect(compareFiles(ch, good, file), name).rejects.toThrow(message)
     }
   })

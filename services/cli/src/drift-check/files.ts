@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { InputFileError, readCsvHeader, readTable } from '@vigil/baselines'
 import type { ClickHouse } from '@vigil/clickhouse'
 
@@ -123,12 +124,22 @@ function ndjsonCells(): string {
 }
 
 async function parquetCells(ch: ClickHouse, file: string, params: Record<string, unknown>): Promise<string> {
-  const described = await ch.client.query({
-    query: 'DESCRIBE file({path:String}, Parquet)',
-    query_params: { path: file },
-    format: 'JSONEachRow',
-  })
-  const columns = (await described.json()) as { name: string; type: string }[]
+  let columns: { name: string; type: string }[]
+  try {
+    const described = await ch.client.query({
+      query: 'DESCRIBE file({path:String}, Parquet)',
+      query_params: { path: file },
+      format: 'JSONEachRow',
+    })
+    columns = (await described.json()) as { name: string; type: string }[]
+  } catch (err) {
+    if (!existsSync(file)) throw new InputFileError(file, undefined, 'no such file')
+    throw new InputFileError(
+      file,
+      undefined,
+      `not a Parquet file the engine can read: ${(err as Error).message}`,
+    )
+  }
   const cells = columns.map(({ name, type }, i) => {
     params[`n${i}`] = name
     params[`c${i}`] = name
