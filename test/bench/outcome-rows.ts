@@ -14,6 +14,9 @@ export interface OutcomeSpread {
   predictions?: boolean
 }
 
+/** ISO 8601 as a DateTime64 literal of a row. */
+const time = (iso: string) => iso.replace('T', ' ').replace('Z', '')
+
 /** Three regions, unevenly: the sensitive attribute of the fairness bench. */
 const region = (i: number) => ['n', 's', 'e'][(i * 7) % 5 < 3 ? 0 : (i * 7) % 5 === 3 ? 1 : 2]!
 
@@ -35,7 +38,6 @@ export function outcomeEvent(i: number, s: OutcomeSpread): OutcomeEvent {
 
 export function outcomeRow(i: number, s: OutcomeSpread) {
   const o = outcomeEvent(i, s)
-  const time = (iso: string) => iso.replace('T', ' ').replace('Z', '')
   return {
     model_id: o.model_id,
     model_version: o.model_version,
@@ -61,7 +63,7 @@ export function predictionRow(i: number, s: OutcomeSpread) {
     model_id: o.model_id,
     model_version: o.model_version,
     prediction_id: o.prediction_id,
-    event_time: o.prediction_time.replace('T', ' ').replace('Z', ''),
+    event_time: time(o.prediction_time),
     num_features: {},
     cat_features: {},
     missing_features: [],

@@ -1,5 +1,4 @@
-import type { ColumnType } from '@vigil/baselines'
-import { InputFileError } from '@vigil/baselines'
+import { type ColumnType, InputFileError } from '@vigil/baselines'
 import { loadVigilConfig, type VigilConfig } from '@vigil/config'
 import { explainStartupError } from '@vigil/runtime'
 import type { Command } from 'commander'

@@ -246,6 +246,17 @@ describe('drift-check on the engine: types and bad input', () => {
     await expect(compareFiles(ch, good, bad, new Map([['country', 'numerical']]))).rejects.toThrow(
       new InputFileError(bad, 7, 'column "country" is numerical but has the value "DE"'),
     )
+    // Parquet, which only the engine reads: its column is text throughout (String), so the least
+    // text value is named, without a line.
+    const parquet = bad.replace(/\.csv$/, '.parquet')
+    await ch.client.command({
+      query: `INSERT INTO FUNCTION file({out:String}, Parquet) SELECT * FROM file({in:String}, CSVWithNames, 'country String')
+              SETTINGS engine_file_truncate_on_insert = 1`,
+      query_params: { out: parquet, in: bad },
+    })
+    await expect(compareFiles(ch, good, parquet, new Map([['country', 'numerical']]))).rejects.toThrow(
+      new InputFileError(parquet, undefined, 'column "country" is numerical but has the value "1"'),
+    )
     await expect(compareFiles(ch, good, bad, new Map([['nope', 'numerical']]))).rejects.toThrow(
       /--type names column "nope", which neither file has/,
     )

@@ -1,4 +1,4 @@
-import { InputFileError, readTable } from '@vigil/baselines'
+import { type ColumnType, InputFileError, readTable } from '@vigil/baselines'
 import type { ClickHouse } from '@vigil/clickhouse'
 import {
   categoricalDriftFromCounts,
@@ -10,8 +10,8 @@ import {
   numericalDriftFromTests,
   proportions,
 } from '@vigil/stats'
-import { createCells, explainInProcess, loadCells } from './files.js'
-import type { ColumnType, DriftReport } from './report.js'
+import { createCells, fileFormat, loadCells } from './files.js'
+import type { DriftReport } from './report.js'
 
 // `vigil drift-check` on the embedded engine: it reads both files and returns per column only
 // what the statistics need — counts, the reference's deciles and spread, bin counts, the KS
@@ -22,9 +22,15 @@ type Side = 0 | 1
 interface ColumnProfile {
   numbers: [number, number]
   texts: [number, number]
+  /** The least text value per side (deterministic), to name when the column is declared numerical. */
+  someText: [string, string]
 }
 
-/** Compares every column of two files, as `compareTables` compares two tables read in the process. */
+/**
+ * Compares every column of two files. A column is numerical when all its values in both files are
+ * numbers, else categorical, unless `types` says which. A number in a categorical column counts as
+ * its text; text in a column declared numerical is an error naming the line.
+ */
 export async function compareFiles(
   ch: ClickHouse,
   reference: string,
@@ -51,7 +57,8 @@ export async function compareFiles(
       const type = types.get(name) ?? (p.texts[0] === 0 && p.texts[1] === 0 ? 'numerical' : 'categorical')
       if (type === 'numerical') {
         for (const side of [0, 1] as const)
-          if (p.texts[side] > 0) await textInNumerical(side === 0 ? reference : current, name)
+          if (p.texts[side] > 0)
+            await textInNumerical(side === 0 ? reference : current, name, p.someText[side])
         numerical.push(name)
       } else categorical.push(name)
     }
@@ -84,30 +91,33 @@ function query(ch: ClickHouse, cells: string): Query {
 
 /** Per column, in the order of first appearance: numbers and texts per side. */
 async function columnProfiles(q: Query): Promise<Map<string, ColumnProfile>> {
-  const rows = await q<{ name: string; side: Side; numbers: number; texts: number }>(
+  const rows = await q<{ name: string; side: Side; numbers: number; texts: number; some_text: string }>(
     `SELECT name, side, countIf(num IS NOT NULL) AS numbers, countIf(text IS NOT NULL) AS texts,
-            min(first) AS first
+            min(text) AS some_text, min(first) AS first
        FROM (SELECT name, side, num, text, rowNumberInAllBlocks() AS first FROM {db:Identifier}.{cells:Identifier})
       GROUP BY name, side ORDER BY side, first`,
   )
   const out = new Map<string, ColumnProfile>()
   for (const r of rows) {
-    const p = out.get(r.name) ?? { numbers: [0, 0], texts: [0, 0] }
+    const p = out.get(r.name) ?? { numbers: [0, 0], texts: [0, 0], someText: ['', ''] }
     p.numbers[r.side] = r.numbers
     p.texts[r.side] = r.texts
+    p.someText[r.side] = r.some_text ?? ''
     out.set(r.name, p)
   }
   return out
 }
 
-/** A column declared numerical holds text: the process reader finds the line to name. */
-async function textInNumerical(file: string, name: string): Promise<never> {
-  await explainInProcess(file)
-  const c = (await readTable(file)).columns.get(name)
+/**
+ * A column declared numerical holds text: the process reader finds the first such line to name
+ * (reading the file once); a Parquet file, which it cannot read, is named with the value found.
+ */
+async function textInNumerical(file: string, name: string, found: string): Promise<never> {
+  const c = fileFormat(file) === 'parquet' ? undefined : (await readTable(file)).columns.get(name)
   throw new InputFileError(
     file,
     c?.firstTextLine,
-    `column "${name}" is numerical but has the value ${JSON.stringify(c?.firstText ?? '')}`,
+    `column "${name}" is numerical but has the value ${JSON.stringify(c?.firstText ?? found)}`,
   )
 }
 

@@ -86,7 +86,7 @@ export async function loadCells(ch: ClickHouse, cells: string, side: 0 | 1, file
 }
 
 /** Reads the file as `vigil baseline create` does, to throw its error with file and line. */
-export async function explainInProcess(file: string): Promise<void> {
+async function explainInProcess(file: string): Promise<void> {
   if (fileFormat(file) !== 'parquet') await readTable(file)
 }
 

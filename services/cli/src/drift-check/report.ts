@@ -1,7 +1,4 @@
-import type { ColumnType } from '@vigil/baselines'
 import type { FeatureDrift } from '@vigil/stats'
-
-export type { ColumnType }
 
 export interface DriftReport {
   features: Record<string, FeatureDrift>
