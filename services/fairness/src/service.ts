@@ -3,17 +3,17 @@ import { modelConfig, type VigilConfig } from '@vigil/config'
 import { createEventParser, type PredictionEvent } from '@vigil/events'
 import { createStageConsumer, type ReadContext, type Stage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
-import { type Readings, republishing, type Schedule } from '@vigil/outcomes'
-import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
 import {
-  type FairnessEvent,
   judged,
-  planFairness,
-  touched,
+  type Readings,
+  republishing,
+  type Schedule,
   type WindowReading,
-  windowVersion,
-} from './steps/plan.js'
-import { isRecorded, loadGroupCounts } from './store.js'
+  windowsGroupCounts,
+} from '@vigil/outcomes'
+import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
+import { type FairnessEvent, planFairness, touched, windowVersion } from './steps/plan.js'
+import { isRecorded } from './store.js'
 
 export type FairnessDeps = ServiceDeps
 
@@ -68,7 +68,7 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
     group: config.fairness.group_id,
     intervalMs: config.fairness.republish_interval,
     metricsTopic: config.kafka.topics.metrics,
-    read: (ws) => loadGroupCounts(ch, ws, settings),
+    read: (ws) => windowsGroupCounts(ch, ws, settings),
     stored: {
       table: 'fairness_windows',
       of: (r) => ({ version: windowVersion(r), signature: windowVersion(r) }),

@@ -18,6 +18,7 @@ export {
   type Performance,
   performanceOf,
 } from './evaluate.js'
+export { judged, type WindowReading, windowsGroupCounts } from './groups.js'
 export {
   computeNow,
   dueWindows,

@@ -1,8 +1,8 @@
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '@vigil/config'
 import type { Input } from '@vigil/kafka'
-import { emptySchedule, windowKey } from '@vigil/outcomes'
+import { emptySchedule, type WindowReading, windowKey } from '@vigil/outcomes'
 import { describe, expect, it } from 'vitest'
-import { type FairnessEvent, planFairness, touched, type WindowReading } from './plan.js'
+import { type FairnessEvent, planFairness, touched } from './plan.js'
 
 const H = 3_600_000
 const T0 = Date.UTC(2026, 10, 24, 10)

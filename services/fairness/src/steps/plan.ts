@@ -2,33 +2,25 @@ import type { ModelConfig } from '@vigil/config'
 import type { OutcomeEvent, PredictionEvent } from '@vigil/events'
 import type { Input, Plan } from '@vigil/kafka'
 import {
+  judged,
   type ModelWindow,
   planRecompute,
   type Readings,
   type RecomputeContext,
   type Schedule,
   touchedWindows,
+  type WindowReading,
   windowKey,
 } from '@vigil/outcomes'
-import { type AttributeFairness, fairnessFromCounts, type GroupCounts } from '@vigil/stats'
+import { type AttributeFairness, fairnessFromCounts } from '@vigil/stats'
 import { windowWrite } from '../store.js'
 import { fairnessMessage, fairnessRows } from './window.js'
 
 export type FairnessEvent = PredictionEvent | OutcomeEvent
 
-/** Per sensitive attribute of a window: its groups' counts as ClickHouse holds them. */
-export type WindowReading = Map<
-  string,
-  { counts: Map<string, GroupCounts>; predictions: number; labelled: number }
->
-
 /** A window's version: predictions + labelled summed over its attributes, so it grows with both. */
 export const windowVersion = (reading: WindowReading) =>
   [...reading.values()].reduce((sum, r) => sum + r.predictions + r.labelled, 0)
-
-/** Fairness can judge a model with a positive class and at least one sensitive attribute. */
-export const judged = (m: ModelConfig) =>
-  m.positive_class !== undefined && Object.keys(m.sensitive_attributes).length > 0
 
 /** The windows of judged models that some predictions (by their time) or outcomes (by prediction time) touch. */
 export function touched(

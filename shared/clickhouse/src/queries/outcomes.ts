@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { defineQuery } from '../query.js'
 import { column as c, defineTable } from '../table.js'
 import type { GroupWindowsParams } from './rawEvents.js'
-import { type WindowsParams, windowedRows } from './windowed.js'
+import { PREDICTED, type WindowsParams, windowedRows } from './windowed.js'
 
 // The outcome tables (schemas/clickhouse/004_create_outcome_tables.sql): predictions joined with
 // their labels, and labels waiting for their prediction.
@@ -60,11 +60,6 @@ const WINDOWED = windowedRows({
   columns: 'label, label_value, predicted_label, score, probabilities, predicted_value',
   final: true,
 })
-
-/** The predicted class: the event's label, else the most probable class (the first of equals). */
-const PREDICTED = `if(isNotNull(predicted_label), predicted_label,
-       if(empty(probabilities), NULL,
-          mapKeys(probabilities)[indexOf(mapValues(probabilities), arrayMax(mapValues(probabilities)))]))`
 
 const sumOrZero = z
   .number()
@@ -181,7 +176,7 @@ export const outcomeScoredQuery = defineQuery({
   }),
 })
 
-/** Per window, attribute and group: confusion counts against the model's positive class. */
+/** Per window, attribute and group: confusion counts against the model's positive class, over the outcomes with a predicted class. */
 export const groupConfusionQuery = defineQuery({
   name: 'outcomes.group_confusion',
   row: z.object({
@@ -198,10 +193,12 @@ export const groupConfusionQuery = defineQuery({
                  countIf(predicted AND actual) AS tp, countIf(predicted AND NOT actual) AS fp,
                  countIf(NOT predicted AND actual) AS fn, countIf(NOT predicted AND NOT actual) AS tn
             FROM (SELECT window, attributes,
-                         ifNull(predicted_label, '') = {positive:Map(String, String)}[model_id] AS predicted,
+                         assumeNotNull(class) = {positive:Map(String, String)}[model_id] AS predicted,
                          label = {positive:Map(String, String)}[model_id] AS actual,
                          {attributes:Map(String, Array(String))}[model_id] AS of_model
-                    FROM ${windowedRows({ table: 'outcomes', time: 'prediction_time', columns: 'model_id, label, predicted_label, attributes', final: true })})
+                    FROM (SELECT window, model_id, label, attributes, ${PREDICTED} AS class
+                            FROM ${windowedRows({ table: 'outcomes', time: 'prediction_time', columns: 'model_id, label, predicted_label, probabilities, attributes', final: true })})
+                   WHERE class IS NOT NULL)
            ARRAY JOIN of_model AS attribute
            WHERE mapContains(attributes, attribute)
            GROUP BY window, attribute, g`,

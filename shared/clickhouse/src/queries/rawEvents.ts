@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { defineQuery } from '../query.js'
 import { column as c, defineTable } from '../table.js'
-import { type WindowsParams, windowedRows } from './windowed.js'
+import { PREDICTED, type WindowsParams, windowedRows } from './windowed.js'
 
 /** The raw event tables (schemas/clickhouse/001_create_raw_events.sql), as inserted. */
 
@@ -115,18 +115,18 @@ export type GroupWindowsParams = WindowsParams & {
 
 /**
  * Per window, attribute and group: predictions and selections (predicted class = the model's
- * positive class). A prediction without the attribute is in no group of it.
+ * positive class). A prediction without the attribute, or without a predicted class, is in no group of it.
  */
 export const groupSelectionsQuery = defineQuery({
   name: 'predictions.group_selections',
   row: z.object({ window: z.string(), attribute: z.string(), g: z.string(), n: count, selected: count }),
   build: (p: GroupWindowsParams) => ({
     sql: `SELECT window, attribute, attributes[attribute] AS g, uniqExact(prediction_id) AS n,
-                 uniqExactIf(prediction_id, predicted_label = {positive:Map(String, String)}[model_id]) AS selected
-            FROM (SELECT window, model_id, prediction_id, predicted_label, attributes
-                    FROM ${windowedRows({ table: 'predictions', time: 'event_time', columns: 'model_id, prediction_id, predicted_label, attributes' })})
+                 uniqExactIf(prediction_id, class = {positive:Map(String, String)}[model_id]) AS selected
+            FROM (SELECT window, model_id, prediction_id, ${PREDICTED} AS class, attributes
+                    FROM ${windowedRows({ table: 'predictions', time: 'event_time', columns: 'model_id, prediction_id, predicted_label, probabilities, attributes' })})
            ARRAY JOIN {attributes:Map(String, Array(String))}[model_id] AS attribute
-           WHERE mapContains(attributes, attribute)
+           WHERE mapContains(attributes, attribute) AND class IS NOT NULL
            GROUP BY window, attribute, g`,
     params: p,
   }),

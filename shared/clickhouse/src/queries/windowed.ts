@@ -54,3 +54,11 @@ export function windowedRows(o: { table: string; time: string; columns: string; 
               AND ${o.time} >= {from:DateTime64(3, 'UTC')} AND ${o.time} < {to:DateTime64(3, 'UTC')})
     WHERE window IN {windows:Array(String)}`
 }
+
+/**
+ * The predicted class of a `predictions` or `outcomes` row: the event's label, else the most
+ * probable class (the first of equals), else NULL (a bare score or value names no class).
+ */
+export const PREDICTED = `if(isNotNull(predicted_label), predicted_label,
+       if(empty(probabilities), NULL,
+          mapKeys(probabilities)[indexOf(mapValues(probabilities), arrayMax(mapValues(probabilities)))]))`

@@ -1,14 +1,15 @@
 import { type ClickHouse, insertRows, OUTCOMES, PREDICTIONS, toClickHouseTime } from '@vigil/clickhouse'
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '@vigil/config'
-import { type ModelWindow, windowKey } from '@vigil/outcomes'
 import type { GroupCounts } from '@vigil/stats'
 import { migratedClickHouse } from '@vigil/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadGroupCounts } from '../src/store.js'
+import { type ModelWindow, windowKey, windowsGroupCounts } from '../src/index.js'
 
 // Every window of a batch in two queries: models with different attributes and positive classes
 // side by side, a model without fairness settings in the same time range, a window asked for that
-// holds nothing. Each count must equal a direct count over the same rows.
+// holds nothing. Each count must equal a direct count over the same rows. The predicted class is
+// the event's label, else its most probable class; a prediction with a bare score names none and
+// is left out.
 
 const T0 = Date.UTC(2026, 10, 24, 10)
 const H = 3_600_000
@@ -27,6 +28,8 @@ type Event = {
   id: string
   time: number
   predicted: string
+  /** How the event says its class: a label, probabilities only, or not at all (a bare score). */
+  says: 'label' | 'probabilities' | 'score'
   actual?: string
   attributes: Record<string, string>
 }
@@ -42,6 +45,7 @@ function events(): Event[] {
         id: `${model}-${i}`,
         time: T0 + ((i * 37) % 120) * 60_000, // two hourly windows
         predicted: classes[(i * 11) % 3 === 0 ? 0 : 1]!,
+        says: i % 7 === 3 ? 'probabilities' : i % 11 === 5 ? 'score' : 'label',
         ...(i % 4 !== 0 ? { actual: classes[(i * 13) % 5 < 2 ? 0 : 1]! } : {}), // a quarter unlabelled
         attributes,
       })
@@ -59,6 +63,7 @@ function expected(all: readonly Event[], w: ModelWindow) {
     for (const e of all) {
       const g = e.attributes[attribute]
       if (e.model !== w.modelId || e.time < w.start || e.time >= w.end || g === undefined) continue
+      if (e.says === 'score') continue
       const c = groups.get(g) ?? { n: 0, selected: 0, tp: 0, fp: 0, fn: 0, tn: 0 }
       c.n++
       if (e.predicted === positive) c.selected++
@@ -75,6 +80,15 @@ function expected(all: readonly Event[], w: ModelWindow) {
     out.set(attribute, groups)
   }
   return out
+}
+
+/** The prediction columns of an event, as the recorder and the joiner store them. */
+function stated(e: Event) {
+  const other =
+    e.predicted === 'yes' ? 'no' : e.predicted === 'no' ? 'yes' : e.predicted === 'fraud' ? 'ok' : 'fraud'
+  if (e.says === 'label') return { predicted_label: e.predicted, score: null, probabilities: {} }
+  if (e.says === 'score') return { predicted_label: null, score: 0.7, probabilities: {} }
+  return { predicted_label: null, score: null, probabilities: { [other]: 0.3, [e.predicted]: 0.7 } }
 }
 
 let ch: ClickHouse
@@ -98,9 +112,7 @@ describe('group counts of many windows at once', () => {
         num_features: {},
         cat_features: {},
         missing_features: [],
-        predicted_label: e.predicted,
-        score: null,
-        probabilities: {},
+        ...stated(e),
         attributes: e.attributes,
         kafka_topic: 'p',
         kafka_partition: 0,
@@ -122,9 +134,7 @@ describe('group counts of many windows at once', () => {
                 label_time: toClickHouseTime(e.time + 86_400_000),
                 label: e.actual,
                 label_value: null,
-                predicted_label: e.predicted,
-                score: null,
-                probabilities: {},
+                ...stated(e),
                 attributes: e.attributes,
                 label_partition: 0,
                 label_offset: i,
@@ -146,7 +156,7 @@ describe('group counts of many windows at once', () => {
       window('fraud', 2),
       window('plain', 0),
     ]
-    const read = await loadGroupCounts(ch, asked, settings)
+    const read = await windowsGroupCounts(ch, asked, settings)
 
     expect([...read.keys()].sort()).toEqual(asked.slice(0, 4).map(windowKey).sort())
     for (const w of asked.slice(0, 4)) {
