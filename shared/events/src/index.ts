@@ -10,4 +10,9 @@ export type {
   Scalar,
   WebhookBody,
 } from './types.js'
-export { createEventParser, type EventParser, SUPPORTED_SCHEMA_VERSIONS } from './validate.js'
+export {
+  createEventParser,
+  DEFAULT_MAX_EVENT_BYTES,
+  type EventParser,
+  SUPPORTED_SCHEMA_VERSIONS,
+} from './validate.js'

@@ -17,6 +17,9 @@ type AnyEvent = PredictionEvent | LabelEvent | MetricsMessage | OutcomeEvent | A
 // ajv-formats is CommonJS; under NodeNext its plugin function is the `.default` of the module object.
 const addFormats = addFormatsModule.default
 
+/** The largest event a parser takes unless told otherwise, bytes. */
+export const DEFAULT_MAX_EVENT_BYTES = 256 * 1024
+
 /** The schema_version values this build reads. */
 export const SUPPORTED_SCHEMA_VERSIONS = [1] as const
 
@@ -56,7 +59,7 @@ export function createEventParser(kind: 'alert', options?: { maxBytes?: number }
 export function createEventParser(kind: 'webhook', options?: { maxBytes?: number }): EventParser<WebhookBody>
 export function createEventParser(
   kind: EventKind,
-  { maxBytes = 256 * 1024 }: { maxBytes?: number } = {},
+  { maxBytes = DEFAULT_MAX_EVENT_BYTES }: { maxBytes?: number } = {},
 ): EventParser<AnyEvent> {
   // Two compilations of one schema: the fast one stops at the first error and decides; the
   // thorough one runs only for an invalid event, to list what is wrong with it.

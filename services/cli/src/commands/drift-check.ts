@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { connectClickHouse } from '@vigil/clickhouse'
 import { type Cli, collect, parseTypes } from '../cli.js'
 import { compareFiles } from '../drift-check/engine.js'
 import { renderReport } from '../drift-check/report.js'
+import { withScratchEngine } from '../scratch.js'
 
 export function registerDriftCheck({ program, run }: Cli): void {
   program
@@ -35,7 +32,7 @@ export function registerDriftCheck({ program, run }: Cli): void {
       (opts: { reference: string; current: string; json?: boolean; type: string[]; failOnDrift?: boolean }) =>
         run(async () => {
           const types = parseTypes(opts.type)
-          const report = await withScratchEngine((ch) =>
+          const report = await withScratchEngine('drift-check', (ch) =>
             compareFiles(ch, opts.reference, opts.current, types),
           )
           process.stdout.write(
@@ -44,21 +41,4 @@ export function registerDriftCheck({ program, run }: Cli): void {
           if (opts.failOnDrift && Object.values(report.features).some((f) => f.drifted)) process.exitCode = 1
         }),
     )
-}
-
-/** An embedded engine in a directory of its own for one command, removed afterwards. */
-async function withScratchEngine<T>(
-  use: (ch: Awaited<ReturnType<typeof connectClickHouse>>) => Promise<T>,
-): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-drift-check-'))
-  try {
-    const ch = await connectClickHouse({ database: 'default', data_dir: dir })
-    try {
-      return await use(ch)
-    } finally {
-      await ch.close()
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
 }

@@ -1,13 +1,17 @@
 import { modelConfig } from '@vigil/config'
-import { evaluateModel, joinOutcomes } from '@vigil/outcomes'
-import { type Cli, fail } from '../cli.js'
-import { readEvents } from '../evaluate/read.js'
+import type { Cli } from '../cli.js'
+import { UserError } from '../client/backend.js'
+import { type EvaluateFiles, evaluateFiles } from '../evaluate/engine.js'
+import { evaluateInProcess } from '../evaluate/process.js'
 import { renderEvaluation } from '../evaluate/render.js'
+import { withScratchEngine } from '../scratch.js'
 
 export function registerEvaluate({ program, config, run }: Cli): void {
   program
     .command('evaluate')
-    .description('Join prediction and label files and report accuracy and fairness as one window (no Kafka)')
+    .description(
+      'Join prediction and label files and report accuracy and fairness as one window (no Kafka, no server: the embedded engine reads the files)',
+    )
     .requiredOption('-p, --predictions <file>', 'NDJSON of prediction events (schemas/events/prediction.v1)')
     .requiredOption('-l, --labels <file>', 'NDJSON of label events (schemas/events/label.v1)')
     .option('-m, --model <id>', 'the model to evaluate when the files hold several')
@@ -22,30 +26,23 @@ export function registerEvaluate({ program, config, run }: Cli): void {
     .action((opts: { predictions: string; labels: string; model?: string; json?: boolean }) =>
       run(async () => {
         const settings = config()
-        const [predictions, labels] = await Promise.all([
-          readEvents(opts.predictions, 'prediction'),
-          readEvents(opts.labels, 'label'),
-        ])
-        const models = [...new Set(predictions.map((p) => p.model_id))].sort()
-        const modelId = opts.model ?? (models.length === 1 ? models[0]! : undefined)
-        if (modelId === undefined || !models.includes(modelId)) {
-          fail(
-            `${opts.predictions}: ${opts.model ? `no predictions of model ${opts.model}; ` : ''}` +
-              `the file holds models ${models.join(', ')}: choose one with --model`,
-          )
+        const files: EvaluateFiles = {
+          predictions: opts.predictions,
+          labels: opts.labels,
+          pick: (found) => {
+            const models = [...found].sort()
+            const modelId = opts.model ?? (models.length === 1 ? models[0] : undefined)
+            if (modelId !== undefined && models.includes(modelId)) return modelId
+            throw new UserError(
+              `${opts.predictions}: ${opts.model ? `no predictions of model ${opts.model}; ` : ''}` +
+                `the file holds models ${models.join(', ')}: choose one with --model`,
+            )
+          },
+          settings: (modelId) => modelConfig(settings, modelId),
         }
-        const mine = predictions.filter((p) => p.model_id === modelId)
-        const joined = joinOutcomes(
-          mine,
-          labels.filter((l) => l.model_id === modelId),
-        )
-        const report = evaluateModel(modelId, mine, joined.outcomes, modelConfig(settings, modelId))
-        if (joined.unmatchedLabels > 0)
-          report.notes.push(`${joined.unmatchedLabels} labels have no prediction in ${opts.predictions}`)
-        if (joined.duplicateLabels > 0)
-          report.notes.push(
-            `${joined.duplicateLabels} repeated labels ignored (the first label of a prediction counts)`,
-          )
+        const report =
+          (await withScratchEngine('evaluate', (ch) => evaluateFiles(ch, files))) ??
+          (await evaluateInProcess(files))
         process.stdout.write(
           opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderEvaluation(report)}\n`,
         )

@@ -34,9 +34,13 @@ export function renderEvaluation(e: Evaluation): string {
       'disparate_impact',
       'equalised_odds_difference',
     ] as const
-    out.push(`  ${'group'.padEnd(12)}${cols.map((c) => c.padStart(16)).join('')}`)
-    for (const [g, m] of Object.entries(f.groups))
-      out.push(`  ${g.padEnd(12)}${cols.map((c) => fmt(m[c]).padStart(16)).join('')}`)
+    // Each column as wide as its name or widest value, and a space between columns.
+    const rows = Object.entries(f.groups).map(([g, m]) => [g, ...cols.map((c) => fmt(m[c]))])
+    const widths = ['group', ...cols].map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+    const line = (cells: string[]) =>
+      `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : c.padStart(widths[i]! + 1))).join('')}`
+    out.push(line(['group', ...cols]))
+    for (const r of rows) out.push(line(r))
     out.push(
       `  between groups: demographic parity difference ${fmt(f.summary.demographic_parity_difference)}, ratio ${fmt(f.summary.demographic_parity_ratio)}, equalized odds difference ${fmt(f.summary.equalized_odds_difference)}`,
     )
