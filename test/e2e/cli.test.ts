@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { outcomeSample } from '@vigil/testing'
@@ -48,6 +48,8 @@ describe('vigil CLI refuses bad input with a clear message', () => {
       ['replay'],
       ['drift-check'],
       ['evaluate'],
+      ['ingest'],
+      ['ingest', 'decode'],
       ['rules'],
       ['rules', 'check'],
       ['config'],
@@ -124,6 +126,51 @@ describe('vigil CLI refuses bad input with a clear message', () => {
     expect(bad.stderr).toContain(
       `${join(cwd, 'vigil.yaml')}:6:14: rules[0].notify[0]: no webhook nope in alerting.webhooks`,
     )
+  })
+
+  it("decodes a serving request and response by the model's mapping; a misfit is named (exit 2)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-ingest-'))
+    const fixtures = new URL('../../shared/ingest/fixtures/', import.meta.url)
+    for (const f of ['oip-iris.request.json', 'oip-iris.response.json'])
+      writeFileSync(join(dir, f), readFileSync(new URL(f, fixtures)))
+    writeFileSync(
+      join(dir, 'vigil.yaml'),
+      [
+        'models:',
+        '  iris:',
+        '    ingest:',
+        '      format: oip-v2',
+        '      columns: [sepal_length, sepal_width, petal_length, petal_width]',
+        '      label: { output: predict }',
+        '  wrong:',
+        '    ingest: { format: oip-v2, columns: [a, b, c, d], label: { output: class } }',
+        '',
+      ].join('\n'),
+    )
+    const args = (model: string) => [
+      'ingest',
+      'decode',
+      '-m',
+      model,
+      '--request',
+      'oip-iris.request.json',
+      '--response',
+      'oip-iris.response.json',
+      '--time',
+      '2026-12-03T10:00:00Z',
+      '-c',
+      'vigil.yaml',
+    ]
+    const ok = await finished(spawnVigil(args('iris'), env, dir))
+    expect(ok.code, ok.stderr).toBe(0)
+    const events = ok.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { prediction_id: string })
+    expect(events.map((e) => e.prediction_id)).toEqual(['42#0', '42#1']) // the body's id
+    const bad = await finished(spawnVigil(args('wrong'), env, dir))
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/the response has no output "class" \(ingest\.label\)/)
   })
 
   it('evaluates prediction and label files as one window; a bad line is named (exit 2)', async () => {

@@ -5,6 +5,7 @@ import { registerBaseline } from './commands/baseline.js'
 import { registerConfig } from './commands/config.js'
 import { registerDriftCheck } from './commands/drift-check.js'
 import { registerEvaluate } from './commands/evaluate.js'
+import { registerIngest } from './commands/ingest.js'
 import { registerMigrate } from './commands/migrate.js'
 import { registerReplay } from './commands/replay.js'
 import { registerRules } from './commands/rules.js'
@@ -29,6 +30,7 @@ for (const register of [
   registerReplay,
   registerDriftCheck,
   registerEvaluate,
+  registerIngest,
   registerRules,
   registerConfig,
   registerBaseline,

@@ -24,6 +24,7 @@ export {
   type ExplainedSetting,
   explainModel,
   featureThresholds,
+  type IngestMapping,
   type ModelConfig,
   type ModelSettingsInput,
   modelConfig,

@@ -30,6 +30,36 @@ const referenceSchema = z
     message: 'a range reference needs from and to (RFC 3339), from before to',
   })
 
+/** An output of the response: its name, and the element of a vector output when it is one. */
+const outputRef = z.strictObject({
+  output: z.string().min(1),
+  index: z.number().int().min(0).optional(),
+})
+
+/**
+ * How a serving stack's request and response bodies become this model's prediction events
+ * (docs/integrations.md): the body format, names for positional input columns, which inputs are
+ * features, and which outputs are the predicted label, score, class probabilities or value.
+ */
+const ingestSchema = z
+  .strictObject({
+    format: z.enum(['oip-v2', 'kserve-v1', 'mlflow', 'seldon']),
+    /** Names of an input's columns when the request sends rows as arrays (a [N, F] tensor, `instances: [[…]]`). */
+    columns: z.array(z.string().min(1)).min(1).optional(),
+    /** The request fields that are features; absent: every one. */
+    features: z.array(z.string().min(1)).min(1).optional(),
+    label: outputRef.optional(),
+    score: outputRef.optional(),
+    /** A vector output whose elements are the probabilities of `classes`, or an output that maps class → probability. */
+    probabilities: z
+      .strictObject({ output: z.string().min(1), classes: z.array(z.string().min(1)).min(2).optional() })
+      .optional(),
+    value: outputRef.optional(),
+  })
+  .refine((m) => m.label ?? m.score ?? m.probabilities ?? m.value, {
+    message: 'ingest names no output: set at least one of label, score, probabilities, value',
+  })
+
 /**
  * One model's monitoring settings. The defaults written here are the built-in ones; a model's
  * effective settings are these ← `"*"` ← the model's own, merged per field ({@link modelConfig}).
@@ -66,6 +96,8 @@ export const modelSchema = z.strictObject({
   sensitive_attributes: z
     .record(z.string(), z.strictObject({ reference_group: z.string().min(1) }))
     .default({}),
+  /** Zero-code ingestion: how this model's serving requests and responses become prediction events. */
+  ingest: ingestSchema.optional(),
 })
 
 /** A model's effective settings. */
@@ -73,12 +105,14 @@ export type ModelConfig = z.output<typeof modelSchema>
 /** A model's settings as written in vigil.yaml (under its id or `"*"`): every key optional. */
 export type ModelSettingsInput = z.input<typeof modelSchema>
 export type DriftThresholdSettings = Omit<ModelConfig['drift'], 'features'>
+/** How a model's serving bodies become prediction events. */
+export type IngestMapping = NonNullable<ModelConfig['ingest']>
 
 /** The built-in settings of every model. */
 export const DEFAULT_MODEL_CONFIG: ModelConfig = modelSchema.parse({})
 
-/** Settings replaced whole, not merged key by key: a reference is one choice. */
-const ATOMIC = new Set(['reference'])
+/** Settings replaced whole, not merged key by key: a reference, and a body mapping, are one choice each. */
+const ATOMIC = new Set(['reference', 'ingest'])
 
 type Plain = Record<string, unknown>
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v)

@@ -138,6 +138,42 @@ describe('models', () => {
   })
 })
 
+describe("a model's ingest mapping", () => {
+  it('is read as written, and replaces the mapping of "*" whole', () => {
+    const cwd = withFile(
+      [
+        'models:',
+        '  "*":',
+        '    ingest: { format: kserve-v1, value: { output: prediction } }',
+        '  iris:',
+        '    ingest:',
+        '      format: oip-v2',
+        '      columns: [sepal_length, sepal_width]',
+        '      label: { output: predict }',
+        '',
+      ].join('\n'),
+    )
+    const cfg = loadVigilConfig({ env: {}, cwd })
+    expect(modelConfig(cfg, 'iris').ingest).toEqual({
+      format: 'oip-v2',
+      columns: ['sepal_length', 'sepal_width'],
+      label: { output: 'predict' },
+    })
+    expect(modelConfig(cfg, 'other').ingest?.format).toBe('kserve-v1')
+  })
+
+  it('refuses a mapping that names no output, or an unknown format, with its line', () => {
+    const cwd = withFile('models:\n  m:\n    ingest:\n      format: oip-v2\n')
+    expect(problems(() => loadVigilConfig({ env: {}, cwd }))).toEqual([
+      '3 models.m.ingest: ingest names no output: set at least one of label, score, probabilities, value',
+    ])
+    const bad = withFile('models:\n  m:\n    ingest:\n      format: torchserve\n      label: { output: y }\n')
+    expect(problems(() => loadVigilConfig({ env: {}, cwd: bad }))[0]).toMatch(
+      /^4 models\.m\.ingest\.format: /,
+    )
+  })
+})
+
 describe('model settings merge per field: built-in ← "*" ← model ← feature', () => {
   const file = [
     'models:',
