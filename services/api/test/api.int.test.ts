@@ -9,7 +9,15 @@ import {
   toClickHouseTime,
 } from '@vigil/clickhouse'
 import { createRecorder } from '@vigil/recorder'
-import { groupLag, listeningPort, makeLabel, makePrediction, startServices, waitFor } from '@vigil/testing'
+import {
+  groupLag,
+  listeningPort,
+  makeLabel,
+  makePrediction,
+  recorderCaughtUp,
+  startServices,
+  waitFor,
+} from '@vigil/testing'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createApi } from '../src/service.js'
 import { openApiChecker } from './openapi-check.js'
@@ -112,14 +120,7 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
     )
     expect(await labels.json()).toEqual({ accepted: 2, rejected: [] })
 
-    const { topics } = config.kafka
-    expect(
-      await waitFor(
-        async () =>
-          (await groupLag(kafka, config.recorder.group_id, [topics.predictions, topics.labels])) === 0,
-        30_000,
-      ),
-    ).toBe(true)
+    expect(await recorderCaughtUp({ config, kafka })).toBe(true)
     const rows = await queryRows<{ t: string; n: number | string }>(
       proc.deps.ch,
       `SELECT 'predictions' AS t, count() AS n FROM {db:Identifier}.predictions

@@ -16,6 +16,7 @@ export {
   publish,
   type ReadMessage,
   readTopic,
+  recorderCaughtUp,
   testKafka,
   waitFor,
 } from './kafka.js'

@@ -78,6 +78,19 @@ export async function readTopic(
   return out
 }
 
+/** Whether the recorder's group caught up with the predictions and labels topics within `timeoutMs`. */
+export async function recorderCaughtUp(
+  started: { config: VigilConfig; kafka: Kafka },
+  timeoutMs = 30_000,
+): Promise<boolean> {
+  const { config, kafka } = started
+  const { predictions, labels } = config.kafka.topics
+  return waitFor(
+    async () => (await groupLag(kafka, config.recorder.group_id, [predictions, labels])) === 0,
+    timeoutMs,
+  )
+}
+
 /** Sum over partitions of (end offset − committed offset) for a group; 0 when it caught up. */
 export async function groupLag(kafka: Kafka, groupId: string, topics: readonly string[]): Promise<number> {
   const admin = kafka.admin()
