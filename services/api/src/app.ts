@@ -9,6 +9,7 @@ import { createScopeGuard, fail } from './http.js'
 import { createApiMetrics } from './metrics.js'
 import { alertRoutes } from './routes/alerts.js'
 import { baselineRoutes } from './routes/baselines.js'
+import { cloudEventsRoutes } from './routes/cloudevents.js'
 import { contractComponents } from './routes/contracts.js'
 import { type IngestDeps, ingestRoutes } from './routes/ingest.js'
 import { opsRoutes } from './routes/ops.js'
@@ -64,6 +65,8 @@ export function createApiApp(options: ApiOptions) {
 
   opsRoutes(app, options)
   ingestRoutes(app, requireScope, { ...options, metrics })
+  if (options.topics.cloudevents)
+    cloudEventsRoutes(app, requireScope, { ...options, metrics, topic: options.topics.cloudevents })
   windowRoutes(app, requireScope, options)
   alertRoutes(app, requireScope, { ...options, now })
   baselineRoutes(app, requireScope, options)

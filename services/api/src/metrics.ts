@@ -36,7 +36,7 @@ export function createApiMetrics(registry: Registry) {
   }
   return {
     observe,
-    ingested(kind: 'predictions' | 'labels', accepted: number, rejected: number) {
+    ingested(kind: 'predictions' | 'labels' | 'cloudevents', accepted: number, rejected: number) {
       if (accepted) events.inc({ kind, outcome: 'accepted' }, accepted)
       if (rejected) events.inc({ kind, outcome: 'rejected' }, rejected)
     },

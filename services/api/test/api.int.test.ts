@@ -14,6 +14,7 @@ import {
   listeningPort,
   makeLabel,
   makePrediction,
+  readTopic,
   recorderCaughtUp,
   startServices,
   waitFor,
@@ -65,14 +66,14 @@ models:
       described.check(method, path, res.status, JSON.parse(text))
     return res
   }
-  const post = async (path: string, body: string, token?: string) =>
+  const post = async (path: string, body: string, token?: string, contentType = 'application/x-ndjson') =>
     checked(
       'POST',
       path,
       await fetch(`${base}${path}`, {
         method: 'POST',
         headers: {
-          'content-type': 'application/x-ndjson',
+          'content-type': contentType,
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
         body,
@@ -130,6 +131,33 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
       ['labels', 2],
       ['predictions', 3],
     ])
+  })
+
+  it('takes serving CloudEvents (structured mode) onto vigil.cloudevents, refusing other types', async () => {
+    const { config, kafka, post } = await setup()
+    const event = {
+      specversion: '1.0',
+      id: 'ce-1',
+      source: 'http://iris-predictor',
+      type: 'org.kubeflow.serving.inference.request',
+      inferenceservicename: 'iris',
+      datacontenttype: 'application/json',
+      data: { instances: [[1, 2]] },
+    }
+    const ce = 'application/cloudevents+json'
+    const ok = await post('/v1/cloudevents', JSON.stringify(event), 'ingest-token-0123456789', ce)
+    expect(ok.status).toBe(202)
+    expect(await ok.json()).toEqual({ accepted: 1 })
+    const [message] = await readTopic(kafka, config.kafka.topics.cloudevents, 1)
+    expect(JSON.parse(String(message!.value))).toMatchObject({ id: 'ce-1', data: { instances: [[1, 2]] } })
+    const other = await post(
+      '/v1/cloudevents',
+      JSON.stringify({ ...event, type: 'x.y' }),
+      'ingest-token-0123456789',
+      ce,
+    )
+    expect(other.status).toBe(400)
+    expect(((await other.json()) as { error: string }).error).toMatch(/unknown CloudEvents type x\.y/)
   })
 
   it('answers what is wrong: no token 401, wrong scope 403, too big 413, nothing valid 400', async () => {

@@ -1,6 +1,7 @@
 import { createApi } from '@vigil/api'
 import { createDrift } from '@vigil/drift'
 import { createFairness } from '@vigil/fairness'
+import { createIngest } from '@vigil/ingest-service'
 import { createJoiner } from '@vigil/joiner'
 import { createPerformance } from '@vigil/performance'
 import { createRecorder } from '@vigil/recorder'
@@ -15,5 +16,6 @@ export const SERVICES: Record<string, ServiceFactory> = {
   joiner: createJoiner,
   performance: createPerformance,
   fairness: createFairness,
+  ingest: createIngest,
   api: createApi,
 }

@@ -65,6 +65,12 @@ export {
   storedHighWaterMarkQuery,
   windowsPredictionCountQuery,
 } from './queries/rawEvents.js'
+export {
+  halvesOfPairsQuery,
+  INGEST_HALVES,
+  orphanedHalvesQuery,
+  type StoredHalf,
+} from './queries/ingestHalves.js'
 export { WINDOW_SCHEDULE, waitingWindowsQuery } from './queries/schedule.js'
 export {
   listSilences,

@@ -33,6 +33,7 @@ describe('loadVigilConfig', () => {
       metrics: 'vigil.metrics',
       alerts: 'vigil.alerts',
       outcomes: 'vigil.outcomes',
+      cloudevents: 'vigil.cloudevents',
     })
     expect(cfg.clickhouse.url).toBeUndefined()
     expect(cfg.clickhouse.data_dir).toMatch(/data\/clickhouse$/)

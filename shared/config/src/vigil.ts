@@ -53,6 +53,8 @@ export const vigilFileSchema = z
             metrics: topicName.default('vigil.metrics'),
             alerts: topicName.default('vigil.alerts'),
             outcomes: topicName.default('vigil.outcomes'),
+            /** Serving stacks' CloudEvents (KServe, Seldon), as the API received them or a KafkaSink wrote them. */
+            cloudevents: topicName.default('vigil.cloudevents'),
           })
           .prefault({}),
       })
@@ -149,6 +151,15 @@ export const vigilFileSchema = z
         retry_interval: durationSetting(100, 86_400_000).default(60_000),
         /** Recent predictions kept in memory to join without a ClickHouse lookup. */
         index_size: z.number().int().min(0).max(50_000_000).default(200_000),
+      })
+      .prefault({}),
+    ingest: z
+      .strictObject({
+        group_id: groupId('vigil-ingest'),
+        /** How long a request or response waits for its other half before it goes to the DLQ. */
+        orphan_ttl: durationSetting(1000, 7 * 86_400_000).default(600_000),
+        /** How often waiting halves are checked against the TTL. */
+        orphan_check: durationSetting(100, 3_600_000).default(10_000),
       })
       .prefault({}),
     /** Per model id; `"*"` sets the defaults for every model. */
@@ -291,6 +302,7 @@ function load(options: { env: Record<string, string | undefined>; cwd: string; f
     performance: { ...y.performance, group_id: prefix + y.performance.group_id },
     fairness: { ...y.fairness, group_id: prefix + y.fairness.group_id },
     joiner: { ...y.joiner, group_id: prefix + y.joiner.group_id },
+    ingest: { ...y.ingest, group_id: prefix + y.ingest.group_id },
     api: {
       ...y.api,
       tokens: y.api.tokens.map((t) => {

@@ -1,2 +1,12 @@
+export {
+  fromHttp,
+  fromKafka,
+  type Half,
+  type Parsed,
+  SERVING_TYPES,
+  type ServingEvent,
+  servingEvent,
+  toKafka,
+} from './cloudevents.js'
 export { decodeRequest, decodeResponse, type Mapped, type PairContext, toPredictions } from './mapping.js'
 export type { Decoded, Decoding, Row, Scalar, Value } from './rows.js'

@@ -8,7 +8,7 @@ import { parseEvents } from './parse-events.js'
 
 export interface IngestDeps {
   maxBodyBytes: number
-  topics: { predictions: string; labels: string }
+  topics: { predictions: string; labels: string; cloudevents?: string }
   /** Resolves once the broker acknowledged every message; throws when Kafka is unavailable. */
   send(topic: string, messages: readonly OutMessage[]): Promise<void>
 }
@@ -21,6 +21,17 @@ const Accepted = z
       .openapi({ description: 'invalid records: position in the request (0-based) and why' }),
   })
   .openapi('IngestResult')
+
+/** What every ingest route checks first: the ingest scope, then the body's size (413 past it). */
+export function ingestGuards(requireScope: ScopeGuard, maxBodyBytes: number) {
+  return [
+    requireScope('ingest'),
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) => fail(c, 413, `request body over ${maxBodyBytes} bytes: send smaller batches`),
+    }),
+  ]
+}
 
 /**
  * `POST /v1/predictions` and `/v1/labels`: for services that cannot produce to Kafka. Valid events
@@ -47,13 +58,7 @@ export function ingestRoutes(
         `Kafka (key: model_id) and counted in \`accepted\` once the broker acknowledged them, invalid ones ` +
         'are listed in `rejected` with their position and reason. Needs the ingest scope.',
       security: bearer,
-      middleware: [
-        requireScope('ingest'),
-        bodyLimit({
-          maxSize: deps.maxBodyBytes,
-          onError: (c) => fail(c, 413, `request body over ${deps.maxBodyBytes} bytes: send smaller batches`),
-        }),
-      ],
+      middleware: ingestGuards(requireScope, deps.maxBodyBytes),
       request: {
         body: {
           required: true,

@@ -1,0 +1,74 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
+import { fromHttp, SERVING_TYPES, toKafka } from '@vigil/ingest'
+import { bearer, errorResponses, fail, type ScopeGuard } from '../http.js'
+import type { ApiMetrics } from '../metrics.js'
+import { type IngestDeps, ingestGuards } from './ingest.js'
+
+const Accepted = z
+  .object({
+    accepted: z.number().int().openapi({ description: 'CloudEvents the broker acknowledged' }),
+  })
+  .openapi('CloudEventsResult')
+
+/**
+ * `POST /v1/cloudevents`: serving stacks' request and response logs (KServe's InferenceLogger,
+ * Seldon Core / MLServer) as CloudEvents 1.0 — binary mode (`ce-*` headers), structured
+ * (`application/cloudevents+json`) or batched (`application/cloudevents-batch+json`). Each is
+ * produced to `vigil.cloudevents`, where the ingest service pairs it with its other half; the
+ * answer comes once the broker acknowledged them all, so nothing acknowledged is lost.
+ */
+export function cloudEventsRoutes(
+  app: OpenAPIHono,
+  requireScope: ScopeGuard,
+  deps: IngestDeps & { metrics: ApiMetrics; topic: string },
+): void {
+  const route = createRoute({
+    method: 'post',
+    path: '/v1/cloudevents',
+    tags: ['ingest'],
+    summary: 'Publish serving request and response CloudEvents (KServe, Seldon)',
+    description:
+      `Types taken: ${Object.keys(SERVING_TYPES).join(', ')}. The model is the \`inferenceservicename\` ` +
+      "extension (or Seldon's `modelid`) and needs an ingest mapping in vigil.yaml (docs/integrations.md). " +
+      'A request and its response share an id (`ce-id`, or the `requestid` extension). Needs the ingest scope.',
+    security: bearer,
+    middleware: ingestGuards(requireScope, deps.maxBodyBytes),
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: { type: 'object', description: 'the body of a binary-mode event' } },
+          'application/cloudevents+json': {
+            schema: { type: 'object', description: 'a structured-mode event' },
+          },
+          'application/cloudevents-batch+json': { schema: { type: 'array', items: { type: 'object' } } },
+        },
+      },
+    },
+    responses: {
+      202: {
+        description: 'Every event was acknowledged by the broker',
+        content: { 'application/json': { schema: Accepted } },
+      },
+      ...errorResponses(400, 413, 503),
+    },
+  })
+  app.openapi(route, async (c) => {
+    const headers: Record<string, string> = {}
+    c.req.raw.headers.forEach((v, k) => {
+      headers[k] = v
+    })
+    const parsed = fromHttp(headers, await c.req.text())
+    if (!parsed.ok) {
+      deps.metrics.ingested('cloudevents', 0, 1)
+      return fail(c, 400, parsed.reason)
+    }
+    try {
+      await deps.send(deps.topic, parsed.value.map(toKafka))
+    } catch (err) {
+      return fail(c, 503, `Kafka is unavailable, nothing was accepted: ${(err as Error).message}`)
+    }
+    deps.metrics.ingested('cloudevents', parsed.value.length, 0)
+    return c.json({ accepted: parsed.value.length }, 202)
+  })
+}

@@ -1,0 +1,1 @@
+export { createIngest, type IngestDeps } from './service.js'

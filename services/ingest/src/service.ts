@@ -1,0 +1,107 @@
+import {
+  halvesOfPairsQuery,
+  orphanedHalvesQuery,
+  runQuery,
+  type StoredHalf,
+  toClickHouseTime,
+} from '@vigil/clickhouse'
+import { modelConfig, type VigilConfig } from '@vigil/config'
+import { createStageConsumer, type Stage } from '@vigil/kafka'
+import { Counter } from '@vigil/observability'
+import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
+import { type PairCounts, planOrphans, planPairs, readHalves } from './steps/pair.js'
+
+export type IngestDeps = ServiceDeps
+
+type IngestConfig = Pick<VigilConfig, 'kafka' | 'ingest' | 'models'>
+
+/** Waiting halves an orphan check handles at most per partition and tick. */
+const ORPHANS_PER_TICK = 1000
+
+/**
+ * The ingest service: consumes `vigil.cloudevents` (serving stacks' request and response
+ * CloudEvents, as the API received them or a KafkaSink wrote them), pairs each request with its
+ * response — in the batch, or with the half waiting in `ingest_halves` — and publishes the pair's
+ * prediction events to `vigil.predictions` by the model's ingest mapping; then commits. A half
+ * whose partner has not come after `ingest.orphan_ttl` goes to the DLQ, counted per model and reason.
+ */
+export function createIngest(config: IngestConfig, deps: IngestDeps): Service {
+  const { ch, registry } = deps
+  const log = deps.log.child({ service: 'ingest' })
+  const { topics } = config.kafka
+  const settings = (modelId: string) => modelConfig(config, modelId)
+  const metrics = {
+    halves: new Counter({
+      name: 'vigil_ingest_halves_total',
+      help: 'CloudEvents halves by what became of them: paired, waiting, duplicate, refused (DLQ)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    predictions: new Counter({
+      name: 'vigil_ingest_predictions_total',
+      help: 'Prediction events published from paired requests and responses',
+      registers: [registry],
+    }),
+    orphans: new Counter({
+      name: 'vigil_ingest_orphans_total',
+      help: 'Halves whose other half did not come within ingest.orphan_ttl (sent to the DLQ)',
+      labelNames: ['model', 'reason'] as const,
+      registers: [registry],
+    }),
+  }
+  const counted = (c: PairCounts) => () => {
+    metrics.halves.inc({ outcome: 'paired' }, 2 * c.paired)
+    metrics.halves.inc({ outcome: 'waiting' }, c.waiting)
+    metrics.halves.inc({ outcome: 'duplicate' }, c.duplicates)
+    metrics.halves.inc({ outcome: 'refused' }, c.refused.length)
+    metrics.predictions.inc(c.predictions)
+    for (const r of c.refused) log.warn({ model: r.model, reason: r.reason }, 'CloudEvent sent to the DLQ')
+  }
+  const options = (partition: number, now: number) => ({ now, partition, topics, settings })
+
+  const stage: Stage<undefined, Buffer, StoredHalf[], StoredHalf[]> = {
+    name: 'ingest',
+    groupId: config.ingest.group_id,
+    inputs: {
+      // The headers say what a message is (binary mode): the plan reads each with them.
+      [topics.cloudevents]: { decode: (bytes) => ({ ok: true, value: bytes }), invalid: 'dlq' },
+    },
+    load: async () => undefined,
+    async read(_state, inputs, { tp }) {
+      const { halves } = readHalves(inputs, settings)
+      if (halves.length === 0) return []
+      return runQuery(ch, halvesOfPairsQuery, {
+        partition: tp.partition,
+        models: [...new Set(halves.map((h) => h.serving.modelId))],
+        ids: [...new Set(halves.map((h) => h.serving.pairId))],
+      })
+    },
+    plan(_state, inputs, { tp, now, read }) {
+      const plan = planPairs(inputs, read, options(tp.partition, now))
+      return { ...plan, after: counted(plan.counts) }
+    },
+    tick: {
+      everyMs: config.ingest.orphan_check,
+      read: async (_state, tp) =>
+        runQuery(ch, orphanedHalvesQuery, {
+          partition: tp.partition,
+          before: toClickHouseTime(Date.now() - config.ingest.orphan_ttl),
+          limit: ORPHANS_PER_TICK,
+        }),
+      plan(_state, { tp, now, read }) {
+        const plan = planOrphans(read, { ...options(tp.partition, now), ttlMs: config.ingest.orphan_ttl })
+        if (!plan) return undefined
+        return {
+          ...plan,
+          after: () => {
+            for (const o of plan.orphaned) metrics.orphans.inc({ model: o.model, reason: o.reason })
+            log.warn({ orphans: plan.orphaned.length }, 'halves without their other half sent to the DLQ')
+          },
+        }
+      },
+    },
+  }
+
+  const consumer = createStageConsumer(stage, { ...deps, log, dlqTopic: topics.dlq })
+  return consumerService('ingest', consumer)
+}

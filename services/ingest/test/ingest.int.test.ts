@@ -1,0 +1,154 @@
+import { createApi } from '@vigil/api'
+import { queryRows } from '@vigil/clickhouse'
+import { createRecorder } from '@vigil/recorder'
+import { listeningPort, readTopic, recorderCaughtUp, startServices, waitFor } from '@vigil/testing'
+import { CloudEvent, HTTP } from 'cloudevents'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createIngest } from '../src/service.js'
+
+// KServe-style traffic as its InferenceLogger sends it — a request and a response CloudEvent per
+// inference, built with the CloudEvents SDK, in binary, structured and batched mode — posted to
+// the API, paired by the ingest service and stored by the recorder.
+
+const TOKEN = 'ingest-token-0123456789'
+const YAML = `api:
+  port: 0
+  tokens:
+    - { name: kserve, token_env: API_TOKEN_INGEST, scopes: [ingest] }
+ingest: { orphan_ttl: 2s, orphan_check: 300ms }
+models:
+  iris:
+    ingest:
+      format: kserve-v1
+      columns: [sepal_length, sepal_width, petal_length, petal_width]
+      label: { output: prediction }
+`
+let started: Awaited<ReturnType<typeof startServices>>
+let url: string
+beforeAll(async () => {
+  started = await startServices('ingest', YAML, [createRecorder, createApi, createIngest], {
+    API_TOKEN_INGEST: TOKEN,
+  })
+  url = `http://127.0.0.1:${listeningPort(started.proc, 'api')}/v1/cloudevents`
+}, 120_000)
+afterAll(async () => started?.proc.stop())
+
+const ROWS = [
+  [6.8, 2.8, 4.8, 1.4],
+  [6.0, 3.4, 4.5, 1.6],
+]
+function kserve(half: 'request' | 'response', id: string, data: unknown, extra: Record<string, string> = {}) {
+  return new CloudEvent({
+    id,
+    source: 'http://iris-predictor.default.svc.cluster.local',
+    type: `org.kubeflow.serving.inference.${half}`,
+    datacontenttype: 'application/json',
+    inferenceservicename: 'iris',
+    namespace: 'default',
+    component: 'predictor',
+    endpoint: 'default',
+    data,
+    ...extra,
+  })
+}
+const request = (id: string, rows = ROWS) => kserve('request', id, { instances: rows })
+const response = (id: string, predictions: unknown[] = [1, 2]) => kserve('response', id, { predictions })
+
+async function post(message: { headers: Record<string, unknown>; body: unknown }): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { ...(message.headers as Record<string, string>), authorization: `Bearer ${TOKEN}` },
+    body: String(message.body),
+  })
+}
+
+async function predictionsOf(prefix: string): Promise<{ id: string; label: string | null }[]> {
+  expect(await recorderCaughtUp(started)).toBe(true)
+  return queryRows<{ id: string; label: string | null }>(
+    started.proc.deps.ch,
+    `SELECT prediction_id AS id, predicted_label AS label FROM {db:Identifier}.predictions
+      WHERE model_id = 'iris' AND startsWith(prediction_id, {prefix:String}) ORDER BY id`,
+    { prefix },
+  )
+}
+
+/** Waits until the recorder stored `n` predictions whose id starts with `prefix`. */
+async function stored(prefix: string, n: number) {
+  let rows: { id: string; label: string | null }[] = []
+  await waitFor(async () => (rows = await predictionsOf(prefix)).length >= n, 30_000, 300)
+  return rows
+}
+
+describe('KServe CloudEvents through the API and the ingest service', () => {
+  it('binary mode, request then response: a prediction per row of the batch', async () => {
+    expect((await post(HTTP.binary(request('bin-1')))).status).toBe(202)
+    expect((await post(HTTP.binary(response('bin-1')))).status).toBe(202)
+    expect(await stored('bin-1', 2)).toEqual([
+      { id: 'bin-1#0', label: '1' },
+      { id: 'bin-1#1', label: '2' },
+    ])
+  }, 60_000)
+
+  it('structured mode, the response first; a batch holding both halves; halves sent twice count once', async () => {
+    expect((await post(HTTP.structured(response('st-1', [0])))).status).toBe(202)
+    expect((await post(HTTP.binary(request('st-1', [ROWS[0]!])))).status).toBe(202)
+    const batch = JSON.stringify([request('bt-1', [ROWS[1]!]), response('bt-1', [2])])
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${TOKEN}` },
+      body: batch,
+    })
+    expect(res.status, await res.clone().text()).toBe(202)
+    expect(await res.json()).toEqual({ accepted: 2 })
+    for (let i = 0; i < 2; i++) {
+      await post(HTTP.binary(request('dup-1', [ROWS[0]!])))
+      await post(HTTP.binary(response('dup-1', [0])))
+    }
+    expect(await stored('st-1', 1)).toEqual([{ id: 'st-1', label: '0' }])
+    expect(await stored('bt-1', 1)).toEqual([{ id: 'bt-1', label: '2' }])
+    expect(await stored('dup-1', 1)).toEqual([{ id: 'dup-1', label: '0' }])
+    await new Promise((r) => setTimeout(r, 1500)) // a second pair would have been stored by now
+    expect(await predictionsOf('dup-1')).toHaveLength(1)
+  }, 60_000)
+
+  it('a request without its response goes to the DLQ after the TTL, saying so', async () => {
+    expect((await post(HTTP.binary(request('orphan-1')))).status).toBe(202)
+    const { kafka, config } = started
+    const found = await waitFor(
+      async () => {
+        const dlq = await readTopic(kafka, config.kafka.topics.dlq, 1, 3_000)
+        return dlq.some((m) =>
+          /request orphan-1: no response within 2 s/.test(String(m.headers['vigil-dlq-reason'])),
+        )
+      },
+      30_000,
+      500,
+    )
+    expect(found).toBe(true)
+  }, 60_000)
+
+  it('refuses what is not a serving CloudEvent with a 400 that says why', async () => {
+    const unknown = new CloudEvent({
+      id: 'x',
+      source: 's',
+      type: 'com.example.other',
+      data: {},
+      inferenceservicename: 'iris',
+    })
+    const cases: [{ headers: Record<string, unknown>; body: unknown }, RegExp][] = [
+      [HTTP.binary(unknown), /unknown CloudEvents type com\.example\.other/],
+      [
+        HTTP.binary(
+          new CloudEvent({ id: 'y', source: 's', type: 'org.kubeflow.serving.inference.request', data: {} }),
+        ),
+        /names no model/,
+      ],
+      [{ headers: { 'content-type': 'application/json' }, body: '{"instances": []}' }, /not a CloudEvent/],
+    ]
+    for (const [message, reason] of cases) {
+      const res = await post(message)
+      expect(res.status).toBe(400)
+      expect(((await res.json()) as { error: string }).error).toMatch(reason)
+    }
+  }, 60_000)
+})

@@ -1,0 +1,112 @@
+import { type CloudEventV1, HTTP } from 'cloudevents'
+
+// Serving stacks log each inference as two CloudEvents 1.0, a request and a response, sharing an
+// id (KServe's InferenceLogger: ce-id; Seldon Core 1 / MLServer: the `requestid` extension). The
+// API takes them over HTTP in binary, structured or batched mode (the `cloudevents` SDK reads
+// all three); they travel on Kafka as structured JSON, keyed by what pairs them, and a Knative
+// KafkaSink's binary mode (`ce_` headers, the body as the value) is read too.
+
+export type Half = 'request' | 'response'
+
+/** The CloudEvents types vigil takes, and which half each is. */
+export const SERVING_TYPES: Readonly<Record<string, Half>> = {
+  'org.kubeflow.serving.inference.request': 'request',
+  'org.kubeflow.serving.inference.response': 'response',
+  'io.seldon.serving.inference.request': 'request',
+  'io.seldon.serving.inference.response': 'response',
+}
+
+/** One half of a logged inference. */
+export interface ServingEvent {
+  half: Half
+  /** Whose model: the `inferenceservicename` extension (KServe), else `modelid` (Seldon). */
+  modelId: string
+  /** What pairs it: the `requestid` extension when present, else the event id. */
+  pairId: string
+  /** The event, every attribute and extension, `data` the body (parsed JSON). */
+  event: CloudEventV1<unknown>
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string }
+
+const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined)
+
+/** A CloudEvent as a half vigil pairs, or why not. */
+export function servingEvent(e: CloudEventV1<unknown>): Parsed<ServingEvent> {
+  if (e.specversion !== '1.0')
+    return { ok: false, reason: `specversion ${String(e.specversion)}: vigil reads 1.0` }
+  for (const a of ['id', 'source', 'type'] as const)
+    if (!text(e[a])) return { ok: false, reason: `the CloudEvent has no ${a}` }
+  const half = SERVING_TYPES[e.type]
+  if (!half)
+    return {
+      ok: false,
+      reason: `unknown CloudEvents type ${e.type}: vigil takes ${Object.keys(SERVING_TYPES).join(', ')}`,
+    }
+  const modelId = text(e.inferenceservicename) ?? text(e.modelid)
+  if (!modelId)
+    return {
+      ok: false,
+      reason: 'the CloudEvent names no model: no inferenceservicename or modelid extension',
+    }
+  if (e.data === undefined) return { ok: false, reason: `the ${half} has no body (data)` }
+  return { ok: true, value: { half, modelId, pairId: text(e.requestid) ?? e.id, event: e } }
+}
+
+/** The CloudEvents of an HTTP request (binary, structured or batched mode), each checked. */
+export function fromHttp(headers: Record<string, string>, body: string): Parsed<ServingEvent[]> {
+  let events: CloudEventV1<unknown>[]
+  try {
+    const e = HTTP.toEvent({ headers, body })
+    events = (Array.isArray(e) ? e : [e]) as CloudEventV1<unknown>[]
+  } catch (err) {
+    return { ok: false, reason: `not a CloudEvent: ${(err as Error).message}` }
+  }
+  if (events.length === 0) return { ok: false, reason: 'an empty batch' }
+  const out: ServingEvent[] = []
+  for (const [i, e] of events.entries()) {
+    const s = servingEvent(binaryBodyAsJson(e))
+    if (!s.ok) return { ok: false, reason: events.length > 1 ? `event ${i}: ${s.reason}` : s.reason }
+    out.push(s.value)
+  }
+  return { ok: true, value: out }
+}
+
+/**
+ * KServe's response event reuses the request's content type; a JSON body sent as text or bytes
+ * (another content type) is parsed when it is JSON.
+ */
+function binaryBodyAsJson(e: CloudEventV1<unknown>): CloudEventV1<unknown> {
+  const d = e.data ?? e.data_base64
+  const raw =
+    typeof d === 'string' ? d : d instanceof Uint8Array ? Buffer.from(d).toString('utf8') : undefined
+  if (raw === undefined) return e
+  try {
+    return { ...e, data: JSON.parse(raw) }
+  } catch {
+    return e
+  }
+}
+
+/** The half as vigil writes it to Kafka: structured JSON, keyed by model and pair id. */
+export function toKafka(s: ServingEvent): { key: string; value: string; headers: Record<string, string> } {
+  return {
+    key: `${s.modelId}\u001f${s.pairId}`,
+    value: JSON.stringify(s.event),
+    headers: { 'content-type': 'application/cloudevents+json' },
+  }
+}
+
+/** A half read from Kafka: structured JSON, or binary mode (`ce_` headers and the body as the value). */
+export function fromKafka(headers: Record<string, string>, value: Buffer | null): Parsed<ServingEvent> {
+  if (!value || value.length === 0) return { ok: false, reason: 'an empty message' }
+  const http: Record<string, string> = {}
+  for (const [k, v] of Object.entries(headers))
+    http[k.startsWith('ce_') ? `ce-${k.slice(3)}` : k.toLowerCase()] = v
+  if (!Object.keys(http).some((k) => k.startsWith('ce-')) && !http['content-type'])
+    http['content-type'] = 'application/cloudevents+json'
+  const parsed = fromHttp(http, value.toString('utf8'))
+  if (!parsed.ok) return parsed
+  if (parsed.value.length !== 1) return { ok: false, reason: 'a batch of CloudEvents in one message' }
+  return { ok: true, value: parsed.value[0]! }
+}
