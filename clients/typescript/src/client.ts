@@ -108,7 +108,7 @@ export class VigilClient {
 
   /** Resolves once every queued event was accepted or refused. */
   async flush(): Promise<void> {
-    while (this.queue.length > 0 || this.sending) {
+    while (this.queue.length > 0 || this.sending !== undefined) {
       this.sending ??= this.sendAll()
       await this.sending
     }

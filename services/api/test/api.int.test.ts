@@ -10,7 +10,6 @@ import {
 } from '@vigil/clickhouse'
 import { createRecorder } from '@vigil/recorder'
 import {
-  groupLag,
   listeningPort,
   makeLabel,
   makePrediction,

@@ -75,7 +75,14 @@ async function predictionsOf(prefix: string): Promise<{ id: string; label: strin
 /** Waits until the recorder stored `n` predictions whose id starts with `prefix`. */
 async function stored(prefix: string, n: number) {
   let rows: { id: string; label: string | null }[] = []
-  await waitFor(async () => (rows = await predictionsOf(prefix)).length >= n, 30_000, 300)
+  await waitFor(
+    async () => {
+      rows = await predictionsOf(prefix)
+      return rows.length >= n
+    },
+    30_000,
+    300,
+  )
   return rows
 }
 

@@ -32,6 +32,12 @@ export {
   type PartialWindow,
   partialsHighWaterQuery,
 } from './queries/driftPartials.js'
+export {
+  halvesOfPairsQuery,
+  INGEST_HALVES,
+  orphanedHalvesQuery,
+  type StoredHalf,
+} from './queries/ingestHalves.js'
 export { type ModelSeen, ModelSeenRow, queryModels } from './queries/models.js'
 export {
   NOTIFICATIONS,
@@ -65,12 +71,6 @@ export {
   storedHighWaterMarkQuery,
   windowsPredictionCountQuery,
 } from './queries/rawEvents.js'
-export {
-  halvesOfPairsQuery,
-  INGEST_HALVES,
-  orphanedHalvesQuery,
-  type StoredHalf,
-} from './queries/ingestHalves.js'
 export { WINDOW_SCHEDULE, waitingWindowsQuery } from './queries/schedule.js'
 export {
   listSilences,
