@@ -7,7 +7,7 @@ import {
 } from '@vigil/clickhouse'
 import { modelConfig, type VigilConfig } from '@vigil/config'
 import { createStageConsumer, type Stage } from '@vigil/kafka'
-import { Counter } from '@vigil/observability'
+import { Counter, Histogram } from '@vigil/observability'
 import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
 import { type PairCounts, planOrphans, planPairs, readHalves } from './steps/pair.js'
 
@@ -42,6 +42,19 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Service {
       help: 'Prediction events published from paired requests and responses',
       registers: [registry],
     }),
+    latency: new Histogram({
+      name: 'vigil_ingest_serving_latency_seconds',
+      help: "Serving latency per inference: the response CloudEvent's time minus the request's",
+      labelNames: ['model'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'vigil_ingest_serving_errors_total',
+      help: 'Responses logged with a statuscode other than 200, by model and status',
+      labelNames: ['model', 'status'] as const,
+      registers: [registry],
+    }),
     orphans: new Counter({
       name: 'vigil_ingest_orphans_total',
       help: 'Halves whose other half did not come within ingest.orphan_ttl (sent to the DLQ)',
@@ -55,6 +68,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Service {
     metrics.halves.inc({ outcome: 'duplicate' }, c.duplicates)
     metrics.halves.inc({ outcome: 'refused' }, c.refused.length)
     metrics.predictions.inc(c.predictions)
+    for (const l of c.latencies) metrics.latency.observe({ model: l.model }, l.seconds)
+    for (const e of c.errors) metrics.errors.inc({ model: e.model, status: e.status })
     for (const r of c.refused) log.warn({ model: r.model, reason: r.reason }, 'CloudEvent sent to the DLQ')
   }
   const options = (partition: number, now: number) => ({ now, partition, topics, settings })

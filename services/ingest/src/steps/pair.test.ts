@@ -150,6 +150,18 @@ describe('pairing requests with responses', () => {
     expect(states(plan.writes)).toEqual([])
   })
 
+  it("a pair's serving latency is its halves' times apart; a failed response is counted, not a prediction", () => {
+    const plan = planPairs(inputs(request('h'), response('h')), [], options)
+    expect(plan.counts.latencies).toEqual([{ model: 'iris', seconds: 0.04 }])
+    const failed = response('i')
+    failed.event = { ...failed.event, statuscode: 500, data: { error: 'model crashed' } }
+    const errored = planPairs(inputs(request('i'), failed), [], options)
+    expect(errored.counts.errors).toEqual([{ model: 'iris', status: '500' }])
+    expect(topicWrite(errored.writes, 'preds')).toEqual([])
+    expect(topicWrite(errored.writes, 'dlq')).toEqual([])
+    expect(states(errored.writes).map((s) => s.status)).toEqual(['paired', 'paired'])
+  })
+
   it('a half that waited past the TTL goes to the DLQ, naming the half that never came', () => {
     const waited = asStored(planPairs(inputs(request('g')), [], options).writes)
     const plan = planOrphans(waited, { ...options, ttlMs: 600_000 })!

@@ -40,6 +40,17 @@ export interface PairCounts {
   waiting: number
   duplicates: number
   refused: { model: string; reason: string }[]
+  /** Per pair whose halves both carry `time`: the response's minus the request's, seconds. */
+  latencies: { model: string; seconds: number }[]
+  /** Responses with a `statuscode` other than 200 (KServe logs them with it). */
+  errors: { model: string; status: string }[]
+}
+
+/** The serving latency of a pair: the response's `time` minus the request's, when both have one. */
+function servingLatency(request: ArrivedHalf, response: ArrivedHalf): number | undefined {
+  const from = Date.parse(request.serving.event.time ?? '')
+  const to = Date.parse(response.serving.event.time ?? '')
+  return Number.isNaN(from) || Number.isNaN(to) || to < from ? undefined : (to - from) / 1000
 }
 
 const pairKey = (modelId: string, pairId: string) => `${modelId}\u001f${pairId}`
@@ -108,7 +119,15 @@ export function planPairs(
   o: PairOptions,
 ): Plan<undefined> & { counts: PairCounts } {
   const { halves, invalid } = readHalves(inputs, o.settings)
-  const counts: PairCounts = { paired: 0, predictions: 0, waiting: 0, duplicates: 0, refused: [] }
+  const counts: PairCounts = {
+    paired: 0,
+    predictions: 0,
+    waiting: 0,
+    duplicates: 0,
+    refused: [],
+    latencies: [],
+    errors: [],
+  }
   const source = { topic: o.topics.cloudevents, partition: o.partition, service: 'ingest', step: 'pair' }
   const dlq: OutMessage[] = invalid.map(({ input, reason }) => {
     counts.refused.push({ model: '', reason })
@@ -161,8 +180,16 @@ export function planPairs(
       continue
     }
     const { request, response } = pair
-    const made = pairPredictions(request, response, o.settings(request.serving.modelId))
-    if (made.ok) {
+    const model = request.serving.modelId
+    const latency = servingLatency(request, response)
+    if (latency !== undefined) counts.latencies.push({ model, seconds: latency })
+    const status = response.serving.event.statuscode
+    const made =
+      status !== undefined && String(status) !== '200'
+        ? undefined // a failed inference: counted, not a prediction, not bad input
+        : pairPredictions(request, response, o.settings(model))
+    if (!made) counts.errors.push({ model, status: String(status) })
+    else if (made.ok) {
       counts.paired++
       counts.predictions += made.messages.length
       predictions.push(...made.messages)
