@@ -55,6 +55,21 @@ const ingestSchema = z
       .strictObject({ output: z.string().min(1), classes: z.array(z.string().min(1)).min(2).optional() })
       .optional(),
     value: outputRef.optional(),
+    /**
+     * The events' attributes (segments, sensitive attributes), each from a request field
+     * (`input`), a CloudEvents extension (`extension`: `namespace`, `endpoint`, …) or a header
+     * KServe's logger passes in its `metadata` extension (`metadata`: the header's name).
+     */
+    attributes: z
+      .record(
+        z.string().min(1),
+        z.union([
+          z.strictObject({ input: z.string().min(1) }),
+          z.strictObject({ extension: z.string().min(1) }),
+          z.strictObject({ metadata: z.string().min(1) }),
+        ]),
+      )
+      .optional(),
   })
   .refine((m) => m.label ?? m.score ?? m.probabilities ?? m.value, {
     message: 'ingest names no output: set at least one of label, score, probabilities, value',

@@ -167,6 +167,47 @@ describe('KServe v1, MLflow, Seldon', () => {
   })
 })
 
+describe('attributes', () => {
+  it("from a request field, a CloudEvents extension, or a header in KServe's metadata", () => {
+    const m: IngestMapping = {
+      format: 'mlflow',
+      features: ['amount', 'hour'],
+      score: { output: 'prediction' },
+      attributes: {
+        country: { input: 'country' },
+        endpoint: { extension: 'endpoint' },
+        region: { metadata: 'X-Region' },
+        tenant: { metadata: 'x-tenant' }, // not logged: left out
+      },
+    }
+    const got = pair(fixture('mlflow-split.request'), fixture('mlflow-split.response'), m, {
+      extensions: { endpoint: 'canary', metadata: JSON.stringify({ 'x-region': ['eu-west'] }) },
+    })
+    expect(got.events?.map((e) => [e.features, e.attributes])).toEqual([
+      [
+        { amount: 120.5, hour: 14 },
+        { country: 'DE', endpoint: 'canary', region: 'eu-west' },
+      ],
+      [
+        { amount: 9.99, hour: 3 },
+        { country: 'US', endpoint: 'canary', region: 'eu-west' },
+      ],
+    ])
+  })
+
+  it('an attribute that is not a value is refused', () => {
+    const m: IngestMapping = {
+      format: 'mlflow',
+      score: { output: 'prediction' },
+      attributes: { a: { extension: 'x' } },
+    }
+    const got = pair(fixture('mlflow-split.request'), fixture('mlflow-split.response'), m, {
+      extensions: { x: { nested: 1 } },
+    })
+    expect(got.reason).toMatch(/row 0: attribute "a" \(ingest\.attributes\) is an object, not a value/)
+  })
+})
+
 describe('a pair that does not fit the mapping is refused with the field and why', () => {
   const request = fixture('oip-iris.request')
   const response = fixture('oip-iris.response')

@@ -39,7 +39,8 @@ export interface PairContext {
   id: string
   /** RFC 3339: the request's time. */
   timestamp: string
-  attributes?: Record<string, Scalar>
+  /** The CloudEvents attributes and extensions of the pair, which `ingest.attributes` may name. */
+  extensions?: Record<string, unknown>
 }
 
 export type Mapped = { ok: true; events: PredictionEvent[] } | { ok: false; reason: string }
@@ -75,7 +76,7 @@ export function toPredictions(
         timestamp: ctx.timestamp,
         features: features(request.rows[r]!, m, at),
         prediction: prediction(response.rows[r]!, m, response.classes, at),
-        ...(ctx.attributes ? { attributes: ctx.attributes } : {}),
+        ...(m.attributes ? { attributes: attributes(request.rows[r]!, m, ctx.extensions ?? {}, at) } : {}),
       }
       const checked = parser.check(event)
       if (!checked.ok) return { ok: false, reason: `${at}${checked.reason}` }
@@ -86,6 +87,43 @@ export function toPredictions(
     throw err
   }
   return { ok: true, events }
+}
+
+/** KServe's `metadata` extension: the logged headers as JSON, each a value or a list of them. */
+function metadataHeader(extensions: Record<string, unknown>, name: string): Scalar | undefined {
+  const raw = extensions.metadata
+  let headers: unknown = raw
+  if (typeof raw === 'string')
+    try {
+      headers = JSON.parse(raw)
+    } catch {
+      return undefined
+    }
+  if (typeof headers !== 'object' || headers === null) return undefined
+  const entry = Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
+  const v = Array.isArray(entry) ? entry[0] : entry
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined
+}
+
+/** The row's attributes by the mapping; one that is absent is left out (an attribute is optional). */
+function attributes(
+  row: Row,
+  m: IngestMapping,
+  extensions: Record<string, unknown>,
+  at: string,
+): Record<string, Scalar> {
+  const out: Record<string, Scalar> = {}
+  for (const [name, from] of Object.entries(m.attributes ?? {})) {
+    let v: unknown
+    if ('input' in from) v = row[from.input]
+    else if ('extension' in from) v = extensions[from.extension]
+    else v = metadataHeader(extensions, from.metadata)
+    if (v === undefined || v === null) continue
+    if (typeof v === 'object')
+      throw new BodyError(`${at}attribute "${name}" (ingest.attributes) is ${describe(v)}, not a value`)
+    out[name] = v as Scalar
+  }
+  return out
 }
 
 function features(row: Row, m: IngestMapping, at: string): Record<string, Scalar> {

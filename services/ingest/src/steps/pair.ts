@@ -234,6 +234,7 @@ export function pairPredictions(
     modelId: request.serving.modelId,
     id: request.serving.pairId,
     timestamp: time,
+    extensions: { ...response.serving.event, ...request.serving.event },
   })
   if (!mapped.ok) return { ok: false, reason: mapped.reason }
   return {
