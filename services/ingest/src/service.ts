@@ -42,6 +42,11 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Service {
       help: 'Prediction events published from paired requests and responses',
       registers: [registry],
     }),
+    labels: new Counter({
+      name: 'vigil_ingest_labels_total',
+      help: "Label events published from Seldon's feedback",
+      registers: [registry],
+    }),
     latency: new Histogram({
       name: 'vigil_ingest_serving_latency_seconds',
       help: "Serving latency per inference: the response CloudEvent's time minus the request's",
@@ -68,6 +73,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Service {
     metrics.halves.inc({ outcome: 'duplicate' }, c.duplicates)
     metrics.halves.inc({ outcome: 'refused' }, c.refused.length)
     metrics.predictions.inc(c.predictions)
+    metrics.labels.inc(c.labels)
     for (const l of c.latencies) metrics.latency.observe({ model: l.model }, l.seconds)
     for (const e of c.errors) metrics.errors.inc({ model: e.model, status: e.status })
     for (const r of c.refused) log.warn({ model: r.model, reason: r.reason }, 'CloudEvent sent to the DLQ')

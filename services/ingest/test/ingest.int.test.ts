@@ -118,6 +118,36 @@ describe('KServe CloudEvents through the API and the ingest service', () => {
     expect(await predictionsOf('dup-1')).toHaveLength(1)
   }, 60_000)
 
+  it("Seldon's feedback on an inference becomes its label events", async () => {
+    const feedback = new CloudEvent({
+      id: 'fb-1',
+      source: 'http://seldon-executor',
+      type: 'io.seldon.serving.feedback',
+      modelid: 'iris',
+      requestid: 'bin-1',
+      datacontenttype: 'application/json',
+      data: { request: {}, response: {}, truth: { data: { ndarray: [['1'], ['0']] } }, reward: 1 },
+    })
+    expect((await post(HTTP.structured(feedback))).status).toBe(202)
+    let labels: { id: string; label: string }[] = []
+    await waitFor(
+      async () => {
+        expect(await recorderCaughtUp(started)).toBe(true)
+        labels = await queryRows<{ id: string; label: string }>(
+          started.proc.deps.ch,
+          `SELECT prediction_id AS id, label FROM {db:Identifier}.labels WHERE model_id = 'iris' ORDER BY id`,
+        )
+        return labels.length >= 2
+      },
+      30_000,
+      300,
+    )
+    expect(labels).toEqual([
+      { id: 'bin-1#0', label: '1' },
+      { id: 'bin-1#1', label: '0' },
+    ])
+  }, 60_000)
+
   it('a request without its response goes to the DLQ after the TTL, saying so', async () => {
     expect((await post(HTTP.binary(request('orphan-1')))).status).toBe(202)
     const { kafka, config } = started

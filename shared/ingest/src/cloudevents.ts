@@ -6,7 +6,8 @@ import { type CloudEventV1, HTTP } from 'cloudevents'
 // all three); they travel on Kafka as structured JSON, keyed by what pairs them, and a Knative
 // KafkaSink's binary mode (`ce_` headers, the body as the value) is read too.
 
-export type Half = 'request' | 'response'
+/** A half of a logged inference, or Seldon's feedback on one (its ground truth). */
+export type Half = 'request' | 'response' | 'feedback'
 
 /** The CloudEvents types vigil takes, and which half each is. */
 export const SERVING_TYPES: Readonly<Record<string, Half>> = {
@@ -14,6 +15,7 @@ export const SERVING_TYPES: Readonly<Record<string, Half>> = {
   'org.kubeflow.serving.inference.response': 'response',
   'io.seldon.serving.inference.request': 'request',
   'io.seldon.serving.inference.response': 'response',
+  'io.seldon.serving.feedback': 'feedback',
 }
 
 /** One half of a logged inference. */

@@ -8,5 +8,12 @@ export {
   servingEvent,
   toKafka,
 } from './cloudevents.js'
-export { decodeRequest, decodeResponse, type Mapped, type PairContext, toPredictions } from './mapping.js'
+export {
+  decodeRequest,
+  decodeResponse,
+  feedbackLabels,
+  type Mapped,
+  type PairContext,
+  toPredictions,
+} from './mapping.js'
 export type { Decoded, Decoding, Row, Scalar, Value } from './rows.js'

@@ -1,8 +1,8 @@
 import type { IngestMapping } from '@vigil/config'
-import { createEventParser, type PredictionEvent } from '@vigil/events'
+import { createEventParser, type LabelEvent, type PredictionEvent } from '@vigil/events'
 import { decodeMlflowRequest, decodeMlflowResponse } from './formats/mlflow.js'
 import { decodeOipRequest, decodeOipResponse } from './formats/oip.js'
-import { decodeSeldonRequest, decodeSeldonResponse } from './formats/seldon.js'
+import { decodeSeldonRequest, decodeSeldonResponse, decodeSeldonTruth } from './formats/seldon.js'
 import { decodeV1Request, decodeV1Response } from './formats/v1.js'
 import {
   BodyError,
@@ -189,4 +189,38 @@ function prediction(
     p.probabilities = Object.fromEntries(names.map((c, j) => [c, number(v[j]!, 'probabilities', at)]))
   }
   return p
+}
+
+const labelParser = createEventParser('label')
+
+/**
+ * Seldon's feedback on an inference as label events: one per row of its truth, for the
+ * predictions the pair made (`<id>`, or `<id>#<row>` for a batch).
+ */
+export function feedbackLabels(
+  body: unknown,
+  ctx: { modelId: string; id: string; timestamp: string },
+): { ok: true; events: LabelEvent[] } | { ok: false; reason: string } {
+  let truth: Scalar[]
+  try {
+    truth = decodeSeldonTruth(body)
+  } catch (err) {
+    if (err instanceof BodyError) return { ok: false, reason: err.message }
+    throw err
+  }
+  const events: LabelEvent[] = []
+  for (const [r, t] of truth.entries()) {
+    if (t === null || typeof t === 'boolean')
+      return { ok: false, reason: `truth row ${r} is ${describe(t)}: a label is a class or a number` }
+    const checked = labelParser.check({
+      schema_version: 1,
+      prediction_id: truth.length === 1 ? ctx.id : `${ctx.id}#${r}`,
+      model_id: ctx.modelId,
+      timestamp: ctx.timestamp,
+      label: t,
+    })
+    if (!checked.ok) return { ok: false, reason: `truth row ${r}: ${checked.reason}` }
+    events.push(checked.value)
+  }
+  return { ok: true, events }
 }

@@ -5,7 +5,7 @@ import type { Input, RowWrite, TopicWrite } from '@vigil/kafka'
 import { describe, expect, it } from 'vitest'
 import { planOrphans, planPairs } from './pair.js'
 
-const topics = { cloudevents: 'ce', predictions: 'preds', dlq: 'dlq' }
+const topics = { cloudevents: 'ce', predictions: 'preds', labels: 'labels', dlq: 'dlq' }
 const iris: ModelConfig = {
   ...DEFAULT_MODEL_CONFIG,
   ingest: { format: 'kserve-v1', columns: ['a', 'b'], label: { output: 'prediction' } },
@@ -160,6 +160,36 @@ describe('pairing requests with responses', () => {
     expect(topicWrite(errored.writes, 'preds')).toEqual([])
     expect(topicWrite(errored.writes, 'dlq')).toEqual([])
     expect(states(errored.writes).map((s) => s.status)).toEqual(['paired', 'paired'])
+  })
+
+  it("Seldon's feedback becomes label events for the pair's predictions at once; a truth that is no label is refused", () => {
+    const feedback = (id: string, truth: unknown): ServingEvent => ({
+      half: 'feedback',
+      modelId: 'iris',
+      pairId: id,
+      event: {
+        specversion: '1.0',
+        id: `fb-${id}`,
+        source: 'seldon',
+        type: 'io.seldon.serving.feedback',
+        time: '2026-12-04T09:00:00.000Z',
+        modelid: 'iris',
+        requestid: id,
+        data: { request: {}, response: {}, truth: { data: { ndarray: truth } }, reward: 1 },
+      },
+    })
+    const plan = planPairs(inputs(feedback('j', [[1], [0]]), feedback('k', ['setosa'])), [], options)
+    const labels = topicWrite(plan.writes, 'labels').map((m) => JSON.parse(String(m.value)))
+    expect(labels.map((l) => [l.prediction_id, l.label, l.timestamp])).toEqual([
+      ['j#0', 1, '2026-12-04T09:00:00.000Z'],
+      ['j#1', 0, '2026-12-04T09:00:00.000Z'],
+      ['k', 'setosa', '2026-12-04T09:00:00.000Z'],
+    ])
+    expect(states(plan.writes)).toEqual([])
+    const bad = planPairs(inputs(feedback('l', [[0.2, 0.8]])), [], options)
+    expect(String(topicWrite(bad.writes, 'dlq')[0]!.headers!['vigil-dlq-reason'])).toMatch(
+      /feedback: truth row 0 holds 2 values: vigil takes one label per row/,
+    )
   })
 
   it('a half that waited past the TTL goes to the DLQ, naming the half that never came', () => {

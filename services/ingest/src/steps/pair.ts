@@ -3,6 +3,7 @@ import type { ModelConfig } from '@vigil/config'
 import {
   decodeRequest,
   decodeResponse,
+  feedbackLabels,
   fromKafka,
   type Half,
   type ServingEvent,
@@ -23,6 +24,7 @@ export interface ArrivedHalf {
 export interface IngestTopics {
   cloudevents: string
   predictions: string
+  labels: string
   dlq: string
 }
 
@@ -37,6 +39,8 @@ export interface PairOptions {
 export interface PairCounts {
   paired: number
   predictions: number
+  /** Label events made from Seldon's feedback. */
+  labels: number
   waiting: number
   duplicates: number
   refused: { model: string; reason: string }[]
@@ -122,6 +126,7 @@ export function planPairs(
   const counts: PairCounts = {
     paired: 0,
     predictions: 0,
+    labels: 0,
     waiting: 0,
     duplicates: 0,
     refused: [],
@@ -145,8 +150,24 @@ export function planPairs(
     const half = storedHalf(s)
     if (half) waiting.set(key, { ...waiting.get(key), [s.half]: half })
   }
+  // Feedback (Seldon's ground truth) needs no partner: its labels go out at once.
+  const labels: OutMessage[] = []
+  for (const h of halves.filter((x) => x.serving.half === 'feedback')) {
+    const made = feedbackLabels(h.serving.event.data, {
+      modelId: h.serving.modelId,
+      id: h.serving.pairId,
+      timestamp: h.serving.event.time ?? new Date(h.arrivedAt).toISOString(),
+    })
+    if (made.ok) {
+      counts.labels += made.events.length
+      labels.push(...made.events.map((e) => ({ key: e.model_id, value: JSON.stringify(e) })))
+    } else {
+      counts.refused.push({ model: h.serving.modelId, reason: `feedback: ${made.reason}` })
+      dlq.push(toDlqMessage(h.message, source, `feedback: ${made.reason}`, new Date(o.now)))
+    }
+  }
   const fresh = new Map<string, Partial<Record<Half, ArrivedHalf>>>()
-  for (const h of halves) {
+  for (const h of halves.filter((x) => x.serving.half !== 'feedback')) {
     const key = pairKey(h.serving.modelId, h.serving.pairId)
     const have = { ...waiting.get(key), ...fresh.get(key) }
     if (done.has(key) || have[h.serving.half]) {
@@ -204,6 +225,7 @@ export function planPairs(
 
   const writes: Write[] = []
   if (predictions.length > 0) writes.push({ topic: o.topics.predictions, messages: predictions })
+  if (labels.length > 0) writes.push({ topic: o.topics.labels, messages: labels })
   if (dlq.length > 0) writes.push({ topic: o.topics.dlq, messages: dlq })
   if (states.length > 0) {
     const first = inputs[0]?.offset ?? 0n

@@ -44,3 +44,18 @@ export function decodeSeldonResponse(body: unknown): Decoded {
     ...(names ? { classes: names } : {}),
   }
 }
+
+/**
+ * The truth of a Seldon feedback body (`{request, response, truth, reward}`): one value per row of
+ * `truth`'s data, in order.
+ */
+export function decodeSeldonTruth(body: unknown): Scalar[] {
+  if (!isObject(body) || !isObject(body.truth))
+    throw new BodyError('expected a Seldon feedback body with truth {data: …}')
+  return dataRows(body.truth, undefined, 'feedback truth').rows.map((r, i) => {
+    const values = Object.values(r) as Scalar[]
+    if (values.length !== 1)
+      throw new BodyError(`truth row ${i} holds ${values.length} values: vigil takes one label per row`)
+    return values[0]!
+  })
+}
