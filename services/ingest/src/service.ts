@@ -6,10 +6,11 @@ import {
   toClickHouseTime,
 } from '@vigil/clickhouse'
 import { modelConfig, type VigilConfig } from '@vigil/config'
+import type { ServingEvent } from '@vigil/ingest'
 import { createStageConsumer, type Stage } from '@vigil/kafka'
 import { Counter, Histogram } from '@vigil/observability'
 import { consumerService, type Service, type ServiceDeps } from '@vigil/runtime'
-import { type PairCounts, planOrphans, planPairs, readHalves } from './steps/pair.js'
+import { decodeHalf, type PairCounts, planOrphans, planPairs } from './steps/pair.js'
 
 export type IngestDeps = ServiceDeps
 
@@ -80,21 +81,22 @@ export function createIngest(config: IngestConfig, deps: IngestDeps): Service {
   }
   const options = (partition: number, now: number) => ({ now, partition, topics, settings })
 
-  const stage: Stage<undefined, Buffer, StoredHalf[], StoredHalf[]> = {
+  const stage: Stage<undefined, ServingEvent, StoredHalf[], StoredHalf[]> = {
     name: 'ingest',
     groupId: config.ingest.group_id,
     inputs: {
-      // The headers say what a message is (binary mode): the plan reads each with them.
-      [topics.cloudevents]: { decode: (bytes) => ({ ok: true, value: bytes }), invalid: 'dlq' },
+      [topics.cloudevents]: {
+        decode: (bytes, headers) => decodeHalf(bytes, headers, settings),
+        invalid: 'dlq',
+      },
     },
     load: async () => undefined,
     async read(_state, inputs, { tp }) {
-      const { halves } = readHalves(inputs, settings)
-      if (halves.length === 0) return []
+      if (inputs.length === 0) return []
       return runQuery(ch, halvesOfPairsQuery, {
         partition: tp.partition,
-        models: [...new Set(halves.map((h) => h.serving.modelId))],
-        ids: [...new Set(halves.map((h) => h.serving.pairId))],
+        models: [...new Set(inputs.map((i) => i.event.modelId))],
+        ids: [...new Set(inputs.map((i) => i.event.pairId))],
       })
     },
     plan(_state, inputs, { tp, now, read }) {

@@ -16,7 +16,8 @@ import type { OutMessage, VigilProducer } from './producer.js'
 export type Decoded<E> = { ok: true; value: E } | { ok: false; reason: string; code?: string }
 
 export interface TopicInput<E> {
-  decode(bytes: Buffer): Decoded<E>
+  /** A message's value, and its headers for the decoders that read them (CloudEvents' binary mode). */
+  decode(bytes: Buffer, headers: Readonly<Record<string, string>>): Decoded<E>
   /**
    * `dlq`: an invalid message goes to the dead-letter topic from this stage. `skip`: it is only
    * counted, because another stage (the recorder, which reads every raw event) sends it there once.
@@ -270,7 +271,7 @@ export function createStageConsumer<S, E, R, T>(
         counts.skipped++
         continue
       }
-      const r = input.decode(message.value ?? Buffer.alloc(0))
+      const r = input.decode(message.value ?? Buffer.alloc(0), headersOf(message))
       if (r.ok) {
         inputs.push({
           topic: batch.topic,
@@ -440,4 +441,12 @@ export function createStageConsumer<S, E, R, T>(
     },
     health: () => ({ ...consumer.health(), tickFailures }),
   }
+}
+
+/** A message's headers as text (kafkajs gives Buffers, or arrays of them for repeated headers). */
+function headersOf(message: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(message.headers ?? {}))
+    if (v !== undefined) out[k] = String(Array.isArray(v) ? v[0] : v)
+  return out
 }

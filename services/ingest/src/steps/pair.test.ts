@@ -3,7 +3,7 @@ import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '@vigil/config'
 import { type ServingEvent, toKafka } from '@vigil/ingest'
 import type { Input, RowWrite, TopicWrite } from '@vigil/kafka'
 import { describe, expect, it } from 'vitest'
-import { planOrphans, planPairs } from './pair.js'
+import { decodeHalf, planOrphans, planPairs } from './pair.js'
 
 const topics = { cloudevents: 'ce', predictions: 'preds', labels: 'labels', dlq: 'dlq' }
 const iris: ModelConfig = {
@@ -36,17 +36,20 @@ const response = (id: string, predictions: unknown[] = [7], model = 'iris') =>
   half('response', id, { predictions }, model)
 
 let offset = 0n
-function inputs(...halves: (ServingEvent | string)[]): Input<Buffer>[] {
+/** Messages of the halves as the topic holds them, decoded as the stage decodes them. */
+function inputs(...halves: ServingEvent[]): Input<ServingEvent>[] {
   return halves.map((h) => {
-    const m = typeof h === 'string' ? { key: 'x', value: h, headers: {} } : toKafka(h)
+    const m = toKafka(h)
     const o = offset++
     const value = Buffer.from(m.value)
+    const decoded = decodeHalf(value, m.headers, settings)
+    if (!decoded.ok) throw new Error(decoded.reason)
     return {
       topic: 'ce',
       partition: 0,
       offset: o,
       timestamp: options.now,
-      event: value,
+      event: decoded.value,
       message: {
         key: Buffer.from(m.key),
         value,
@@ -143,11 +146,14 @@ describe('pairing requests with responses', () => {
   })
 
   it('a model without a mapping, and a message that is no CloudEvent, go to the DLQ at once', () => {
-    const plan = planPairs(inputs(request('f', [[1, 2]], 'other'), 'not json'), [], options)
-    const reasons = topicWrite(plan.writes, 'dlq').map((m) => String(m.headers!['vigil-dlq-reason']))
+    // Refused when decoded: the stage sends them to the DLQ with the reason, and no plan sees them.
+    const other = toKafka(request('f', [[1, 2]], 'other'))
+    const reasons = [
+      decodeHalf(Buffer.from(other.value), other.headers, settings),
+      decodeHalf(Buffer.from('not json'), {}, settings),
+    ].map((d) => (d.ok ? '' : d.reason))
     expect(reasons[0]).toMatch(/model other has no ingest mapping/)
     expect(reasons[1]).toMatch(/not a CloudEvent/)
-    expect(states(plan.writes)).toEqual([])
   })
 
   it("a pair's serving latency is its halves' times apart; a failed response is counted, not a prediction", () => {

@@ -10,7 +10,7 @@ import {
   servingEvent,
   toPredictions,
 } from '@vigil/ingest'
-import { type Input, type OutMessage, type Plan, toDlqMessage, type Write } from '@vigil/kafka'
+import { type Decoded, type Input, type OutMessage, type Plan, toDlqMessage, type Write } from '@vigil/kafka'
 import type { KafkaMessage } from 'kafkajs'
 
 /** A half of a batch, read from its message. */
@@ -59,36 +59,33 @@ function servingLatency(request: ArrivedHalf, response: ArrivedHalf): number | u
 
 const pairKey = (modelId: string, pairId: string) => `${modelId}\u001f${pairId}`
 
-const headersOf = (m: KafkaMessage): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(m.headers ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])),
-  )
-
-/** The halves of a batch, and the messages that are none (with the reason). */
-export function readHalves(
-  inputs: readonly Input<Buffer>[],
+/**
+ * A message of `vigil.cloudevents` as a half to pair, or why not (the stage sends it to the DLQ):
+ * not a serving CloudEvent, or a model without an ingest mapping.
+ */
+export function decodeHalf(
+  value: Buffer,
+  headers: Readonly<Record<string, string>>,
   settings: (modelId: string) => ModelConfig,
-): { halves: ArrivedHalf[]; invalid: { input: Input<Buffer>; reason: string }[] } {
-  const halves: ArrivedHalf[] = []
-  const invalid: { input: Input<Buffer>; reason: string }[] = []
-  for (const input of inputs) {
-    const parsed = fromKafka(headersOf(input.message), input.message.value)
-    if (!parsed.ok) invalid.push({ input, reason: parsed.reason })
-    else if (!settings(parsed.value.modelId).ingest)
-      invalid.push({
-        input,
-        reason: `model ${parsed.value.modelId} has no ingest mapping in vigil.yaml (models.${parsed.value.modelId}.ingest)`,
-      })
-    else
-      halves.push({
-        serving: parsed.value,
-        offset: input.offset,
-        arrivedAt: input.timestamp,
-        message: input.message,
-      })
-  }
-  return { halves, invalid }
+): Decoded<ServingEvent> {
+  const parsed = fromKafka(headers, value)
+  if (!parsed.ok) return parsed
+  const model = parsed.value.modelId
+  if (!settings(model).ingest)
+    return {
+      ok: false,
+      reason: `model ${model} has no ingest mapping in vigil.yaml (models.${model}.ingest)`,
+    }
+  return parsed
 }
+
+/** A half of the batch as the plan keeps it. */
+const arrived = (input: Input<ServingEvent>): ArrivedHalf => ({
+  serving: input.event,
+  offset: input.offset,
+  arrivedAt: input.timestamp,
+  message: input.message,
+})
 
 /** A stored half as the plan uses it. */
 function storedHalf(s: StoredHalf): ArrivedHalf | undefined {
@@ -118,11 +115,11 @@ function storedHalf(s: StoredHalf): ArrivedHalf | undefined {
  * events are durable (a replay pairs it again, with the same ids).
  */
 export function planPairs(
-  inputs: readonly Input<Buffer>[],
+  inputs: readonly Input<ServingEvent>[],
   stored: readonly StoredHalf[],
   o: PairOptions,
 ): Plan<undefined> & { counts: PairCounts } {
-  const { halves, invalid } = readHalves(inputs, o.settings)
+  const halves = inputs.map(arrived)
   const counts: PairCounts = {
     paired: 0,
     predictions: 0,
@@ -134,10 +131,7 @@ export function planPairs(
     errors: [],
   }
   const source = { topic: o.topics.cloudevents, partition: o.partition, service: 'ingest', step: 'pair' }
-  const dlq: OutMessage[] = invalid.map(({ input, reason }) => {
-    counts.refused.push({ model: '', reason })
-    return toDlqMessage(input.message, source, reason, new Date(o.now))
-  })
+  const dlq: OutMessage[] = []
 
   const done = new Set<string>()
   const waiting = new Map<string, Partial<Record<Half, ArrivedHalf>>>()
