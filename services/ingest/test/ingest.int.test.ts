@@ -1,7 +1,14 @@
 import { createApi } from '@vigil/api'
 import { queryRows } from '@vigil/clickhouse'
 import { createRecorder } from '@vigil/recorder'
-import { listeningPort, readTopic, recorderCaughtUp, startServices, waitFor } from '@vigil/testing'
+import {
+  listeningPort,
+  readTopic,
+  recorderCaughtUp,
+  refuseWrites,
+  startServices,
+  waitFor,
+} from '@vigil/testing'
 import { CloudEvent, HTTP } from 'cloudevents'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createIngest } from '../src/service.js'
@@ -147,6 +154,32 @@ describe('KServe CloudEvents through the API and the ingest service', () => {
       { id: 'bin-1#1', label: '0' },
     ])
   }, 60_000)
+
+  it('ClickHouse refusing writes while pairs arrive: the same predictions, once each, when it is back', async () => {
+    const outage = refuseWrites(started.proc.deps.ch)
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await post(HTTP.binary(request(`out-${i}`)))).status).toBe(202)
+        expect((await post(HTTP.binary(response(`out-${i}`)))).status).toBe(202)
+      }
+      expect(await waitFor(async () => outage.refused() >= 3, 30_000)).toBe(true)
+    } finally {
+      outage.restore()
+    }
+    await stored('out-', 6)
+    // A plan retried after a refused write may publish its pair again; the table holds each once.
+    const rows = await queryRows<{ id: string; label: string | null }>(
+      started.proc.deps.ch,
+      `SELECT prediction_id AS id, predicted_label AS label FROM {db:Identifier}.predictions FINAL
+        WHERE model_id = 'iris' AND startsWith(prediction_id, 'out-') ORDER BY id`,
+    )
+    expect(rows).toEqual(
+      [0, 1, 2].flatMap((i) => [
+        { id: `out-${i}#0`, label: '1' },
+        { id: `out-${i}#1`, label: '2' },
+      ]),
+    )
+  }, 90_000)
 
   it('a request without its response goes to the DLQ after the TTL, saying so', async () => {
     expect((await post(HTTP.binary(request('orphan-1')))).status).toBe(202)
