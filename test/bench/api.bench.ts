@@ -7,16 +7,13 @@
 //   (2) ingest latency at a steady BENCH_RATE requests/s, alone and while BENCH_ANALYSTS analysts
 //       send expensive read-only SQL at once from another process (the API runs at most
 //       api.sql.max_concurrent and answers the rest 429 at once): how much does the ingest p99 rise?
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createKafka, createProducer } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
 import { createTestTopics, freePort, makePrediction, testConfig, waitFor } from '@vigil/testing'
-import { finished, repoRoot, tsxLoader } from '../e2e/processes.js'
-import { ensureBroker, peakRssMiB, report } from './common.js'
+import { finished, tsxLoader } from '../e2e/processes.js'
+import { ensureBroker, ms, peakRssMiB, quantile, report, startVigil } from './common.js'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000)
 const BATCH = Number(process.env.BENCH_BATCH ?? 500)
@@ -27,12 +24,6 @@ const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 30)
 /** api.sql.max_concurrent of the API under test (unset: vigil's default). */
 const SQL_CONCURRENT = process.env.BENCH_SQL_CONCURRENT
 const TOKEN = 'bench-token-0123456789'
-
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN
-}
-const ms = (x: number) => `${x.toFixed(1)} ms`
 
 /** The same NDJSON bodies for every run: `EVENTS / BATCH` requests. */
 function bodies(): string[] {
@@ -66,30 +57,11 @@ const stopBroker = ensureBroker()
 const config = testConfig({ name: 'benchapi' })
 await createTestTopics(config)
 const port = await freePort()
-const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-api-'))
-writeFileSync(
-  join(dir, 'vigil.yaml'),
+const server = startVigil(
+  config,
   `api:\n  port: ${port}\n  max_body_bytes: 10485760\n${SQL_CONCURRENT ? `  sql: { max_concurrent: ${SQL_CONCURRENT} }\n` : ''}  tokens:\n    - { name: bench, token_env: API_TOKEN_BENCH, scopes: [ingest, read] }\n`,
-)
-const cli = fileURLToPath(new URL('../../services/cli/src/main.ts', import.meta.url))
-const prefix = config.kafka.topics.dlq.slice(0, -'vigil.dlq'.length)
-const server: ChildProcess = spawn(
-  process.execPath,
-  ['--conditions=@vigil/source', '--import', tsxLoader, cli, 'start', 'api'],
-  {
-    cwd: repoRoot,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      VIGIL_CONFIG: join(dir, 'vigil.yaml'),
-      KAFKA_TOPIC_PREFIX: prefix,
-      CLICKHOUSE_DATABASE: config.clickhouse.database,
-      VIGIL_DATA_DIR: config.clickhouse.data_dir,
-      VIGIL_HTTP_PORT: '0',
-      LOG_LEVEL: 'warn',
-      API_TOKEN_BENCH: TOKEN,
-    },
-  },
+  ['api'],
+  { API_TOKEN_BENCH: TOKEN },
 )
 const url = `http://127.0.0.1:${port}`
 try {

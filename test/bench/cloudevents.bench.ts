@@ -1,35 +1,18 @@
-// `npm run bench:cloudevents`: serving CloudEvents through `vigil start api ingest` (its own
-// process, the real broker and embedded ClickHouse) next to POST /v1/predictions in the same run.
-// BENCH_PAIRS (default 20,000) inferences, each a KServe v1 request and response with 20 features
-// posted as two binary-mode CloudEvents by BENCH_CLIENTS (default 4) concurrent clients; then the
-// same number of prediction events, one per POST /v1/predictions (as a logger sends them), and
-// in batches of 500. Prints requests/s and latency p50 / p99, and the pairs/s until the ingest
-// service has published every prediction.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createTestTopics, freePort, makePrediction, testConfig, testKafka, waitFor } from '@vigil/testing'
 import { CloudEvent, HTTP } from 'cloudevents'
-import { repoRoot, tsxLoader } from '../e2e/processes.js'
-import { ensureBroker, peakRssMiB, report } from './common.js'
+import { ensureBroker, ms, peakRssMiB, quantile, report, startVigil } from './common.js'
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 20_000)
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4)
 const TOKEN = 'bench-token-0123456789'
 const COLUMNS = Array.from({ length: 20 }, (_, j) => `f${j}`)
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!
-const ms = (x: number) => `${x.toFixed(1)} ms`
-
 const stopBroker = ensureBroker()
 const config = testConfig({ name: 'benchce' })
 await createTestTopics(config)
 const port = await freePort()
-const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ce-'))
-writeFileSync(
-  join(dir, 'vigil.yaml'),
+const server = startVigil(
+  config,
   [
     'api:',
     `  port: ${port}`,
@@ -40,26 +23,8 @@ writeFileSync(
     `    ingest: { format: kserve-v1, columns: [${COLUMNS.join(', ')}], label: { output: prediction } }`,
     '',
   ].join('\n'),
-)
-const cli = fileURLToPath(new URL('../../services/cli/src/main.ts', import.meta.url))
-const prefix = config.kafka.topics.dlq.slice(0, -'vigil.dlq'.length)
-const server: ChildProcess = spawn(
-  process.execPath,
-  ['--conditions=@vigil/source', '--import', tsxLoader, cli, 'start', 'api', 'ingest'],
-  {
-    cwd: repoRoot,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: {
-      ...process.env,
-      VIGIL_CONFIG: join(dir, 'vigil.yaml'),
-      KAFKA_TOPIC_PREFIX: prefix,
-      CLICKHOUSE_DATABASE: config.clickhouse.database,
-      VIGIL_DATA_DIR: config.clickhouse.data_dir,
-      VIGIL_HTTP_PORT: '0',
-      LOG_LEVEL: 'warn',
-      API_TOKEN_BENCH: TOKEN,
-    },
-  },
+  ['api', 'ingest'],
+  { API_TOKEN_BENCH: TOKEN },
 )
 const base = `http://127.0.0.1:${port}`
 

@@ -1,12 +1,15 @@
 // Plumbing shared by the benchmarks: the broker, producing events, the bare-consumer baseline,
 // and following a consumer group's commits and a process's peak RSS.
-import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { VigilConfig } from '@vigil/config'
 import type { LabelEvent, OutcomeEvent, PredictionEvent } from '@vigil/events'
 import { publish } from '@vigil/testing'
 import type { Kafka } from 'kafkajs'
-import { finished, tsxLoader } from '../e2e/processes.js'
+import { finished, repoRoot, tsxLoader } from '../e2e/processes.js'
 
 const kafkaScript = fileURLToPath(new URL('../../deploy/local/kafka.sh', import.meta.url))
 
@@ -102,5 +105,46 @@ export async function followGroup(kafka: Kafka, groupId: string, topic: string, 
 export function report(rows: [string, string][], json: Record<string, unknown>): void {
   process.stdout.write(
     `\n${rows.map(([k, v]) => `${k.padEnd(64)} ${v}`).join('\n')}\n${JSON.stringify(json)}\n`,
+  )
+}
+
+/** The q-quantile of `xs` (nearest rank); NaN for none. */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN
+}
+
+export const ms = (x: number) => `${x.toFixed(1)} ms`
+
+/**
+ * `vigil start <services>` in a process of its own, reading `yaml` as vigil.yaml, on `config`'s
+ * topics and database, with `env` added (tokens): what a benchmark loads from outside.
+ */
+export function startVigil(
+  config: VigilConfig,
+  yaml: string,
+  services: readonly string[],
+  env: Record<string, string>,
+): ChildProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'))
+  writeFileSync(join(dir, 'vigil.yaml'), yaml)
+  const cli = fileURLToPath(new URL('../../services/cli/src/main.ts', import.meta.url))
+  return spawn(
+    process.execPath,
+    ['--conditions=@vigil/source', '--import', tsxLoader, cli, 'start', ...services],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: {
+        ...process.env,
+        VIGIL_CONFIG: join(dir, 'vigil.yaml'),
+        KAFKA_TOPIC_PREFIX: config.kafka.topics.dlq.slice(0, -'vigil.dlq'.length),
+        CLICKHOUSE_DATABASE: config.clickhouse.database,
+        VIGIL_DATA_DIR: config.clickhouse.data_dir,
+        VIGIL_HTTP_PORT: '0',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+    },
   )
 }
