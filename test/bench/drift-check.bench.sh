@@ -4,19 +4,13 @@
 # BENCH_EVIDENTLY=1 also Evidently (which needs pandas < 3) into one of its own, and times it too.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=python-venv.sh
+. "$here/python-venv.sh"
 venv="$here/../../deploy/local/.venv"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import numpy, scipy, pandas' 2>/dev/null; then
-  echo "bench: installing numpy, scipy, pandas into deploy/local/.venv ..." >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check numpy==2.4.6 scipy==1.17.1 pandas
-fi
+ensure_venv "$venv" 'numpy, scipy, pandas' numpy==2.4.6 scipy==1.17.1 pandas
 if [ "${BENCH_EVIDENTLY:-}" = 1 ]; then
   ev="$here/../../deploy/local/.venv-evidently"
-  if [ ! -x "$ev/bin/python" ] || ! "$ev/bin/python" -c 'import evidently' 2>/dev/null; then
-    echo "bench: installing evidently into deploy/local/.venv-evidently ..." >&2
-    python3 -m venv "$ev"
-    "$ev/bin/pip" install --quiet --disable-pip-version-check evidently==0.7.23 'pandas<3'
-  fi
+  ensure_venv "$ev" evidently evidently==0.7.23 'pandas<3'
   export EVIDENTLY_PYTHON="$ev/bin/python"
 fi
 exec "$venv/bin/python" "$here/drift-check/run.py" "$@"
