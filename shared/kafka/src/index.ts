@@ -20,6 +20,7 @@ export {
   type Poisoned,
   planIsolating,
   type ReadContext,
+  type RecordMeta,
   type RowWrite,
   type Stage,
   type StageConsumer,

@@ -16,13 +16,23 @@ import type { OutMessage, VigilProducer } from './producer.js'
 export type Decoded<E> = { ok: true; value: E } | { ok: false; reason: string; code?: string }
 
 export interface TopicInput<E> {
-  /** A message's value, and its headers for the decoders that read them (CloudEvents' binary mode). */
-  decode(bytes: Buffer, headers: Readonly<Record<string, string>>): Decoded<E>
+  /**
+   * A message's value, and for the decoders that read them its headers (CloudEvents' binary mode)
+   * and its key and timestamp (Seldon Core 2 pairs by key).
+   */
+  decode(bytes: Buffer, headers: Readonly<Record<string, string>>, record: RecordMeta): Decoded<E>
   /**
    * `dlq`: an invalid message goes to the dead-letter topic from this stage. `skip`: it is only
    * counted, because another stage (the recorder, which reads every raw event) sends it there once.
    */
   invalid: 'dlq' | 'skip'
+}
+
+/** What a record says besides its value and headers. */
+export interface RecordMeta {
+  key: string | undefined
+  /** ms, as Kafka has it. */
+  timestamp: number
 }
 
 /** One decoded message of a partition batch, with where it came from. */
@@ -271,13 +281,17 @@ export function createStageConsumer<S, E, R, T>(
         counts.skipped++
         continue
       }
-      const r = input.decode(message.value ?? Buffer.alloc(0), headersOf(message))
+      const timestamp = Number(message.timestamp)
+      const r = input.decode(message.value ?? Buffer.alloc(0), headersOf(message), {
+        key: message.key?.toString('utf8'),
+        timestamp,
+      })
       if (r.ok) {
         inputs.push({
           topic: batch.topic,
           partition: batch.partition,
           offset,
-          timestamp: Number(message.timestamp),
+          timestamp,
           event: r.value,
           message,
         })
