@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { createApi } from '@vigil/api'
 import { queryRows } from '@vigil/clickhouse'
 import { createRecorder } from '@vigil/recorder'
@@ -18,6 +19,8 @@ import { createIngest } from '../src/service.js'
 // the API, paired by the ingest service and stored by the recorder.
 
 const TOKEN = 'ingest-token-0123456789'
+/** Seldon's topics are named by config, not by the test's topic prefix: this run's own. */
+const SELDON = `seldon${Date.now().toString(36)}`
 const YAML = `api:
   port: 0
   tokens:
@@ -29,6 +32,13 @@ models:
       format: kserve-v1
       columns: [sepal_length, sepal_width, petal_length, petal_width]
       label: { output: prediction }
+  iris-s2:
+    ingest:
+      format: oip-v2
+      columns: [sepal_length, sepal_width, petal_length, petal_width]
+      label: { output: label }
+      probabilities: { output: proba, classes: [setosa, versicolor, virginica] }
+      seldon: { namespace: seldon-mesh, model: iris, prefix: ${SELDON} }
 `
 let started: Awaited<ReturnType<typeof startServices>>
 let url: string
@@ -221,4 +231,59 @@ describe('KServe CloudEvents through the API and the ingest service', () => {
       expect(((await res.json()) as { error: string }).error).toMatch(reason)
     }
   }, 60_000)
+
+  it("Seldon Core 2's model topics: protobuf halves paired by key, in either order, framed or not; a bad one to the DLQ", async () => {
+    const recorded = JSON.parse(
+      readFileSync(new URL('../../../shared/ingest/fixtures/recorded.json', import.meta.url), 'utf8'),
+    ) as { seldon: { name: string; request: string; response: string }[] }
+    const msg = (name: string, half: 'request' | 'response', key: string) => ({
+      key,
+      value: Buffer.from(recorded.seldon.find((x) => x.name === name)![half], 'base64'),
+    })
+    const { producer } = started.proc.deps
+    const [inputs, outputs] = ['inputs', 'outputs'].map((t) => `${SELDON}.seldon-mesh.model.iris.${t}`)
+    await producer.send(inputs!, [
+      msg('raw', 'request', '0.iris.s2-a'),
+      msg('schema-registry', 'request', '0.iris.s2-c'),
+    ])
+    await producer.send(outputs!, [
+      msg('typed', 'response', '0.iris.s2-b'),
+      msg('raw', 'response', '0.iris.s2-a'),
+    ])
+    await producer.send(inputs!, [
+      msg('typed', 'request', '0.iris.s2-b'),
+      { key: '0.iris.s2-d', value: Buffer.from([0x0a, 0xff]) },
+    ])
+    await producer.send(outputs!, [msg('schema-registry', 'response', '0.iris.s2-c')])
+    let rows: { id: string; label: string | null }[] = []
+    await waitFor(
+      async () => {
+        expect(await recorderCaughtUp(started)).toBe(true)
+        rows = await queryRows<{ id: string; label: string | null }>(
+          started.proc.deps.ch,
+          `SELECT prediction_id AS id, predicted_label AS label FROM {db:Identifier}.predictions FINAL
+            WHERE model_id = 'iris-s2' ORDER BY id`,
+        )
+        return rows.length >= 9
+      },
+      30_000,
+      300,
+    )
+    expect(rows).toEqual(
+      ['s2-a', 's2-b', 's2-c'].flatMap((id) =>
+        ['setosa', 'versicolor', 'virginica'].map((label, r) => ({ id: `${id}#${r}`, label })),
+      ),
+    )
+    const found = await waitFor(
+      async () => {
+        const dlq = await readTopic(started.kafka, started.config.kafka.topics.dlq, 1, 3_000)
+        return dlq.some((m) =>
+          /^request: not a protobuf ModelInferRequest/.test(String(m.headers['vigil-dlq-reason'])),
+        )
+      },
+      30_000,
+      500,
+    )
+    expect(found).toBe(true)
+  }, 90_000)
 })

@@ -70,9 +70,26 @@ const ingestSchema = z
         ]),
       )
       .optional(),
+    /**
+     * Seldon Core 2: read the model's `<prefix>.<namespace>.model.<model>.inputs|outputs` topics
+     * (protobuf Open Inference Protocol v2, paired by message key) besides CloudEvents.
+     */
+    seldon: z
+      .strictObject({
+        namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace'),
+        /** The Seldon model's name; absent: the vigil model id. */
+        model: z.string().min(1).optional(),
+        /** Seldon's topic prefix (its `kafka.topicPrefix`). */
+        prefix: z.string().min(1).default('seldon'),
+      })
+      .optional(),
   })
   .refine((m) => m.label ?? m.score ?? m.probabilities ?? m.value, {
     message: 'ingest names no output: set at least one of label, score, probabilities, value',
+  })
+  .refine((m) => !m.seldon || m.format === 'oip-v2', {
+    message: "Seldon Core 2's topics carry Open Inference Protocol v2: set format: oip-v2",
+    path: ['format'],
   })
 
 /**

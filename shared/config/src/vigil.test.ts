@@ -173,6 +173,21 @@ describe("a model's ingest mapping", () => {
       /^4 models\.m\.ingest\.format: /,
     )
   })
+
+  it('reads Seldon Core 2 topics only with the Open Inference Protocol, and a namespace Kubernetes allows', () => {
+    const seldon = (format: string, namespace: string) =>
+      withFile(
+        `models:\n  m:\n    ingest:\n      format: ${format}\n      label: { output: y }\n      seldon: { namespace: ${namespace} }\n`,
+      )
+    const cfg = loadVigilConfig({ env: {}, cwd: seldon('oip-v2', 'seldon-mesh') })
+    expect(modelConfig(cfg, 'm').ingest?.seldon).toEqual({ namespace: 'seldon-mesh', prefix: 'seldon' })
+    expect(problems(() => loadVigilConfig({ env: {}, cwd: seldon('kserve-v1', 'seldon-mesh') }))).toEqual([
+      "4 models.m.ingest.format: Seldon Core 2's topics carry Open Inference Protocol v2: set format: oip-v2",
+    ])
+    expect(problems(() => loadVigilConfig({ env: {}, cwd: seldon('oip-v2', 'Seldon_Mesh') }))).toEqual([
+      '6 models.m.ingest.seldon.namespace: a Kubernetes namespace',
+    ])
+  })
 })
 
 describe('model settings merge per field: built-in ← "*" ← model ← feature', () => {

@@ -17,3 +17,4 @@ export {
   toPredictions,
 } from './mapping.js'
 export type { Decoded, Decoding, Row, Scalar, Value } from './rows.js'
+export { type SeldonSource, seldonHalf, seldonTopics } from './seldon-core.js'
