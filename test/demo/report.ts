@@ -6,6 +6,7 @@ import type { VigilConfig } from '@vigil/config'
 import { readDlqHeaders } from '@vigil/kafka'
 import { readTopic } from '@vigil/testing'
 import type { Kafka } from 'kafkajs'
+import { INCOME_DRIFT_FROM, KSERVE_MODEL } from './kserve.js'
 import type { Receivers } from './live.js'
 import { heading, hhmm, say, table } from './print.js'
 import { AMOUNT_DRIFT_FROM, BIASED_THRESHOLD, CONCEPT_SHIFT_FROM, NEW_COUNTRY_FROM } from './sample.js'
@@ -44,7 +45,7 @@ export async function printReport(
 
   heading('Drift per 30-minute window')
   say(
-    `  injected: fraud-detector.amount runs higher from ${hhmm(AMOUNT_DRIFT_FROM)}, a new country (PL) appears from ${hhmm(NEW_COUNTRY_FROM)}`,
+    `  injected: fraud-detector.amount runs higher from ${hhmm(AMOUNT_DRIFT_FROM)}, a new country (PL) appears from ${hhmm(NEW_COUNTRY_FROM)}; ${KSERVE_MODEL}.income runs lower from ${hhmm(INCOME_DRIFT_FROM)}`,
   )
   const windows = await queryRows<{
     model: string
@@ -167,7 +168,16 @@ export async function printReport(
     )
   }
   const amountFrom = windows.find((w) => w.model === 'fraud-detector' && w.window === hhmm(AMOUNT_DRIFT_FROM))
+  const incomeFrom = windows.find((w) => w.model === KSERVE_MODEL && w.window === hhmm(INCOME_DRIFT_FROM))
   const failures = [
+    ...(incomeFrom?.drifted.includes('income')
+      ? []
+      : [
+          `${KSERVE_MODEL}.income (from KServe's CloudEvents) not found drifted at ${hhmm(INCOME_DRIFT_FROM)}`,
+        ]),
+    ...(slack.posts.some((p) => p.text.includes(`${KSERVE_MODEL} v12: credit-drift firing`))
+      ? []
+      : [`no Slack message for ${KSERVE_MODEL}'s drift`]),
     ...(amountFrom?.drifted.includes('amount')
       ? []
       : [`amount not found drifted at ${hhmm(AMOUNT_DRIFT_FROM)}`]),

@@ -1,7 +1,8 @@
 // `npm run demo`: the whole story on a real Kafka broker and the embedded ClickHouse. It starts
 // the local broker (or reuses a running one), local stand-ins for Slack, SMTP and a retraining
-// pipeline, and every vigil service with the HTTP API; streams three hours of event time of two
-// models' traffic (one through Kafka, one through the HTTP ingest), printing what vigil does as it
+// pipeline, and every vigil service with the HTTP API; streams three hours of event time of three
+// models' traffic (one through Kafka, one through the HTTP ingest, one as KServe's CloudEvents),
+// printing what vigil does as it
 // happens; then reports, says what an analyst would query next, and stops. `--follow` keeps vigil
 // running; `--short` streams without pauses (the test suite runs it so).
 import { execFileSync } from 'node:child_process'
@@ -15,6 +16,7 @@ import { loadVigilConfig } from '@vigil/config'
 import { createDrift } from '@vigil/drift'
 import { createEventParser } from '@vigil/events'
 import { createFairness } from '@vigil/fairness'
+import { createIngest } from '@vigil/ingest-service'
 import { createJoiner } from '@vigil/joiner'
 import { createKafka, createProducer } from '@vigil/kafka'
 import { createLogger } from '@vigil/observability'
@@ -31,6 +33,7 @@ import {
   waitFor,
   webhookReceiver,
 } from '@vigil/testing'
+import { KSERVE_MODEL, kserveTraffic, postInferences } from './kserve.js'
 import { createLiveFeed } from './live.js'
 import { heading, hhmm, live, say, table } from './print.js'
 import { printReport } from './report.js'
@@ -109,7 +112,16 @@ say('  churn-model has no baseline: its first complete window becomes its refere
 heading('vigil')
 const proc = await startProcess(
   config,
-  [createRecorder, createDrift, createJoiner, createPerformance, createFairness, createRules, createApi],
+  [
+    createRecorder,
+    createDrift,
+    createJoiner,
+    createPerformance,
+    createFairness,
+    createRules,
+    createApi,
+    createIngest,
+  ],
   { log: createLogger({ name: 'vigil', level: config.log_level }) },
 )
 const apiUrl = `http://127.0.0.1:${listeningPort(proc, 'api')}`
@@ -131,20 +143,25 @@ try {
   for (const { name } of old)
     await ch.client.command({ query: 'DROP DATABASE {d:Identifier}', query_params: { d: name } })
   say(
-    `  recorder, drift, joiner, performance, fairness, rules and api running in one process; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.data_dir}, database ${ch.database}`,
+    `  recorder, drift, joiner, performance, fairness, rules, api and ingest running in one process; ClickHouse ${ch.serverVersion} (${ch.kind}) in ${config.clickhouse.data_dir}, database ${ch.database}`,
   )
   say(`  topics ${Object.values(config.kafka.topics).join(', ')}`)
   say(`  HTTP API ${apiUrl} (/openapi.json describes it)   health: http://127.0.0.1:${proc.httpPort}/readyz`)
 
   heading('Streaming three hours of event time, as it happens')
   say(
-    '  fraud-detector publishes to Kafka; churn-model has no Kafka client and posts to POST /v1/predictions.',
+    '  fraud-detector publishes to Kafka; churn-model has no Kafka client and posts to POST /v1/predictions;',
+  )
+  say(
+    `  ${KSERVE_MODEL} is served by KServe, whose InferenceLogger posts each request and response to POST /v1/cloudevents.`,
   )
   say(`  Windows are 30 minutes; each line below is printed when vigil did it.`)
   feed.start()
   const producer = createProducer(createKafka({ ...config.kafka, log: proc.deps.log }))
   await producer.start()
-  const totals = { kafka: 0, http: 0 }
+  const kafka = testKafka(config)
+  const totals = { kafka: 0, http: 0, cloudevents: 0 }
+  const inferences = kserveTraffic()
   /** Sends a file's lines slot by slot of event time, pausing between slots. */
   async function stream(kind: 'predictions' | 'labels', slotMs: number, describe: (from: number) => string) {
     const parser = kind === 'predictions' ? createEventParser('prediction') : createEventParser('label')
@@ -160,7 +177,23 @@ try {
       })
       totals.kafka += sent.kafka
       totals.http += sent.http
-      live(`${describe(slot.from)}: ${sent.kafka} to Kafka, ${sent.http} over HTTP`)
+      let served = ''
+      if (kind === 'predictions') {
+        const due = inferences.filter((i) => i.at >= slot.from && i.at < slot.from + slotMs)
+        const posted = await postInferences(apiUrl, tokens.ingest, due)
+        totals.cloudevents += posted.events
+        // KServe logs as it serves; the demo sends hours in seconds, so it lets the ingest service
+        // pair each slot before the next, as it would keep up in real time: otherwise its
+        // partitions' skew would reorder hours of event time and close windows early.
+        await waitFor(
+          async () =>
+            (await groupLag(kafka, config.ingest.group_id, [config.kafka.topics.cloudevents])) === 0,
+          30_000,
+          100,
+        )
+        served = `, ${posted.events} KServe CloudEvents (${posted.rows} predictions)`
+      }
+      live(`${describe(slot.from)}: ${sent.kafka} to Kafka, ${sent.http} over HTTP${served}`)
       await sleep(PACE_MS)
     }
   }
@@ -183,10 +216,11 @@ try {
   )
   await producer.stop()
 
-  const kafka = testKafka(config)
   const topics = [config.kafka.topics.predictions, config.kafka.topics.labels]
+  // The ingest service pairs KServe's halves into predictions first, then the recorder stores them.
   const caughtUp = await waitFor(
     async () =>
+      (await groupLag(kafka, config.ingest.group_id, [config.kafka.topics.cloudevents])) === 0 &&
       (await groupLag(kafka, config.recorder.group_id, topics)) === 0 &&
       (await groupLag(kafka, config.drift.group_id, [config.kafka.topics.predictions])) === 0,
     120_000,
@@ -228,7 +262,7 @@ try {
       'SELECT count() AS n FROM {db:Identifier}.quality_windows WHERE window_start = {w:DateTime64(3)} AND feature = {f:String} AND metric = {m:String}',
       { w: lastWindow, f: '__model__', m: 'count' },
     )
-    return Number(r?.n) >= 2
+    return Number(r?.n) >= 3
   }, 30_000)
   // Every window message evaluated, and the outbox empty: all notifications have been delivered.
   await waitFor(async () => {
@@ -250,7 +284,9 @@ try {
             (SELECT uniqExact(model_id, window_start) FROM {db:Identifier}.drift_windows FINAL WHERE drifted = 1 AND feature != '__model__') AS drifted,
             (SELECT count() FROM {db:Identifier}.alert_history FINAL WHERE transition = 'firing') AS fired`,
   )
-  say(`  events sent: ${totals.kafka} through Kafka, ${totals.http} through the HTTP API`)
+  say(
+    `  events sent: ${totals.kafka} through Kafka, ${totals.http} through the HTTP API, ${totals.cloudevents} KServe CloudEvents`,
+  )
   say(`  windows closed: ${counts?.windows}, with drift: ${counts?.drifted}; alerts fired: ${counts?.fired}`)
   say(
     `  delivered: ${slack.posts.length} Slack messages, ${smtp.mails.length} emails, ${retrainer.deliveries.length} retraining webhooks` +

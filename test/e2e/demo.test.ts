@@ -58,8 +58,22 @@ describe('npm run demo', () => {
     expect(at(/retraining webhook: retrain fraud-detector 2026-11-01, signature valid/)).toBeGreaterThan(
       drifted,
     )
-    // Traffic came both ways, and a bad HTTP record was answered with its reason.
-    expect(out.stdout).toMatch(/events sent: \d+ through Kafka, \d+ through the HTTP API/)
+    // credit-risk came only as KServe's CloudEvents: paired into predictions, its drift found
+    // where it was injected (and not before), and told.
+    for (const w of ['08:30', '09:00'])
+      expect(out.stdout).toMatch(
+        new RegExp(`credit-risk\\s+${w}\\s+\\d+\\s+first-window\\S+\\s+0\\.00\\s+none\\s`),
+      )
+    expect(out.stdout).toMatch(
+      /credit-risk\s+09:30\s+\d+\s+first-window\S+\s+[\d.]+\s+__label__, __score__, income\s/,
+    )
+    expect(out.stdout).toContain(
+      '#ml-alerts  [WARNING] credit-risk v12: credit-drift firing (__label__, __score__, income)',
+    )
+    // Traffic came every way, and a bad HTTP record was answered with its reason.
+    expect(out.stdout).toMatch(
+      /events sent: \d+ through Kafka, \d+ through the HTTP API, 720 KServe CloudEvents/,
+    )
     expect(out.stdout).toMatch(/a malformed prediction over HTTP: 400 .*missing required field/)
     // Delivered to each channel once (the demo exits 1 if any idempotency key arrives twice).
     expect(out.stdout).toMatch(
