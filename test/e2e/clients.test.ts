@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { createApi } from '@vigil/api'
 import { queryRows } from '@vigil/clickhouse'
 import { type Rejected, VigilClient } from '@vigil/client'
@@ -202,4 +203,44 @@ describe('client libraries', () => {
     await client.close()
     expect(await stored('kafka-model')).toEqual({ predictions: 20, labels: 5 })
   }, 90_000)
+
+  it('Python to Kafka: the package installed with its kafka extra produces what the recorder stores', async () => {
+    // A real install of clients/python (its pyproject, the confluent-kafka extra from PyPI) into
+    // a git-ignored virtualenv, made on first use.
+    const root = fileURLToPath(new URL('../..', import.meta.url))
+    const venv = `${root}deploy/local/.venv-clients`
+    await promisify(execFile)(
+      'bash',
+      [
+        '-c',
+        'source test/bench/python-venv.sh && ensure_venv "$0" "vigil_client, confluent_kafka" -e "clients/python[kafka]"',
+        venv,
+      ],
+      { cwd: root, timeout: 240_000 },
+    )
+    const { config } = started
+    const script = `
+import os, vigil_client
+vigil_client.configure(kafka={"bootstrap.servers": os.environ["BROKERS"]}, batch_size=8, flush_interval=0.1,
+                       topics={"predictions": os.environ["PREDICTIONS"], "labels": os.environ["LABELS"]})
+for i in range(30):
+    vigil_client.log_prediction(model_id="py-kafka", prediction_id=f"k{i}", model_version="v1",
+                                features={"amount": float(i)}, score=i / 30)
+for i in range(0, 30, 3):
+    vigil_client.log_label(model_id="py-kafka", prediction_id=f"k{i}", label="ok")
+assert vigil_client.flush(30)
+`
+    const child = spawn(`${venv}/bin/python`, ['-c', script], {
+      env: {
+        ...process.env,
+        BROKERS: config.kafka.brokers.join(','),
+        PREDICTIONS: config.kafka.topics.predictions,
+        LABELS: config.kafka.topics.labels,
+      },
+    })
+    let err = ''
+    child.stderr.on('data', (d) => (err += d))
+    expect(await new Promise<number | null>((r) => child.on('exit', r)), err).toBe(0)
+    expect(await stored('py-kafka')).toEqual({ predictions: 30, labels: 10 })
+  }, 300_000)
 })
