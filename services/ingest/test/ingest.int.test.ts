@@ -6,6 +6,7 @@ import {
   listeningPort,
   readTopic,
   recorderCaughtUp,
+  refuseSends,
   refuseWrites,
   startServices,
   waitFor,
@@ -187,6 +188,33 @@ describe('KServe CloudEvents through the API and the ingest service', () => {
       [0, 1, 2].flatMap((i) => [
         { id: `out-${i}#0`, label: '1' },
         { id: `out-${i}#1`, label: '2' },
+      ]),
+    )
+  }, 90_000)
+
+  it('the broker refusing the predictions topic while pairs arrive: each pair published once it is back', async () => {
+    const { producer } = started.proc.deps
+    const outage = refuseSends(producer, [started.config.kafka.topics.predictions])
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await post(HTTP.binary(request(`nokafka-${i}`)))).status).toBe(202)
+        expect((await post(HTTP.binary(response(`nokafka-${i}`)))).status).toBe(202)
+      }
+      expect(await waitFor(async () => outage.refused() >= 3, 30_000)).toBe(true)
+      // Nothing is marked paired while its predictions are not durable.
+      const [paired] = await queryRows<{ n: string }>(
+        started.proc.deps.ch,
+        `SELECT count() AS n FROM {db:Identifier}.ingest_halves FINAL
+          WHERE startsWith(pair_id, 'nokafka-') AND status = 'paired'`,
+      )
+      expect(Number(paired!.n)).toBe(0)
+    } finally {
+      outage.restore()
+    }
+    expect(await stored('nokafka-', 6)).toEqual(
+      [0, 1, 2].flatMap((i) => [
+        { id: `nokafka-${i}#0`, label: '1' },
+        { id: `nokafka-${i}#1`, label: '2' },
       ]),
     )
   }, 90_000)

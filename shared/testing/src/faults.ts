@@ -1,5 +1,6 @@
 import { connect, createServer, type Socket } from 'node:net'
 import type { ClickHouse } from '@vigil/clickhouse'
+import type { VigilProducer } from '@vigil/kafka'
 
 /**
  * ClickHouse refusing writes while reads work, injected at the client boundary (the insert call of
@@ -17,6 +18,29 @@ export function refuseWrites(ch: ClickHouse) {
     refused++
     return Promise.reject(new Error('injected: ClickHouse refuses writes'))
   }) as typeof client.insert
+  return {
+    refused: () => refused,
+    restore() {
+      refusing = false
+    },
+  }
+}
+
+/**
+ * The broker refusing sends to some topics while others work (their partitions without a leader,
+ * or fewer in-sync replicas than `min.insync.replicas`), injected at the producer's `send`: every
+ * send to one of `topics` fails until `restore()`. `refused()` counts the sends turned away.
+ * @example const outage = refuseSends(proc.deps.producer, [topics.predictions]); …; outage.restore()
+ */
+export function refuseSends(producer: VigilProducer, topics: readonly string[]) {
+  const send = producer.send.bind(producer)
+  let refusing = true
+  let refused = 0
+  producer.send = (topic, messages) => {
+    if (!refusing || !topics.includes(topic)) return send(topic, messages)
+    refused++
+    return Promise.reject(new Error(`injected: the broker refuses sends to ${topic}`))
+  }
   return {
     refused: () => refused,
     restore() {

@@ -8,7 +8,7 @@ export {
   makePrediction,
   outcomeSample,
 } from './events.js'
-export { refuseWrites, tcpProxy } from './faults.js'
+export { refuseSends, refuseWrites, tcpProxy } from './faults.js'
 export {
   createTestTopics,
   groupLag,
