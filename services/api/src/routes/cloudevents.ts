@@ -10,6 +10,53 @@ const Accepted = z
   })
   .openapi('CloudEventsResult')
 
+/** A structured-mode serving CloudEvent as OpenAPI describes it (the route checks it itself). */
+const structuredEvent = {
+  type: 'object' as const,
+  description: 'a CloudEvent 1.0 in structured mode; further extensions are kept',
+  required: ['specversion', 'id', 'source', 'type'],
+  properties: {
+    specversion: { type: 'string' as const, enum: ['1.0'] },
+    id: {
+      type: 'string' as const,
+      minLength: 1,
+      description: 'pairs a request with its response (KServe: ce-id)',
+    },
+    source: { type: 'string' as const, minLength: 1 },
+    type: { type: 'string' as const, enum: Object.keys(SERVING_TYPES) },
+    time: {
+      type: 'string' as const,
+      format: 'date-time',
+      description: "the request's time is the prediction's",
+    },
+    datacontenttype: { type: 'string' as const },
+    data: { description: 'the request or response body as the serving stack logged it' },
+    inferenceservicename: { type: 'string' as const, description: "KServe's extension: the model id" },
+    modelid: { type: 'string' as const, description: "Seldon's extension: the model id" },
+    requestid: { type: 'string' as const, description: "Seldon's extension: pairs the halves instead of id" },
+    statuscode: {
+      type: 'string' as const,
+      description: 'a response logged with another status than 200 is a failed inference',
+    },
+  },
+  additionalProperties: true,
+}
+
+/** Binary mode's attributes, as `ce-*` headers. */
+const binaryHeaders = z.object({
+  'ce-specversion': z.string().optional().openapi({ description: 'binary mode: 1.0' }),
+  'ce-id': z.string().optional().openapi({ description: 'binary mode: pairs a request with its response' }),
+  'ce-source': z.string().optional(),
+  'ce-type': z
+    .string()
+    .optional()
+    .openapi({ description: `binary mode: one of ${Object.keys(SERVING_TYPES).join(', ')}` }),
+  'ce-inferenceservicename': z
+    .string()
+    .optional()
+    .openapi({ description: 'binary mode, KServe: the model id' }),
+})
+
 /**
  * `POST /v1/cloudevents`: serving stacks' request and response logs (KServe's InferenceLogger,
  * Seldon Core / MLServer) as CloudEvents 1.0 — binary mode (`ce-*` headers), structured
@@ -34,14 +81,19 @@ export function cloudEventsRoutes(
     security: bearer,
     middleware: ingestGuards(requireScope, deps.maxBodyBytes),
     request: {
+      headers: binaryHeaders,
       body: {
         required: true,
         content: {
-          'application/json': { schema: { type: 'object', description: 'the body of a binary-mode event' } },
-          'application/cloudevents+json': {
-            schema: { type: 'object', description: 'a structured-mode event' },
+          'application/json': {
+            schema: {
+              description: 'binary mode: the request or response body as logged, attributes in ce-* headers',
+            },
           },
-          'application/cloudevents-batch+json': { schema: { type: 'array', items: { type: 'object' } } },
+          'application/cloudevents+json': { schema: structuredEvent },
+          'application/cloudevents-batch+json': {
+            schema: { type: 'array', minItems: 1, items: structuredEvent },
+          },
         },
       },
     },
