@@ -1,4 +1,6 @@
 import { type CloudEventV1, HTTP } from 'cloudevents'
+import { binaryTensorBody } from './formats/oip-binary.js'
+import { BodyError } from './rows.js'
 
 // Serving stacks log each inference as two CloudEvents 1.0, a request and a response, sharing an
 // id (KServe's InferenceLogger: ce-id; Seldon Core 1 / MLServer: the `requestid` extension). The
@@ -55,11 +57,15 @@ export function servingEvent(e: CloudEventV1<unknown>): Parsed<ServingEvent> {
   return { ok: true, value: { half, modelId, pairId: text(e.requestid) ?? e.id, event: e } }
 }
 
-/** The CloudEvents of an HTTP request (binary, structured or batched mode), each checked. */
-export function fromHttp(headers: Record<string, string>, body: string): Parsed<ServingEvent[]> {
+/**
+ * The CloudEvents of an HTTP request (binary, structured or batched mode), each checked. A
+ * binary-mode body is taken as bytes (it may be binary tensors), the others as UTF-8 text.
+ */
+export function fromHttp(headers: Record<string, string>, body: Buffer): Parsed<ServingEvent[]> {
+  const binary = Object.keys(headers).some((k) => k.startsWith('ce-'))
   let events: CloudEventV1<unknown>[]
   try {
-    const e = HTTP.toEvent({ headers, body })
+    const e = HTTP.toEvent({ headers, body: binary ? body : body.toString('utf8') })
     events = (Array.isArray(e) ? e : [e]) as CloudEventV1<unknown>[]
   } catch (err) {
     return { ok: false, reason: `not a CloudEvent: ${(err as Error).message}` }
@@ -67,26 +73,36 @@ export function fromHttp(headers: Record<string, string>, body: string): Parsed<
   if (events.length === 0) return { ok: false, reason: 'an empty batch' }
   const out: ServingEvent[] = []
   for (const [i, e] of events.entries()) {
-    const s = servingEvent(binaryBodyAsJson(e))
-    if (!s.ok) return { ok: false, reason: events.length > 1 ? `event ${i}: ${s.reason}` : s.reason }
+    const at = events.length > 1 ? `event ${i}: ` : ''
+    let json: CloudEventV1<unknown>
+    try {
+      json = bodyAsJson(e, Number(headers['inference-header-content-length']) || undefined)
+    } catch (err) {
+      if (err instanceof BodyError) return { ok: false, reason: `${at}${err.message}` }
+      throw err
+    }
+    const s = servingEvent(json)
+    if (!s.ok) return { ok: false, reason: `${at}${s.reason}` }
     out.push(s.value)
   }
   return { ok: true, value: out }
 }
 
 /**
- * KServe's response event reuses the request's content type; a JSON body sent as text or bytes
- * (another content type) is parsed when it is JSON.
+ * The event with its body as JSON where it is: KServe's response event reuses the request's
+ * content type, so a JSON body may come as text or bytes of another type; a body of binary
+ * tensors (the Open Inference Protocol's extension) becomes the JSON body it stands for.
  */
-function binaryBodyAsJson(e: CloudEventV1<unknown>): CloudEventV1<unknown> {
-  const d = e.data ?? e.data_base64
-  const raw =
-    typeof d === 'string' ? d : d instanceof Uint8Array ? Buffer.from(d).toString('utf8') : undefined
-  if (raw === undefined) return e
+function bodyAsJson(e: CloudEventV1<unknown>, headerLength?: number): CloudEventV1<unknown> {
+  const d = e.data
+  const bytes = typeof d === 'string' ? Buffer.from(d) : d instanceof Uint8Array ? Buffer.from(d) : undefined
+  if (bytes === undefined) return e
+  const { data_base64: _, ...attributes } = e
   try {
-    return { ...e, data: JSON.parse(raw) }
+    return { ...attributes, data: JSON.parse(bytes.toString('utf8')) }
   } catch {
-    return e
+    const tensors = binaryTensorBody(bytes, headerLength)
+    return tensors ? { ...attributes, data: tensors } : e
   }
 }
 
@@ -107,7 +123,7 @@ export function fromKafka(headers: Record<string, string>, value: Buffer | null)
     http[k.startsWith('ce_') ? `ce-${k.slice(3)}` : k.toLowerCase()] = v
   if (!Object.keys(http).some((k) => k.startsWith('ce-')) && !http['content-type'])
     http['content-type'] = 'application/cloudevents+json'
-  const parsed = fromHttp(http, value.toString('utf8'))
+  const parsed = fromHttp(http, value)
   if (!parsed.ok) return parsed
   if (parsed.value.length !== 1) return { ok: false, reason: 'a batch of CloudEvents in one message' }
   return { ok: true, value: parsed.value[0]! }

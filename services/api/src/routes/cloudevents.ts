@@ -110,7 +110,7 @@ export function cloudEventsRoutes(
     c.req.raw.headers.forEach((v, k) => {
       headers[k] = v
     })
-    const parsed = fromHttp(headers, await c.req.text())
+    const parsed = fromHttp(headers, Buffer.from(await c.req.arrayBuffer()))
     if (!parsed.ok) {
       deps.metrics.ingested('cloudevents', 0, 1)
       return fail(c, 400, parsed.reason)
