@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { ClickHouse, SqlRunner } from '@vigil/clickhouse'
-import type { VigilConfig } from '@vigil/config'
+import { modelConfig, type VigilConfig } from '@vigil/config'
 import type { Logger, Registry } from '@vigil/observability'
 import type { Readiness } from '@vigil/runtime'
 import { HTTPException } from 'hono/http-exception'
@@ -66,7 +66,13 @@ export function createApiApp(options: ApiOptions) {
   opsRoutes(app, options)
   ingestRoutes(app, requireScope, { ...options, metrics })
   if (options.topics.cloudevents)
-    cloudEventsRoutes(app, requireScope, { ...options, metrics, topic: options.topics.cloudevents })
+    cloudEventsRoutes(app, requireScope, {
+      ...options,
+      metrics,
+      topic: options.topics.cloudevents,
+      // Pairs are keyed here as the ingest service pairs them, so both halves share a partition.
+      pairing: (id) => modelConfig(options.config, id).ingest?.pair_by,
+    })
   windowRoutes(app, requireScope, options)
   alertRoutes(app, requireScope, { ...options, now })
   baselineRoutes(app, requireScope, options)

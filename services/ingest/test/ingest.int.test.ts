@@ -33,6 +33,11 @@ models:
       format: kserve-v1
       columns: [sepal_length, sepal_width, petal_length, petal_width]
       label: { output: prediction }
+  iris-proxied:
+    ingest:
+      format: oip-v2
+      label: { output: label }
+      pair_by: { pointer: /id }
   iris-s2:
     ingest:
       format: oip-v2
@@ -218,6 +223,59 @@ describe('KServe CloudEvents through the API and the ingest service', () => {
       ]),
     )
   }, 90_000)
+
+  it("pairs by the model's pair_by when each half has its own ce-id (a proxy that sets them)", async () => {
+    const half = (kind: 'request' | 'response', ceId: string, data: unknown) =>
+      new CloudEvent({
+        id: ceId,
+        source: 'proxy',
+        type: `org.kubeflow.serving.inference.${kind}`,
+        datacontenttype: 'application/json',
+        inferenceservicename: 'iris-proxied',
+        data,
+      })
+    const tensor = (name: string, datatype: string, data: unknown[]) => ({ name, shape: [2], datatype, data })
+    expect(
+      (
+        await post(
+          HTTP.binary(half('request', 'ce-a', { id: 'oip-1', inputs: [tensor('x', 'FP64', [1, 2])] })),
+        )
+      ).status,
+    ).toBe(202)
+    expect(
+      (
+        await post(
+          HTTP.binary(
+            half('response', 'ce-b', { id: 'oip-1', outputs: [tensor('label', 'BYTES', ['a', 'b'])] }),
+          ),
+        )
+      ).status,
+    ).toBe(202)
+    // A half without the id its model pairs by is refused at once, saying so.
+    const res = await post(HTTP.binary(half('request', 'ce-c', { inputs: [tensor('x', 'FP64', [1, 2])] })))
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'the request has nothing at /id in its body to pair by (ingest.pair_by)',
+    )
+    let rows: { id: string; label: string | null }[] = []
+    await waitFor(
+      async () => {
+        expect(await recorderCaughtUp(started)).toBe(true)
+        rows = await queryRows<{ id: string; label: string | null }>(
+          started.proc.deps.ch,
+          `SELECT prediction_id AS id, predicted_label AS label FROM {db:Identifier}.predictions FINAL
+            WHERE model_id = 'iris-proxied' ORDER BY id`,
+        )
+        return rows.length >= 2
+      },
+      30_000,
+      300,
+    )
+    expect(rows).toEqual([
+      { id: 'oip-1#0', label: 'a' },
+      { id: 'oip-1#1', label: 'b' },
+    ])
+  }, 60_000)
 
   it('a request without its response goes to the DLQ after the TTL, saying so', async () => {
     expect((await post(HTTP.binary(request('orphan-1')))).status).toBe(202)

@@ -28,6 +28,7 @@ export {
   type ModelConfig,
   type ModelSettingsInput,
   modelConfig,
+  type PairBy,
   type SettingSource,
 } from './models.js'
 export {

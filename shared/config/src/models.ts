@@ -71,6 +71,19 @@ const ingestSchema = z
       )
       .optional(),
     /**
+     * What pairs a request with its response when the CloudEvent id does not (a proxy that sets
+     * its own per half): a header KServe's logger passes in its `metadata` extension, a
+     * CloudEvents extension, or a JSON pointer (RFC 6901) into both bodies (`/id` in the Open
+     * Inference Protocol). Seldon's `requestid` extension, when present, is used first.
+     */
+    pair_by: z
+      .union([
+        z.strictObject({ metadata: z.string().min(1) }),
+        z.strictObject({ extension: z.string().regex(/^[a-z0-9]{1,20}$/, 'a CloudEvents extension name') }),
+        z.strictObject({ pointer: z.string().regex(/^(\/[^/]*)+$/, 'a JSON pointer such as /id') }),
+      ])
+      .optional(),
+    /**
      * Seldon Core 2: read the model's `<prefix>.<namespace>.model.<model>.inputs|outputs` topics
      * (protobuf Open Inference Protocol v2, paired by message key) besides CloudEvents.
      */
@@ -139,6 +152,8 @@ export type ModelSettingsInput = z.input<typeof modelSchema>
 export type DriftThresholdSettings = Omit<ModelConfig['drift'], 'features'>
 /** How a model's serving bodies become prediction events. */
 export type IngestMapping = NonNullable<ModelConfig['ingest']>
+/** What pairs a model's request and response halves, when not the CloudEvent id. */
+export type PairBy = NonNullable<IngestMapping['pair_by']>
 
 /** The built-in settings of every model. */
 export const DEFAULT_MODEL_CONFIG: ModelConfig = modelSchema.parse({})

@@ -174,6 +174,18 @@ describe("a model's ingest mapping", () => {
     )
   })
 
+  it('takes pair_by as a logged header, an extension or a JSON pointer, and says when it is none', () => {
+    const pairBy = (v: string) =>
+      withFile(
+        `models:\n  m:\n    ingest:\n      format: oip-v2\n      label: { output: y }\n      pair_by: ${v}\n`,
+      )
+    const cfg = loadVigilConfig({ env: {}, cwd: pairBy('{ pointer: /id }') })
+    expect(modelConfig(cfg, 'm').ingest?.pair_by).toEqual({ pointer: '/id' })
+    expect(problems(() => loadVigilConfig({ env: {}, cwd: pairBy('{ pointer: id }') }))[0]).toMatch(
+      /^6 models\.m\.ingest\.pair_by/,
+    )
+  })
+
   it('reads Seldon Core 2 topics only with the Open Inference Protocol, and a namespace Kubernetes allows', () => {
     const seldon = (format: string, namespace: string) =>
       withFile(

@@ -1,5 +1,7 @@
+import type { PairBy } from '@vigil/config'
 import { type CloudEventV1, HTTP } from 'cloudevents'
 import { binaryTensorBody } from './formats/oip-binary.js'
+import { metadataHeader } from './metadata.js'
 import { BodyError } from './rows.js'
 
 // Serving stacks log each inference as two CloudEvents 1.0, a request and a response, sharing an
@@ -25,7 +27,7 @@ export interface ServingEvent {
   half: Half
   /** Whose model: the `inferenceservicename` extension (KServe), else `modelid` (Seldon). */
   modelId: string
-  /** What pairs it: the `requestid` extension when present, else the event id. */
+  /** What pairs it: the `requestid` extension when present, else the model's `pair_by`, else the event id. */
   pairId: string
   /** The event, every attribute and extension, `data` the body (parsed JSON). */
   event: CloudEventV1<unknown>
@@ -35,8 +37,38 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string }
 
 const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined)
 
+/** How a reader finds each model's pairing (`ingest.pair_by` of its mapping). */
+export type PairingOf = (modelId: string) => PairBy | undefined
+
+/** The value at a JSON pointer (RFC 6901), if there is one. */
+function atPointer(doc: unknown, pointer: string): unknown {
+  let v = doc
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replaceAll('~1', '/').replaceAll('~0', '~')
+    if (typeof v !== 'object' || v === null) return undefined
+    v = (v as Record<string, unknown>)[key]
+  }
+  return v
+}
+
+/** The id a model's `pair_by` reads from the half, or why there is none. */
+function pairedBy(e: CloudEventV1<unknown>, by: PairBy): Parsed<string> {
+  const [v, where] =
+    'metadata' in by
+      ? [metadataHeader(e, by.metadata), `no ${by.metadata} header in its metadata extension`]
+      : 'extension' in by
+        ? [e[by.extension], `no ${by.extension} extension`]
+        : [atPointer(e.data, by.pointer), `nothing at ${by.pointer} in its body`]
+  if ((typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isFinite(v)))
+    return { ok: true, value: String(v) }
+  return {
+    ok: false,
+    reason: `the ${String(e.type).split('.').at(-1)} has ${where} to pair by (ingest.pair_by)`,
+  }
+}
+
 /** A CloudEvent as a half vigil pairs, or why not. */
-export function servingEvent(e: CloudEventV1<unknown>): Parsed<ServingEvent> {
+export function servingEvent(e: CloudEventV1<unknown>, pairing?: PairingOf): Parsed<ServingEvent> {
   if (e.specversion !== '1.0')
     return { ok: false, reason: `specversion ${String(e.specversion)}: vigil reads 1.0` }
   for (const a of ['id', 'source', 'type'] as const)
@@ -54,14 +86,21 @@ export function servingEvent(e: CloudEventV1<unknown>): Parsed<ServingEvent> {
       reason: 'the CloudEvent names no model: no inferenceservicename or modelid extension',
     }
   if (e.data === undefined) return { ok: false, reason: `the ${half} has no body (data)` }
-  return { ok: true, value: { half, modelId, pairId: text(e.requestid) ?? e.id, event: e } }
+  const by = text(e.requestid) ? undefined : pairing?.(modelId)
+  const pairId = by ? pairedBy(e, by) : { ok: true as const, value: text(e.requestid) ?? e.id }
+  if (!pairId.ok) return pairId
+  return { ok: true, value: { half, modelId, pairId: pairId.value, event: e } }
 }
 
 /**
  * The CloudEvents of an HTTP request (binary, structured or batched mode), each checked. A
  * binary-mode body is taken as bytes (it may be binary tensors), the others as UTF-8 text.
  */
-export function fromHttp(headers: Record<string, string>, body: Buffer): Parsed<ServingEvent[]> {
+export function fromHttp(
+  headers: Record<string, string>,
+  body: Buffer,
+  pairing?: PairingOf,
+): Parsed<ServingEvent[]> {
   const binary = Object.keys(headers).some((k) => k.startsWith('ce-'))
   let events: CloudEventV1<unknown>[]
   try {
@@ -81,7 +120,7 @@ export function fromHttp(headers: Record<string, string>, body: Buffer): Parsed<
       if (err instanceof BodyError) return { ok: false, reason: `${at}${err.message}` }
       throw err
     }
-    const s = servingEvent(json)
+    const s = servingEvent(json, pairing)
     if (!s.ok) return { ok: false, reason: `${at}${s.reason}` }
     out.push(s.value)
   }
@@ -116,14 +155,18 @@ export function toKafka(s: ServingEvent): { key: string; value: string; headers:
 }
 
 /** A half read from Kafka: structured JSON, or binary mode (`ce_` headers and the body as the value). */
-export function fromKafka(headers: Record<string, string>, value: Buffer | null): Parsed<ServingEvent> {
+export function fromKafka(
+  headers: Record<string, string>,
+  value: Buffer | null,
+  pairing?: PairingOf,
+): Parsed<ServingEvent> {
   if (!value || value.length === 0) return { ok: false, reason: 'an empty message' }
   const http: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers))
     http[k.startsWith('ce_') ? `ce-${k.slice(3)}` : k.toLowerCase()] = v
   if (!Object.keys(http).some((k) => k.startsWith('ce-')) && !http['content-type'])
     http['content-type'] = 'application/cloudevents+json'
-  const parsed = fromHttp(http, value)
+  const parsed = fromHttp(http, value, pairing)
   if (!parsed.ok) return parsed
   if (parsed.value.length !== 1) return { ok: false, reason: 'a batch of CloudEvents in one message' }
   return { ok: true, value: parsed.value[0]! }

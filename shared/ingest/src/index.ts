@@ -2,6 +2,7 @@ export {
   fromHttp,
   fromKafka,
   type Half,
+  type PairingOf,
   type Parsed,
   SERVING_TYPES,
   type ServingEvent,

@@ -4,6 +4,7 @@ import { decodeMlflowRequest, decodeMlflowResponse } from './formats/mlflow.js'
 import { decodeOipRequest, decodeOipResponse } from './formats/oip.js'
 import { decodeSeldonRequest, decodeSeldonResponse, decodeSeldonTruth } from './formats/seldon.js'
 import { decodeV1Request, decodeV1Response } from './formats/v1.js'
+import { metadataHeader } from './metadata.js'
 import {
   BodyError,
   type Decoded,
@@ -87,22 +88,6 @@ export function toPredictions(
     throw err
   }
   return { ok: true, events }
-}
-
-/** KServe's `metadata` extension: the logged headers as JSON, each a value or a list of them. */
-function metadataHeader(extensions: Record<string, unknown>, name: string): Scalar | undefined {
-  const raw = extensions.metadata
-  let headers: unknown = raw
-  if (typeof raw === 'string')
-    try {
-      headers = JSON.parse(raw)
-    } catch {
-      return undefined
-    }
-  if (typeof headers !== 'object' || headers === null) return undefined
-  const entry = Object.entries(headers).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1]
-  const v = Array.isArray(entry) ? entry[0] : entry
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : undefined
 }
 
 /** The row's attributes by the mapping; one that is absent is left out (an attribute is optional). */

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi'
-import { fromHttp, SERVING_TYPES, toKafka } from '@vigil/ingest'
+import { fromHttp, type PairingOf, SERVING_TYPES, toKafka } from '@vigil/ingest'
 import { bearer, errorResponses, fail, type ScopeGuard } from '../http.js'
 import type { ApiMetrics } from '../metrics.js'
 import { type IngestDeps, ingestGuards } from './ingest.js'
@@ -67,7 +67,7 @@ const binaryHeaders = z.object({
 export function cloudEventsRoutes(
   app: OpenAPIHono,
   requireScope: ScopeGuard,
-  deps: IngestDeps & { metrics: ApiMetrics; topic: string },
+  deps: IngestDeps & { metrics: ApiMetrics; topic: string; pairing: PairingOf },
 ): void {
   const route = createRoute({
     method: 'post',
@@ -110,7 +110,7 @@ export function cloudEventsRoutes(
     c.req.raw.headers.forEach((v, k) => {
       headers[k] = v
     })
-    const parsed = fromHttp(headers, Buffer.from(await c.req.arrayBuffer()))
+    const parsed = fromHttp(headers, Buffer.from(await c.req.arrayBuffer()), deps.pairing)
     if (!parsed.ok) {
       deps.metrics.ingested('cloudevents', 0, 1)
       return fail(c, 400, parsed.reason)

@@ -68,7 +68,7 @@ export function decodeHalf(
   headers: Readonly<Record<string, string>>,
   settings: (modelId: string) => ModelConfig,
 ): Decoded<ServingEvent> {
-  const parsed = fromKafka(headers, value)
+  const parsed = fromKafka(headers, value, (id) => settings(id).ingest?.pair_by)
   if (!parsed.ok) return parsed
   const model = parsed.value.modelId
   if (!settings(model).ingest)
@@ -92,7 +92,8 @@ function storedHalf(s: StoredHalf): ArrivedHalf | undefined {
   const parsed = servingEvent(JSON.parse(s.event))
   if (!parsed.ok) return undefined
   return {
-    serving: parsed.value,
+    // Paired by what the half was stored under (a model's pair_by may have chosen it).
+    serving: { ...parsed.value, pairId: s.pair_id },
     offset: BigInt(s.source_offset),
     arrivedAt: Date.parse(s.arrived_at),
     message: {
