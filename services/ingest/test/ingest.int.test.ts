@@ -109,6 +109,26 @@ async function stored(prefix: string, n: number) {
   return rows
 }
 
+/** Waits until the recorder stored `n` predictions of `model`, and returns them, once each. */
+async function storedOf(model: string, n: number) {
+  let rows: { id: string; label: string | null }[] = []
+  await waitFor(
+    async () => {
+      expect(await recorderCaughtUp(started)).toBe(true)
+      rows = await queryRows<{ id: string; label: string | null }>(
+        started.proc.deps.ch,
+        `SELECT prediction_id AS id, predicted_label AS label FROM {db:Identifier}.predictions FINAL
+          WHERE model_id = {model:String} ORDER BY id`,
+        { model },
+      )
+      return rows.length >= n
+    },
+    30_000,
+    300,
+  )
+  return rows
+}
+
 describe('KServe CloudEvents through the API and the ingest service', () => {
   it('binary mode, request then response: a prediction per row of the batch', async () => {
     expect((await post(HTTP.binary(request('bin-1')))).status).toBe(202)
@@ -257,20 +277,7 @@ describe('KServe CloudEvents through the API and the ingest service', () => {
     expect(((await res.json()) as { error: string }).error).toBe(
       'the request has nothing at /id in its body to pair by (ingest.pair_by)',
     )
-    let rows: { id: string; label: string | null }[] = []
-    await waitFor(
-      async () => {
-        expect(await recorderCaughtUp(started)).toBe(true)
-        rows = await queryRows<{ id: string; label: string | null }>(
-          started.proc.deps.ch,
-          `SELECT prediction_id AS id, predicted_label AS label FROM {db:Identifier}.predictions FINAL
-            WHERE model_id = 'iris-proxied' ORDER BY id`,
-        )
-        return rows.length >= 2
-      },
-      30_000,
-      300,
-    )
+    const rows = await storedOf('iris-proxied', 2)
     expect(rows).toEqual([
       { id: 'oip-1#0', label: 'a' },
       { id: 'oip-1#1', label: 'b' },
@@ -341,20 +348,7 @@ describe('KServe CloudEvents through the API and the ingest service', () => {
       { key: '0.iris.s2-d', value: Buffer.from([0x0a, 0xff]) },
     ])
     await producer.send(outputs!, [msg('schema-registry', 'response', '0.iris.s2-c')])
-    let rows: { id: string; label: string | null }[] = []
-    await waitFor(
-      async () => {
-        expect(await recorderCaughtUp(started)).toBe(true)
-        rows = await queryRows<{ id: string; label: string | null }>(
-          started.proc.deps.ch,
-          `SELECT prediction_id AS id, predicted_label AS label FROM {db:Identifier}.predictions FINAL
-            WHERE model_id = 'iris-s2' ORDER BY id`,
-        )
-        return rows.length >= 9
-      },
-      30_000,
-      300,
-    )
+    const rows = await storedOf('iris-s2', 9)
     expect(rows).toEqual(
       ['s2-a', 's2-b', 's2-c'].flatMap((id) =>
         ['setosa', 'versicolor', 'virginica'].map((label, r) => ({ id: `${id}#${r}`, label })),
