@@ -8,6 +8,7 @@ import { emailSender } from './channels/email.js'
 import { slackSender } from './channels/slack.js'
 import type { ChannelSender } from './channels/types.js'
 import { alertmanagerSender, webhookSender } from './channels/webhook.js'
+import { createHealthGauges, type HealthReadings, observeHealth } from './health.js'
 import { createOutbox } from './outbox.js'
 import { planBatch, type RulesEnv, type RulesState } from './steps/batch.js'
 import type { AlertState } from './steps/lifecycle.js'
@@ -46,6 +47,8 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
   // plan's writes are durable.
   const states = new Map<string, AlertState>()
   const lastRetrain = new Map<string, number>()
+  const health = createHealthGauges(registry, { perFeature: alerting.model_metrics.per_feature })
+  let readings: HealthReadings = new Map()
   async function reload(): Promise<void> {
     replace(states, await loadAlerts(ch))
     replace(lastRetrain, await loadRetrains(ch))
@@ -96,6 +99,11 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
       const after = () => {
         plan.next.states.apply()
         plan.next.retrains.apply()
+        readings = observeHealth(
+          readings,
+          inputs.map((i) => i.event),
+        )
+        health.update(readings, states.values())
         outbox.add(plan.outbox)
         metrics.evaluated.inc(inputs.length)
         for (const transition of plan.transitions) metrics.transitions.inc({ transition })
@@ -111,6 +119,7 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
       const problems = await checkChannels(config)
       if (problems.length > 0) throw new ConfigError(problems)
       await reload()
+      health.update(readings, states.values())
       await outbox.load()
       log.info(
         {

@@ -214,6 +214,11 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
     ])
     // The same changes, kept in ClickHouse for the API's history.
     expect(await historyOf(proc)).toEqual(['age firing', 'amount firing', 'age resolved', 'amount resolved'])
+    // Model health on /metrics: the last window's reading, nothing firing any more.
+    const scraped = await (await fetch(`http://127.0.0.1:${proc.httpPort}/metrics`)).text()
+    expect(scraped).toContain('vigil_model_drift_share{model="fraud"} 0')
+    expect(scraped).toContain('vigil_model_alerts_firing{model="fraud"} 0')
+    expect(scraped).toMatch(/vigil_model_window_end_timestamp_seconds\{model="fraud",family="drift"\} \d+/)
   })
 
   it('waits out a Slack 429, delivers email once SMTP is back, and gives up visibly on a dead receiver', async () => {

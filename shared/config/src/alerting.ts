@@ -101,6 +101,8 @@ export const alertingSchema = z.strictObject({
   alertmanager: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
   /** Hosts, IPs or CIDRs that webhooks may reach although they are private, loopback or link-local. */
   allow_private: z.array(z.string().min(1)).default([]),
+  /** Model health gauges on /metrics: per model; per feature too when `per_feature` (a series per feature). */
+  model_metrics: z.strictObject({ per_feature: z.boolean().default(false) }).prefault({}),
 })
 
 /** A rule as the rules service uses it: the file's settings with defaults, the metric split, the condition parsed. */
