@@ -1,7 +1,9 @@
+import { writeFile } from 'node:fs/promises'
 import { modelConfig } from '@vigil/config'
 import type { Cli } from '../cli.js'
 import { UserError } from '../client/backend.js'
 import { type EvaluateFiles, evaluateFiles } from '../evaluate/engine.js'
+import { evaluationHtml } from '../evaluate/html.js'
 import { evaluateInProcess } from '../evaluate/process.js'
 import { renderEvaluation } from '../evaluate/render.js'
 import { withScratchEngine } from '../scratch.js'
@@ -16,6 +18,7 @@ export function registerEvaluate({ program, config, run }: Cli): void {
     .requiredOption('-l, --labels <file>', 'NDJSON of label events (schemas/events/label.v1)')
     .option('-m, --model <id>', 'the model to evaluate when the files hold several')
     .option('--json', 'print the report as JSON')
+    .option('--html <file>', 'also write the report as one self-contained HTML file, with charts')
     .addHelpText(
       'after',
       '\nExamples:\n  $ vigil evaluate --predictions preds.ndjson --labels labels.ndjson\n' +
@@ -23,7 +26,7 @@ export function registerEvaluate({ program, config, run }: Cli): void {
         "The model's task, positive_class and sensitive_attributes come from vigil.yaml (models:);\n" +
         'without them they are inferred and the report says how. Definitions: docs/metrics.md.',
     )
-    .action((opts: { predictions: string; labels: string; model?: string; json?: boolean }) =>
+    .action((opts: { predictions: string; labels: string; model?: string; json?: boolean; html?: string }) =>
       run(async () => {
         const settings = config()
         const files: EvaluateFiles = {
@@ -46,6 +49,10 @@ export function registerEvaluate({ program, config, run }: Cli): void {
         process.stdout.write(
           opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderEvaluation(report)}\n`,
         )
+        if (opts.html) {
+          await writeFile(opts.html, await evaluationHtml(report, opts))
+          process.stderr.write(`wrote ${opts.html}\n`)
+        }
       }),
     )
 }

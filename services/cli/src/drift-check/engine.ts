@@ -1,4 +1,5 @@
 import { type ColumnType, InputFileError, readTable } from '@vigil/baselines'
+import type { Distribution } from '@vigil/charts'
 import type { ClickHouse } from '@vigil/clickhouse'
 import {
   categoricalDriftFromCounts,
@@ -63,12 +64,16 @@ export async function compareFiles(
       } else categorical.push(name)
     }
     const features: Record<string, FeatureDrift> = {}
-    for (const [name, drift] of await numericalDrifts(q, numerical, profiles, thresholds))
+    const shown: Record<string, Distribution> = {}
+    for (const [name, drift] of await numericalDrifts(q, numerical, profiles, thresholds, shown))
       features[name] = drift
-    for (const [name, drift] of await categoricalDrifts(q, categorical, thresholds)) features[name] = drift
+    for (const [name, drift] of await categoricalDrifts(q, categorical, thresholds, shown))
+      features[name] = drift
     // In the order the columns first appear, as the process reports them.
-    const ordered = Object.fromEntries([...profiles.keys()].map((n) => [n, features[n]!]))
-    return { features: ordered, drift_share: driftShare(Object.values(ordered)) }
+    const names = [...profiles.keys()]
+    const ordered = Object.fromEntries(names.map((n) => [n, features[n]!]))
+    const distributions = Object.fromEntries(names.flatMap((n) => (shown[n] ? [[n, shown[n]]] : [])))
+    return { features: ordered, drift_share: driftShare(Object.values(ordered)), distributions }
   } finally {
     await cells.drop()
   }
@@ -126,6 +131,7 @@ async function numericalDrifts(
   names: readonly string[],
   profiles: ReadonlyMap<string, ColumnProfile>,
   thresholds: DriftThresholds,
+  shown: Record<string, Distribution>,
 ): Promise<Map<string, FeatureDrift>> {
   if (names.length === 0) return new Map()
   const spread = await q<{ name: string; std: number; deciles: number[] }>(
@@ -173,6 +179,7 @@ async function numericalDrifts(
     if (!t) throw new Error(`no values of column "${name}" found by the engine`)
     const bins = (side: Side, total: number) =>
       [...t.below.map((b) => b[side]), total].map((c, i, all) => c - (i === 0 ? 0 : all[i - 1]!))
+    shown[name] = { kind: 'numerical', edges: edges[name]!, reference: bins(0, n1), current: bins(1, n2) }
     return numericalDriftFromTests(
       { n: n1, std: std.get(name) ?? 0, proportions: proportions(bins(0, n1)) },
       { n: n2, proportions: proportions(bins(1, n2)) },
@@ -195,6 +202,7 @@ async function categoricalDrifts(
   q: Query,
   names: readonly string[],
   thresholds: DriftThresholds,
+  shown: Record<string, Distribution>,
 ): Promise<Map<string, FeatureDrift>> {
   if (names.length === 0) return new Map()
   // A number in a categorical column counts as its text.
@@ -210,7 +218,36 @@ async function categoricalDrifts(
   return new Map(
     names.map((n) => {
       const [ref, cur] = counts.get(n)!
+      shown[n] = categoryDistribution(ref!, cur!)
       return [n, categoricalDriftFromCounts(ref!, cur!, thresholds)]
     }),
   )
+}
+
+/** Categories drawn at most; the rest are one bar, `(other)`. */
+const SHOWN_CATEGORIES = 20
+
+/** Both sides' counts over the most frequent categories of the two together. */
+function categoryDistribution(
+  ref: ReadonlyMap<string, number>,
+  cur: ReadonlyMap<string, number>,
+): Distribution {
+  const all = [...new Set([...ref.keys(), ...cur.keys()])].sort(
+    (a, b) =>
+      (ref.get(b) ?? 0) + (cur.get(b) ?? 0) - (ref.get(a) ?? 0) - (cur.get(a) ?? 0) || a.localeCompare(b),
+  )
+  const top = all.slice(0, SHOWN_CATEGORIES)
+  const rest = all.slice(SHOWN_CATEGORIES)
+  const sum = (m: ReadonlyMap<string, number>, keys: string[]) =>
+    keys.reduce((a, k) => a + (m.get(k) ?? 0), 0)
+  const side = (m: ReadonlyMap<string, number>) => [
+    ...top.map((k) => m.get(k) ?? 0),
+    ...(rest.length ? [sum(m, rest)] : []),
+  ]
+  return {
+    kind: 'categorical',
+    categories: rest.length ? [...top, `(other: ${rest.length})`] : top,
+    reference: side(ref),
+    current: side(cur),
+  }
 }

@@ -1,8 +1,11 @@
+import type { Distribution } from '@vigil/charts'
 import type { FeatureDrift } from '@vigil/stats'
 
 export interface DriftReport {
   features: Record<string, FeatureDrift>
   drift_share: number
+  /** Per feature, both samples over the bins the statistics compared (for the HTML report). */
+  distributions: Record<string, Distribution>
 }
 
 /** The report as an aligned table for a person. */

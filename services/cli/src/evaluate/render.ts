@@ -3,6 +3,17 @@ import type { Evaluation } from '@vigil/outcomes'
 const fmt = (v: unknown) =>
   v === null || v === undefined ? 'n/a' : typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v)
 
+/** The per-group fairness metrics a report shows, in order. */
+export const FAIRNESS_COLUMNS = [
+  'n',
+  'selection_rate',
+  'tpr',
+  'fpr',
+  'precision',
+  'disparate_impact',
+  'equalised_odds_difference',
+] as const
+
 /** The report for a person: coverage, the headline metrics, fairness per attribute and group. */
 export function renderEvaluation(e: Evaluation): string {
   const out: string[] = []
@@ -25,15 +36,7 @@ export function renderEvaluation(e: Evaluation): string {
   }
   for (const [attribute, f] of Object.entries(e.fairness)) {
     out.push('', `fairness: ${attribute} (reference group ${f.reference_group})`)
-    const cols = [
-      'n',
-      'selection_rate',
-      'tpr',
-      'fpr',
-      'precision',
-      'disparate_impact',
-      'equalised_odds_difference',
-    ] as const
+    const cols = FAIRNESS_COLUMNS
     // Each column as wide as its name or widest value, and a space between columns.
     const rows = Object.entries(f.groups).map(([g, m]) => [g, ...cols.map((c) => fmt(m[c]))])
     const widths = ['group', ...cols].map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
