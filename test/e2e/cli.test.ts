@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { outcomeSample } from '@vigil/testing'
 import { describe, expect, it } from 'vitest'
+import { writeOutcomeFiles } from './outcome-files.js'
 import { finished, spawnVigil } from './processes.js'
 
 // These fail before touching Kafka or ClickHouse: a person gets one clear line, never a crash.
@@ -175,14 +175,7 @@ describe('vigil CLI refuses bad input with a clear message', () => {
 
   it('evaluates prediction and label files as one window; a bad line is named (exit 2)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-cli-evaluate-'))
-    const { predictions, labels } = outcomeSample()
-    const lines = (xs: object[]) => `${xs.map((x) => JSON.stringify(x)).join('\n')}\n`
-    writeFileSync(join(dir, 'p.ndjson'), lines(predictions))
-    writeFileSync(join(dir, 'l.ndjson'), lines(labels))
-    writeFileSync(
-      join(dir, 'vigil.yaml'),
-      'models:\n  fraud:\n    positive_class: fraud\n    sensitive_attributes:\n      group: { reference_group: a }\n',
-    )
+    const { labels } = writeOutcomeFiles(dir)
     const ok = await finished(
       spawnVigil(
         ['evaluate', '-p', 'p.ndjson', '-l', 'l.ndjson', '--config', 'vigil.yaml', '--json'],
