@@ -4,8 +4,11 @@
 // embedded ClickHouse — once paced (BENCH_RATE messages/s) and once as a burst of all of them.
 // The alerts go to BENCH_CHANNELS Slack channels (each model's rule names its team's channel): vigil sends a
 // channel at most a burst of 5 and then 1 message a second, as Slack asks.
+// (3) The same paced, for BENCH_CHART_ALERTS models whose last 24 windows are in drift_windows:
+// the alert's chart is drawn from them and uploaded into its thread; latency to the post and to
+// the upload.
 //   BENCH_ALERTS (default 1000), BENCH_RATE (default 20), BENCH_RULES (default 1000),
-//   BENCH_CHANNELS (default 50).
+//   BENCH_CHANNELS (default 50), BENCH_CHART_ALERTS (default 200).
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,6 +20,7 @@ import { type AlertChange, evaluateMessage } from '@vigil/rules/bench'
 import { startProcess } from '@vigil/runtime'
 import {
   createTestTopics,
+  driftWindowRows,
   makeDriftMetrics,
   publish,
   slackStandIn,
@@ -30,6 +34,7 @@ const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000)
 const RATE = Number(process.env.BENCH_RATE ?? 20)
 const RULES = Number(process.env.BENCH_RULES ?? 1000)
 const CHANNELS = Number(process.env.BENCH_CHANNELS ?? 50)
+const CHART_ALERTS = Number(process.env.BENCH_CHART_ALERTS ?? 200)
 const H = 3_600_000
 
 /** 20 features, `drifted` of them above a PSI of 0.2. */
@@ -122,9 +127,10 @@ async function deliveryLatency() {
   const file = join(dir, 'vigil.yaml')
   // Model selectors are exact ids or `*`: one rule per model, each team's models to its channel.
   const modelName = (prefix: string, i: number) => `team${i % CHANNELS}-${prefix}-${i}`
-  const rules = ['paced', 'burst'].flatMap((prefix) =>
+  const counts: Record<string, number> = { paced: ALERTS, burst: ALERTS, charted: CHART_ALERTS }
+  const rules = Object.entries(counts).flatMap(([prefix, n]) =>
     Array.from(
-      { length: ALERTS },
+      { length: n },
       (_, i) => `  - name: psi-${modelName(prefix, i)}
     model: ${modelName(prefix, i)}
     metric: drift.psi
@@ -151,8 +157,10 @@ async function deliveryLatency() {
 
   async function measure(prefix: string, pace: number | undefined) {
     const before = slack.posts.length
+    const uploadsBefore = slack.uploads.length
     const t = performance.now()
-    const models = Array.from({ length: ALERTS }, (_, i) => modelName(prefix, i))
+    const n = counts[prefix]!
+    const models = Array.from({ length: n }, (_, i) => modelName(prefix, i))
     if (pace) {
       for (const [i, model] of models.entries()) {
         const due = t + (i * 1000) / pace
@@ -169,21 +177,49 @@ async function deliveryLatency() {
       )
       for (const m of models) sentAt.set(m, at)
     }
-    if (!(await waitFor(async () => slack.posts.length - before >= ALERTS, 300_000)))
-      throw new Error(`only ${slack.posts.length - before} of ${ALERTS} alerts reached Slack`)
+    const charted = prefix === 'charted'
+    const arrived = async () =>
+      slack.posts.length - before >= n && (!charted || slack.uploads.length - uploadsBefore >= n)
+    if (!(await waitFor(arrived, 300_000)))
+      throw new Error(`only ${slack.posts.length - before} of ${n} alerts reached Slack`)
     const seconds = (performance.now() - t) / 1000
-    const latencies = slack.posts
-      .slice(before)
-      .map((p) => p.at - sentAt.get(modelOf(p.text))!)
-      .sort((a, b) => a - b)
-    if (latencies.some((l) => !Number.isFinite(l))) throw new Error('a Slack post matched no sent message')
-    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1)!, seconds }
+    const stats = (ls: number[]) => {
+      const sorted = [...ls].sort((a, b) => a - b)
+      if (sorted.some((l) => !Number.isFinite(l))) throw new Error('a Slack delivery matched no sent message')
+      return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1)! }
+    }
+    const post = stats(slack.posts.slice(before).map((p) => p.at - sentAt.get(modelOf(p.text))!))
+    const upload = charted
+      ? stats(
+          slack.uploads
+            .slice(uploadsBefore)
+            .map((u) => u.at - sentAt.get(/^vigil-(.+)-psi-/.exec(u.filename)?.[1] ?? '')!),
+        )
+      : undefined
+    return { ...post, seconds, ...(upload ? { upload } : {}) }
+  }
+
+  /** The last 24 windows of each charted model's drifted features, as the drift service writes them. */
+  async function chartedHistory() {
+    const values = driftWindowRows(
+      Array.from({ length: CHART_ALERTS }, (_, i) => modelName('charted', i)).flatMap((model) =>
+        Array.from({ length: 24 }, (_, k) => driftMessage(model, k - 23, k === 23 ? 3 : 0)),
+      ),
+      3,
+    )
+    await proc.deps.ch.client.insert({
+      table: `${proc.deps.ch.database}.drift_windows`,
+      values,
+      format: 'JSONEachRow',
+    })
   }
 
   try {
     const paced = await measure('paced', RATE)
     const burst = await measure('burst', undefined)
-    return { paced, burst }
+    await chartedHistory()
+    const charted = await measure('charted', RATE)
+    return { paced, burst, charted }
   } finally {
     await proc.stop()
     await slack.close()
@@ -211,8 +247,20 @@ try {
         `metrics message → Slack, burst of ${ALERTS} over ${CHANNELS} channels`,
         `p50 ${delivery.burst.p50} ms, p99 ${delivery.burst.p99} ms, all in ${delivery.burst.seconds.toFixed(1)} s`,
       ],
+      [
+        `metrics message → Slack with the chart, ${CHART_ALERTS} alerts at ${RATE}/s`,
+        `post p50 ${delivery.charted.p50} ms, p99 ${delivery.charted.p99} ms; chart in thread p50 ${delivery.charted.upload?.p50} ms, p99 ${delivery.charted.upload?.p99} ms`,
+      ],
     ],
-    { rules: RULES, alerts: ALERTS, rate: RATE, channels: CHANNELS, evaluation, delivery },
+    {
+      rules: RULES,
+      alerts: ALERTS,
+      chartAlerts: CHART_ALERTS,
+      rate: RATE,
+      channels: CHANNELS,
+      evaluation,
+      delivery,
+    },
   )
 } finally {
   stopBroker()

@@ -2,11 +2,11 @@
 // windows as they close (and what drifted in them), alerts as they change, and every Slack
 // message, email and retraining webhook as the local stand-ins receive it.
 import { type ClickHouse, fromClickHouseTime, queryRows } from '@vigil/clickhouse'
-import type { Delivery, Mail, SlackPost } from '@vigil/testing'
+import type { Delivery, Mail, SlackPost, SlackUpdate, SlackUpload } from '@vigil/testing'
 import { hhmm, live } from './print.js'
 
 export interface Receivers {
-  slack: { posts: SlackPost[] }
+  slack: { posts: SlackPost[]; uploads: SlackUpload[]; updates: SlackUpdate[] }
   smtp: { mails: Mail[] }
   retrainer: { deliveries: Delivery[] }
 }
@@ -14,7 +14,7 @@ export interface Receivers {
 export function createLiveFeed(ch: ClickHouse, receivers: Receivers) {
   const seenWindows = new Set<string>()
   const seenChanges = new Set<string>()
-  const cursor = { slack: 0, mail: 0, hook: 0 }
+  const cursor = { slack: 0, upload: 0, update: 0, mail: 0, hook: 0 }
   let running: Promise<void> | undefined
 
   async function windows(): Promise<void> {
@@ -73,6 +73,10 @@ export function createLiveFeed(ch: ClickHouse, receivers: Receivers) {
     const { slack, smtp, retrainer } = receivers
     for (const p of slack.posts.slice(cursor.slack))
       live(`Slack ${p.channel}${p.threadTs ? ' (thread)' : ''}: ${p.text}`)
+    for (const u of slack.uploads.slice(cursor.upload))
+      live(`Slack ${u.channel} (thread): chart ${u.filename}, ${Math.round(u.bytes.length / 1024)} KiB PNG`)
+    for (const u of slack.updates.slice(cursor.update))
+      live(`Slack ${u.channel}: firing message updated: ${u.text}`)
     for (const m of smtp.mails.slice(cursor.mail)) live(`email to ${m.to}: "${m.subject}"`)
     for (const d of retrainer.deliveries.slice(cursor.hook)) {
       const body = d.body as { kind: string; model: { id: string; version: string } }
@@ -81,6 +85,8 @@ export function createLiveFeed(ch: ClickHouse, receivers: Receivers) {
       )
     }
     cursor.slack = slack.posts.length
+    cursor.upload = slack.uploads.length
+    cursor.update = slack.updates.length
     cursor.mail = smtp.mails.length
     cursor.hook = retrainer.deliveries.length
   }

@@ -70,6 +70,12 @@ describe('npm run demo', () => {
     expect(out.stdout).toContain(
       '#ml-alerts  [WARNING] credit-risk v12: credit-drift firing (__label__, __score__, income)',
     )
+    // The alert's chart went into its Slack thread.
+    expect(
+      feed.some((l) =>
+        /Slack C_ml-alerts \(thread\): chart vigil-fraud-detector-feature-drift\.png, \d+ KiB PNG$/.test(l),
+      ),
+    ).toBe(true)
     // Traffic came every way, and a bad HTTP record was answered with its reason.
     expect(out.stdout).toMatch(
       /events sent: \d+ through Kafka, \d+ through the HTTP API, 720 KServe CloudEvents/,

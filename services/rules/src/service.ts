@@ -8,6 +8,7 @@ import { emailSender } from './channels/email.js'
 import { slackSender } from './channels/slack.js'
 import type { ChannelSender } from './channels/types.js'
 import { alertmanagerSender, webhookSender } from './channels/webhook.js'
+import { alertChart } from './chart.js'
 import { createHealthGauges, type HealthReadings, observeHealth } from './health.js'
 import { createOutbox } from './outbox.js'
 import { planBatch, type RulesEnv, type RulesState } from './steps/batch.js'
@@ -54,6 +55,8 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
     replace(lastRetrain, await loadRetrains(ch))
   }
 
+  // One chart per firing notification and channel, drawn from the window tables when it is sent.
+  const chart = alertChart(ch)
   const senders: Partial<Record<Channel, ChannelSender>> = {
     webhook: webhookSender({
       webhooks: alerting.webhooks,
@@ -66,9 +69,15 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
       token: alerting.slack.token,
       ...(alerting.slack.api_url ? { apiUrl: alerting.slack.api_url } : {}),
       log,
+      chart,
     })
   if (alerting.email.smtp_url)
-    senders.email = emailSender({ smtpUrl: alerting.email.smtp_url, from: alerting.email.from })
+    senders.email = emailSender({
+      smtpUrl: alerting.email.smtp_url,
+      from: alerting.email.from,
+      chart,
+      log,
+    })
   if (alerting.alertmanager) senders.alertmanager = alertmanagerSender({ url: alerting.alertmanager.url })
   const outbox = createOutbox({ ch, senders, retry: alerting.retry, log, registry })
 

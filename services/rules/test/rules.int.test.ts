@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { queryRows, saveSilence } from '@vigil/clickhouse'
@@ -8,7 +8,9 @@ import { readDlqHeaders } from '@vigil/kafka'
 import { createLogger, createMetricsRegistry } from '@vigil/observability'
 import { type RunningProcess, startProcess } from '@vigil/runtime'
 import {
+  ARTIFACTS,
   createTestTopics,
+  driftWindowRows,
   makeDriftMetrics as metrics,
   publish,
   readTopic,
@@ -153,12 +155,27 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
   it('fires once per channel for the features that break together, then resolves in the thread', async () => {
     const { config, slack, smtp, hooks } = await setup()
     const proc = await start(config)
-    await send(config, [
+    const windows = [
       metrics(0, { amount: 0.5, age: 0.4, zip: 0.01 }),
       metrics(1, { amount: 0.6, age: 0.3, zip: 0.02 }), // still firing, before the repeat interval
       metrics(2, { amount: 0.05, age: 0.01, zip: 0.02 }),
-    ])
-    const done = async () => slack.posts.length >= 2 && smtp.mails.length >= 2 && hooks.deliveries.length >= 3
+    ]
+    // The drift service writes its windows before it publishes them; the alert's chart reads them.
+    await proc.deps.ch.client.insert({
+      table: `${proc.deps.ch.database}.drift_windows`,
+      format: 'JSONEachRow',
+      values: driftWindowRows([
+        metrics(-2, { amount: 0.04, age: 0.03, zip: 0.01 }),
+        metrics(-1, { amount: 0.06, age: 0.05, zip: 0.02 }),
+        ...windows,
+      ]),
+    })
+    await send(config, windows)
+    const done = async () =>
+      slack.posts.length >= 2 &&
+      slack.uploads.length >= 1 &&
+      smtp.mails.length >= 2 &&
+      hooks.deliveries.length >= 3
     expect(
       await waitFor(done, 30_000),
       JSON.stringify([slack.posts.length, smtp.mails.length, hooks.deliveries.length]),
@@ -214,6 +231,21 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
     ])
     // The same changes, kept in ClickHouse for the API's history.
     expect(await historyOf(proc)).toEqual(['age firing', 'amount firing', 'age resolved', 'amount resolved'])
+    // The chart went into the firing message's thread; the firing message now says it resolved.
+    expect(slack.uploads.map((u) => [u.channel, u.threadTs])).toEqual([['C_ml-alerts', slack.posts[0]!.ts]])
+    const png = slack.uploads[0]!.bytes
+    mkdirSync(ARTIFACTS, { recursive: true })
+    writeFileSync(join(ARTIFACTS, 'alert-chart.png'), png)
+    expect(png.subarray(1, 4).toString()).toBe('PNG')
+    expect([png.readUInt32BE(16), png.readUInt32BE(20) > 300]).toEqual([1280, true])
+    // The email carries the same chart inline, in its HTML part.
+    expect(smtp.mails[0]!.raw).toMatch(/Content-Type: image\/png/i)
+    expect(smtp.mails[0]!.raw).toMatch(/Content-ID: <vigil-alert-chart>/i)
+    expect(smtp.mails[0]!.raw).toContain('cid:vigil-alert-chart')
+    expect(smtp.mails[1]!.raw).not.toMatch(/image\/png/i) // the resolution: no chart
+    expect(slack.updates).toEqual([
+      { channel: 'C_ml-alerts', ts: slack.posts[0]!.ts, text: slack.posts[1]!.text },
+    ])
     // Model health on /metrics: the last window's reading, nothing firing any more.
     const scraped = await (await fetch(`http://127.0.0.1:${proc.httpPort}/metrics`)).text()
     expect(scraped).toContain('vigil_model_drift_share{model="fraud"} 0')

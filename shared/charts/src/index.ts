@@ -1,3 +1,4 @@
+export { type AlertChart, type AlertSeries, alertSpec } from './alert.js'
 export { binLabels, type Distribution, distributionRows, distributionSpec } from './distribution.js'
 export { confusionSpec, disparateImpactSpec } from './evaluation.js'
-export { toSvg } from './render.js'
+export { toPng, toSvg } from './render.js'

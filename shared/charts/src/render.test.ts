@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { alertSpec } from './alert.js'
 import { binLabels, distributionRows, distributionSpec } from './distribution.js'
-import { toSvg } from './render.js'
+import { toPng, toSvg } from './render.js'
 
 // Charts are rendered in the process: an SVG document with the data drawn, nothing to fetch.
 
@@ -37,5 +38,29 @@ describe('distribution charts', () => {
     expect(svg).toContain('1 – 2')
     expect(svg).not.toMatch(/https?:\/\/(?!www\.w3\.org)/) // nothing fetched
     expect((svg.match(/role="graphics-symbol"/g) ?? []).length).toBeGreaterThanOrEqual(6)
+  })
+})
+
+describe('alert charts', () => {
+  it('render to a PNG of the width asked, the threshold and the firing window drawn', async () => {
+    const points = [0, 1, 2, 3].map((w) => ({
+      windowStart: Date.UTC(2026, 10, 24, w),
+      value: w === 3 ? 0.5 : 0.05,
+    }))
+    const svg = await toSvg(
+      alertSpec({
+        title: 'fraud: psi',
+        metric: 'psi',
+        series: [{ subject: 'amount', points }],
+        thresholds: [0.2],
+        firing: points[3]!.windowStart,
+      }),
+    )
+    expect(svg).toContain('amount')
+    const png = toPng(svg, 800)
+    expect(png.subarray(1, 4).toString()).toBe('PNG')
+    // IHDR: width and height, big-endian, at bytes 16 and 20.
+    expect(png.readUInt32BE(16)).toBe(800)
+    expect(png.readUInt32BE(20)).toBeGreaterThan(200)
   })
 })

@@ -1,3 +1,4 @@
+import { Resvg } from '@resvg/resvg-js'
 import { parse, View } from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
 
@@ -13,4 +14,11 @@ export async function toSvg(spec: TopLevelSpec): Promise<string> {
   } finally {
     view.finalize()
   }
+}
+
+/** An SVG as a PNG `width` pixels wide (alert images: Slack, email and PagerDuty show PNG, not SVG). */
+export function toPng(svg: string, width = 1280): Buffer {
+  return new Resvg(svg, { fitTo: { mode: 'width', value: width }, font: { loadSystemFonts: true } })
+    .render()
+    .asPng()
 }

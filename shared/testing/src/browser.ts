@@ -4,10 +4,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
 
-const root = fileURLToPath(new URL('../../..', import.meta.url))
+import { ARTIFACTS } from './names.js'
 
-/** Where browser tests leave their screenshots (git-ignored), for a person to look at after a run. */
-export const ARTIFACTS = join(root, 'test-artifacts')
+export { ARTIFACTS }
+
+const root = fileURLToPath(new URL('../../..', import.meta.url))
 
 /**
  * Debian's Chromium, installed by deploy/local/chromium.sh on first use, driven headless by

@@ -1,3 +1,4 @@
+import { toClickHouseTime } from '@vigil/clickhouse'
 import type { LabelEvent, MetricsMessage, PredictionEvent } from '@vigil/events'
 
 /** A valid prediction event; `i` makes the id and values distinct, `overrides` replaces fields. */
@@ -61,6 +62,28 @@ export function makeDriftMetrics(
     ),
     ...overrides,
   }
+}
+
+/**
+ * The drift_windows rows (PSI and the decision per feature) a drift service writes before it
+ * publishes these messages: what an alert's chart reads. At most `features` features each.
+ */
+export function driftWindowRows(messages: readonly MetricsMessage[], features = Number.POSITIVE_INFINITY) {
+  return messages.flatMap((m) =>
+    Object.entries(m.features)
+      .slice(0, features)
+      .map(([feature, f]) => ({
+        model_id: m.model_id,
+        model_version: m.model_version,
+        window_start: toClickHouseTime(Date.parse(m.window_start)),
+        window_end: toClickHouseTime(Date.parse(m.window_end)),
+        feature,
+        feature_type: f.type,
+        metric: 'psi',
+        value: f.metrics.psi ?? null,
+        drifted: f.drifted ? 1 : 0,
+      })),
+  )
 }
 
 /** One invalid message of each kind the recorder must route to the DLQ, with the reason it must give. */

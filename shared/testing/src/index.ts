@@ -1,4 +1,5 @@
 export {
+  driftWindowRows,
   fraudLabel,
   fraudPrediction,
   INVALID_MESSAGES,
@@ -20,13 +21,15 @@ export {
   testKafka,
   waitFor,
 } from './kafka.js'
-export { migratedClickHouse, testConfig, testDataDir, uniqueName } from './names.js'
+export { ARTIFACTS, migratedClickHouse, testConfig, testDataDir, uniqueName } from './names.js'
 export { listeningPort, startServices } from './services.js'
 export {
   type Delivery,
   freePort,
   type Mail,
   type SlackPost,
+  type SlackUpdate,
+  type SlackUpload,
   slackStandIn,
   smtpStandIn,
   webhookReceiver,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { type ClickHouse, connectClickHouse, migrate } from '@vigil/clickhouse'
 import { loadVigilConfig, type VigilConfig } from '@vigil/config'
 
@@ -49,3 +50,6 @@ export async function migratedClickHouse(prefix: string): Promise<ClickHouse> {
   await migrate(ch)
   return ch
 }
+
+/** Where tests leave pictures for a person to look at after a run (screenshots, alert charts; git-ignored). */
+export const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts', import.meta.url))

@@ -36,14 +36,93 @@ export interface SlackPost {
   at: number
 }
 
-/** Answers `chat.postMessage` like Slack; `replies` queues non-OK answers (429 with Retry-After, 500). */
+/** The file in an upload: the body itself, or its part of a multipart/form-data body (the SDK sends one). */
+function uploadedFile(body: Buffer, contentType: string): Buffer {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType)
+  if (!contentType.startsWith('multipart/form-data') || !boundary) return body
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`)
+  const start = body.indexOf(delimiter)
+  const headersEnd = body.indexOf('\r\n\r\n', start)
+  const end = body.indexOf(delimiter, headersEnd)
+  return body.subarray(headersEnd + 4, end - 2) // the part ends with CRLF before the next delimiter
+}
+
+export interface SlackUpload {
+  filename: string
+  title: string
+  channel: string
+  threadTs: string
+  bytes: Buffer
+  at: number
+}
+
+export interface SlackUpdate {
+  channel: string
+  ts: string
+  text: string
+}
+
+/**
+ * Answers Slack's Web API as the rules service calls it: `chat.postMessage` (answering with a
+ * channel id, as Slack does), `chat.update`, and a file upload into a thread
+ * (`files.getUploadURLExternal`, the bytes to the URL it gave, `files.completeUploadExternal`,
+ * which `files.uploadV2` wraps). `replies` queues non-OK answers to the next post (429 with
+ * Retry-After, 500).
+ */
 export async function slackStandIn(port = 0) {
   const posts: SlackPost[] = []
   const calls: number[] = []
   const replies: { status: number; retryAfter?: number }[] = []
+  const uploads: SlackUpload[] = []
+  const updates: SlackUpdate[] = []
+  const pending = new Map<string, { filename: string; bytes?: Buffer }>()
   let n = 0
+  let bound = 0
+  /** Slack names channels by id in its answers; the stand-in's id says which name it stands for. */
+  const channelId = (name: string) => (name.startsWith('C_') ? name : `C_${name.replace(/^#/, '')}`)
+  const json = (res: import('node:http').ServerResponse, body: object, status = 200) => {
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(body))
+  }
   const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname
+    if (path.startsWith('/upload/')) {
+      const chunks: Buffer[] = []
+      for await (const c of req) chunks.push(c as Buffer)
+      const file = pending.get(path.slice('/upload/'.length))
+      if (!file) return json(res, { ok: false, error: 'unknown upload' }, 404)
+      file.bytes = uploadedFile(Buffer.concat(chunks), String(req.headers['content-type'] ?? ''))
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      return res.end('OK')
+    }
     const raw = await readBody(req)
+    const form = new URLSearchParams(raw)
+    const field = (k: string) => form.get(k) ?? undefined
+    const method = path.replace(/^\/api\//, '')
+    if (method === 'files.getUploadURLExternal') {
+      const id = `F${String(++n).padStart(6, '0')}`
+      pending.set(id, { filename: field('filename') ?? '' })
+      return json(res, { ok: true, upload_url: `http://127.0.0.1:${bound}/upload/${id}`, file_id: id })
+    }
+    if (method === 'files.completeUploadExternal') {
+      for (const f of JSON.parse(field('files') ?? '[]') as { id: string; title?: string }[]) {
+        const file = pending.get(f.id)
+        if (!file?.bytes) return json(res, { ok: false, error: 'file_not_found' })
+        uploads.push({
+          filename: file.filename,
+          title: f.title ?? '',
+          channel: field('channel_id') ?? '',
+          threadTs: field('thread_ts') ?? '',
+          bytes: file.bytes,
+          at: Date.now(),
+        })
+      }
+      return json(res, { ok: true, files: [] })
+    }
+    if (method === 'chat.update') {
+      updates.push({ channel: field('channel') ?? '', ts: field('ts') ?? '', text: field('text') ?? '' })
+      return json(res, { ok: true, channel: field('channel'), ts: field('ts') })
+    }
     calls.push(Date.now())
     const reply = replies.shift()
     if (reply) {
@@ -55,8 +134,6 @@ export async function slackStandIn(port = 0) {
         JSON.stringify({ ok: false, error: reply.status === 429 ? 'ratelimited' : 'internal_error' }),
       )
     }
-    const form = new URLSearchParams(raw)
-    const field = (k: string) => form.get(k) ?? undefined
     const ts = `1700000000.${String(++n).padStart(6, '0')}`
     const metadata = JSON.parse(field('metadata') ?? '{}') as { event_payload?: { idempotency_key?: string } }
     posts.push({
@@ -68,16 +145,17 @@ export async function slackStandIn(port = 0) {
       ts,
       at: Date.now(),
     })
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ ok: true, channel: field('channel'), ts }))
+    json(res, { ok: true, channel: channelId(field('channel') ?? ''), ts })
   })
-  const bound = await listen(server, port)
+  bound = await listen(server, port)
   return {
     port: bound,
     url: `http://127.0.0.1:${bound}/api/`,
     posts,
     calls,
     replies,
+    uploads,
+    updates,
     close: () => new Promise<void>((r) => server.close(() => r())),
   }
 }

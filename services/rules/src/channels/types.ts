@@ -11,6 +11,7 @@ export type DeliveryResult =
 
 /** Delivers one notification to one channel; never throws for a delivery failure. */
 export interface ChannelSender {
+  /** `threadTs`: the firing notification's delivery result, which a repeat or resolution follows. */
   send(n: Notification, context: { threadTs?: string }): Promise<DeliveryResult>
   close?(): Promise<void>
 }

@@ -1,0 +1,68 @@
+import type { TopLevelSpec } from 'vega-lite'
+
+export interface AlertSeries {
+  /** The alert's subject (a feature, `attribute=group`), '' for a model-level metric. */
+  subject: string
+  points: { windowStart: number; value: number | null }[]
+}
+
+export interface AlertChart {
+  title: string
+  /** The metric's name, the y axis. */
+  metric: string
+  series: AlertSeries[]
+  /** Where the condition breaks (one line, or two for `outside`). */
+  thresholds: number[]
+  /** The window that fired. */
+  firing: number
+}
+
+/**
+ * The metric over the last windows, one line per subject, the threshold dashed, the firing window
+ * marked: what moved, since when, by how much and against what, in one picture.
+ */
+export function alertSpec(c: AlertChart): TopLevelSpec {
+  const values = c.series.flatMap((s) =>
+    s.points
+      .filter((p) => p.value !== null)
+      .map((p) => ({
+        window: new Date(p.windowStart).toISOString(),
+        value: p.value,
+        subject: s.subject || c.metric,
+      })),
+  )
+  const x = {
+    field: 'window',
+    type: 'temporal' as const,
+    title: 'window (UTC)',
+    axis: { format: '%d %b %H:%M', labelAngle: -30 },
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: c.title, anchor: 'start', fontSize: 14 },
+    width: 640,
+    height: 240,
+    background: 'white',
+    layer: [
+      {
+        data: { values: [{ window: new Date(c.firing).toISOString() }] },
+        mark: { type: 'rule', color: '#d9480f', strokeWidth: 8, opacity: 0.25 },
+        encoding: { x },
+      },
+      {
+        data: { values },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { field: 'value', type: 'quantitative', title: c.metric },
+          color: { field: 'subject', type: 'nominal', legend: { orient: 'top', title: null } },
+        },
+      },
+      ...c.thresholds.map((t) => ({
+        data: { values: [{ threshold: t }] },
+        mark: { type: 'rule' as const, strokeDash: [6, 4], color: '#52606d' },
+        encoding: { y: { field: 'threshold', type: 'quantitative' as const } },
+      })),
+    ],
+  }
+}
