@@ -64,6 +64,8 @@ const SCOPES: Record<string, 'ingest' | 'read' | 'admin' | null> = {
   'DELETE /v1/silences/{id}': 'admin',
   'POST /v1/models/{model}/baselines': 'admin',
   'POST /v1/sql': 'read',
+  // Signed by Slack instead of a bearer token.
+  'POST /v1/slack/interactions': null,
 }
 
 describe('/openapi.json', () => {

@@ -13,13 +13,17 @@ import { cloudEventsRoutes } from './routes/cloudevents.js'
 import { contractComponents } from './routes/contracts.js'
 import { type IngestDeps, ingestRoutes } from './routes/ingest.js'
 import { opsRoutes } from './routes/ops.js'
+import { slackRoutes } from './routes/slack.js'
 import { sqlRoutes } from './routes/sql.js'
 import { windowRoutes } from './routes/windows.js'
 
 export interface ApiOptions extends IngestDeps {
   tokens: readonly ApiToken[]
   ch: ClickHouse
-  config: Pick<VigilConfig, 'models' | 'rules'> & { api: Pick<VigilConfig['api'], 'sql'> }
+  config: Pick<VigilConfig, 'models' | 'rules'> & {
+    api: Pick<VigilConfig['api'], 'sql'>
+    alerting?: Pick<VigilConfig['alerting'], 'slack'>
+  }
   sql: SqlRunner
   readiness: () => Readiness
   registry: Registry
@@ -74,6 +78,7 @@ export function createApiApp(options: ApiOptions) {
       pairing: (id) => modelConfig(options.config, id).ingest?.pair_by,
     })
   windowRoutes(app, requireScope, options)
+  slackRoutes(app, { ch: options.ch, log: options.log, now, slack: options.config.alerting?.slack ?? {} })
   alertRoutes(app, requireScope, { ...options, now })
   baselineRoutes(app, requireScope, options)
   sqlRoutes(app, requireScope, {

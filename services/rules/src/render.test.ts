@@ -93,7 +93,15 @@ describe('slackMessage within Slack limits', () => {
       const n = notification(next)
       const m = slackMessage(n)
       const blocks = m.blocks as Block[]
-      const texts = blocks.flatMap((b) => [...(b.text ? [b.text] : []), ...(b.elements ?? [])])
+      const texts = blocks
+        .filter((b) => b.type !== 'actions')
+        .flatMap((b) => [...(b.text ? [b.text] : []), ...(b.elements ?? [])])
+      // The buttons: within Block Kit's limits (a button's text ≤ 75 characters, value ≤ 2000).
+      for (const b of blocks.filter((x) => x.type === 'actions'))
+        for (const e of b.elements as unknown as { text: { text: string }; value: string }[]) {
+          expect(e.text.text.length).toBeLessThanOrEqual(75)
+          expect(e.value.length).toBeLessThanOrEqual(2000)
+        }
       expect(blocks.length).toBeLessThanOrEqual(50)
       expect(blocks[0]!.type).toBe('header')
       expect(blocks[0]!.text!.type).toBe('plain_text')

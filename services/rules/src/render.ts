@@ -1,4 +1,5 @@
 import type { WebhookBody } from '@vigil/events'
+import { SLACK_ACTIONS, slackActionValue } from '@vigil/events'
 import type { AlertView, Notification } from './steps/plan.js'
 
 // Slack's limits (Block Kit reference, and slackapi/bolt-js#2509 for the total): 50 blocks, 3000 characters of section text,
@@ -101,6 +102,52 @@ function alertLine(a: AlertView): string {
  * Slack Block Kit: header, the alerts worst first, the window, runbook links; within Slack's
  * limits whatever the names and however many alerts (the fuzz test in render.test.ts checks).
  */
+/** A name a button can carry (its value holds three, within Slack's 2,000 characters). */
+const SLACK_REF_CHARS = 256
+
+/**
+ * *Acknowledge* and *Silence 2 h*, answered by the API's `POST /v1/slack/interactions`. They name
+ * the rule and model, and the subject when the message is about one (else all it fired for).
+ */
+function alertButtons(n: Notification): object | undefined {
+  const first = n.alerts[0]
+  const subjects = new Set(n.alerts.map((a) => a.subject))
+  const ref = {
+    rule: first?.rule ?? '*',
+    model: n.modelId,
+    subject: subjects.size === 1 ? [...subjects][0]! || '*' : '*',
+  }
+  // A name too long for a button's value is left without buttons rather than silenced wrongly.
+  if (Object.values(ref).some((v) => v.length > SLACK_REF_CHARS)) return undefined
+  const value = slackActionValue(ref)
+  return {
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: SLACK_ACTIONS.acknowledge,
+        text: { type: 'plain_text', text: 'Acknowledge' },
+        value,
+      },
+      {
+        type: 'button',
+        action_id: SLACK_ACTIONS.silence,
+        text: { type: 'plain_text', text: 'Silence 2 h' },
+        value,
+        confirm: {
+          title: { type: 'plain_text', text: 'Silence for 2 hours?' },
+          text: {
+            type: 'mrkdwn',
+            text: 'No notification for these alerts until the silence ends; they keep their state.',
+          },
+          confirm: { type: 'plain_text', text: 'Silence' },
+          deny: { type: 'plain_text', text: 'Cancel' },
+        },
+      },
+    ],
+  }
+}
+
 export function slackMessage(n: Notification): { text: string; blocks: object[] } {
   const title = headline(n)
   const listed = n.alerts.slice(0, SLACK_ALERTS_LISTED).map((a) => `• ${alertLine(a)}`)
@@ -127,6 +174,8 @@ export function slackMessage(n: Notification): { text: string; blocks: object[] 
     .map((u) => slackLink(u, 'Runbook'))
     .filter((l) => l.length <= (SLACK_SECTION_CHARS - 3 * SLACK_RUNBOOKS_LISTED) / SLACK_RUNBOOKS_LISTED)
   if (links.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: links.join(' · ') } })
+  const buttons = n.kind === 'firing' || n.kind === 'repeat' ? alertButtons(n) : undefined
+  if (buttons) blocks.push(buttons)
   // The notification text (fallback and push notification) is mrkdwn too.
   return { text: mrkdwn(truncate(title, 1000)), blocks: blocks.slice(0, SLACK_MAX_BLOCKS) }
 }

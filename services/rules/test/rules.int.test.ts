@@ -189,6 +189,11 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
     expect(slack.posts[0]!.text).toBe('[CRITICAL] fraud v1: feature-psi firing (age, amount)')
     expect(slack.posts[1]!.text).toMatch(/^\[RESOLVED\] fraud v1/)
     expect(JSON.stringify(slack.posts[0]!.blocks)).toContain('runbooks.example.com')
+    // Acknowledge and Silence 2 h on the firing message (POST /v1/slack/interactions answers them).
+    const actions = (slack.posts[0]!.blocks as { type: string; elements?: { action_id: string }[] }[]).find(
+      (b) => b.type === 'actions',
+    )
+    expect(actions?.elements?.map((e) => e.action_id)).toEqual(['vigil_acknowledge', 'vigil_silence_2h'])
     expect(smtp.mails.map((m) => [m.to, m.subject])).toEqual([
       ['oncall@example.com', '[CRITICAL] fraud v1: feature-psi firing (age, amount)'],
       ['oncall@example.com', '[RESOLVED] fraud v1: feature-psi (age, amount)'],

@@ -116,7 +116,7 @@ export type WebhookConfig = z.output<typeof webhookSchema> & {
 
 /** The `alerting` section with its defaults, and the channel secrets from the environment. */
 export type AlertingConfig = Omit<z.output<typeof alertingSchema>, 'webhooks' | 'email'> & {
-  slack: { token?: string; api_url?: string }
+  slack: { token?: string; api_url?: string; signing_secret?: string }
   email: { from: string; smtp_url?: string }
   webhooks: Record<string, WebhookConfig>
 }
@@ -124,7 +124,7 @@ export type AlertingConfig = Omit<z.output<typeof alertingSchema>, 'webhooks' | 
 /** Adds what the environment holds: the Slack token and API URL, the SMTP URL, webhook secrets. */
 export function withChannelSecrets(
   a: z.output<typeof alertingSchema>,
-  env: { SLACK_TOKEN?: string; SLACK_API_URL?: string; SMTP_URL?: string },
+  env: { SLACK_TOKEN?: string; SLACK_API_URL?: string; SLACK_SIGNING_SECRET?: string; SMTP_URL?: string },
   rawEnv: Record<string, string | undefined>,
   prefix: string,
 ): AlertingConfig {
@@ -134,6 +134,7 @@ export function withChannelSecrets(
     slack: {
       ...(env.SLACK_TOKEN ? { token: env.SLACK_TOKEN } : {}),
       ...(env.SLACK_API_URL ? { api_url: env.SLACK_API_URL } : {}),
+      ...(env.SLACK_SIGNING_SECRET ? { signing_secret: env.SLACK_SIGNING_SECRET } : {}),
     },
     email: { ...a.email, ...(env.SMTP_URL ? { smtp_url: env.SMTP_URL } : {}) },
     webhooks: Object.fromEntries(

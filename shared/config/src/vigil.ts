@@ -194,6 +194,8 @@ export const vigilEnvSchema = z.object({
   VIGIL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   SLACK_TOKEN: z.string().min(1).optional(),
+  /** Verifies Slack's interaction requests (the alert's buttons); never logged. */
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   /** Slack's Web API base URL; tests and demos point it at a local stand-in. */
   SLACK_API_URL: z.url().optional(),
   /** `smtp://user:pass@host:port` or `smtps://…`; never logged. */
@@ -366,6 +368,10 @@ export function explainConfig(options: {
   }
   const secrets: [string, boolean][] = [
     ['alerting.slack.token (SLACK_TOKEN)', config.alerting.slack.token !== undefined],
+    [
+      'alerting.slack.signing_secret (SLACK_SIGNING_SECRET)',
+      config.alerting.slack.signing_secret !== undefined,
+    ],
     ['alerting.email.smtp_url (SMTP_URL)', config.alerting.email.smtp_url !== undefined],
     ...Object.values(config.alerting.webhooks).map((w): [string, boolean] => [
       `alerting.webhooks.${w.name}.secret (${w.secret_env})`,

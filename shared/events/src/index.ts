@@ -1,3 +1,10 @@
+export {
+  parseSlackActionValue,
+  SLACK_ACTIONS,
+  SLACK_SILENCE_MS,
+  type SlackAlertRef,
+  slackActionValue,
+} from './slack-actions.js'
 export type {
   AlertEvent,
   EventKind,

@@ -8,7 +8,17 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
  * NOTE: pino's redact paths are exact; the `*.` forms cover one level of nesting, which is how
  * config objects are logged (`{ config: { smtpUrl } }`).
  */
-const SECRET_KEYS = ['password', 'token', 'secret', 'authorization', 'apiKey', 'smtpUrl', 'slackBotToken']
+const SECRET_KEYS = [
+  'password',
+  'token',
+  'secret',
+  'authorization',
+  'apiKey',
+  'smtpUrl',
+  'slackBotToken',
+  'signing_secret',
+  'signingSecret',
+]
 const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`])
 
 /**
