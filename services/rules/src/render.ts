@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { WebhookBody } from '@vigil/events'
 import { SLACK_ACTIONS, slackActionValue } from '@vigil/events'
 import type { AlertView, Notification } from './steps/plan.js'
@@ -269,5 +270,54 @@ export function alertmanagerAlerts(n: Notification, now: number): object[] {
     },
     startsAt: iso(a.since),
     ...(n.kind === 'resolved' ? { endsAt: iso(now) } : {}),
+  }))
+}
+
+/** PagerDuty's severities; vigil's rule severities map onto them. */
+const PAGERDUTY_SEVERITY: Record<string, 'critical' | 'error' | 'warning' | 'info'> = {
+  critical: 'critical',
+  error: 'error',
+  warning: 'warning',
+  info: 'info',
+}
+
+/**
+ * PagerDuty Events API v2 events, one per alert: `trigger` on firing (again on a repeat, which
+ * PagerDuty folds into the open incident), `resolve` on resolution, with a `dedup_key` per alert
+ * episode so an incident opens and closes once however often it is sent.
+ */
+export function pagerDutyEvents(n: Notification, routingKey: string): object[] {
+  if (n.kind === 'retrain') return []
+  return n.alerts.map((a) => ({
+    routing_key: routingKey,
+    event_action: n.kind === 'resolved' ? 'resolve' : 'trigger',
+    // ≤ 255 characters: the alert key can be long, its hash with the episode cannot.
+    dedup_key: `vigil-${createHash('sha256').update(`${a.key}\u0000${a.episode}`).digest('hex').slice(0, 40)}`,
+    ...(n.kind === 'resolved'
+      ? {}
+      : {
+          payload: {
+            summary: truncate(
+              `[${a.severity.toUpperCase()}] ${a.modelId} ${a.modelVersion}: ${alertLine(a)}`,
+              1024,
+            ),
+            source: `vigil/${a.modelId}`,
+            severity: PAGERDUTY_SEVERITY[a.severity] ?? 'warning',
+            timestamp: iso(a.windowEnd),
+            component: a.modelId,
+            group: a.rule,
+            class: a.metric,
+            custom_details: {
+              model_version: a.modelVersion,
+              subject: a.subject,
+              value: a.value,
+              condition: a.condition,
+              window: `${iso(a.windowStart)} – ${iso(a.windowEnd)}`,
+              since: iso(a.since),
+              ...a.labels,
+            },
+          },
+          ...(a.runbook ? { links: [{ href: a.runbook, text: 'Runbook' }] } : {}),
+        }),
   }))
 }

@@ -5,6 +5,7 @@ import { createStageConsumer, type Stage } from '@vigil/kafka'
 import { Counter } from '@vigil/observability'
 import type { Service, ServiceDeps } from '@vigil/runtime'
 import { emailSender } from './channels/email.js'
+import { pagerDutySender } from './channels/pagerduty.js'
 import { slackSender } from './channels/slack.js'
 import type { ChannelSender } from './channels/types.js'
 import { alertmanagerSender, webhookSender } from './channels/webhook.js'
@@ -79,6 +80,11 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
       log,
     })
   if (alerting.alertmanager) senders.alertmanager = alertmanagerSender({ url: alerting.alertmanager.url })
+  if (alerting.pagerduty?.routing_key)
+    senders.pagerduty = pagerDutySender({
+      url: alerting.pagerduty.url,
+      routingKey: alerting.pagerduty.routing_key,
+    })
   const outbox = createOutbox({ ch, senders, retry: alerting.retry, log, registry })
 
   const env: RulesEnv = {

@@ -12,6 +12,7 @@ import {
   createTestTopics,
   driftWindowRows,
   makeDriftMetrics as metrics,
+  pagerDutyStandIn,
   publish,
   readTopic,
   refuseWrites,
@@ -39,7 +40,9 @@ async function setup(options: { smtpDown?: boolean; webhookDown?: boolean; maxAt
   if (options.smtpDown) await smtp.reservePort()
   else await smtp.start()
   const hooks = await webhookReceiver(SECRET)
-  cleanup.push(slack.close, smtp.stop, hooks.close)
+  const pagerduty = await pagerDutyStandIn()
+  pagerduty.failNext(1) // a PagerDuty hiccup: retried, and each incident still opens once
+  cleanup.push(slack.close, smtp.stop, hooks.close, pagerduty.close)
   const notifyUrl = options.webhookDown ? 'http://127.0.0.1:9/closed' : hooks.url('/notify')
   const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-'))
   const file = join(dir, 'vigil.yaml')
@@ -52,6 +55,7 @@ async function setup(options: { smtpDown?: boolean; webhookDown?: boolean; maxAt
   webhooks:
     oncall-hook: { url: "${notifyUrl}", secret_env: HOOK_SECRET, timeout: 2s }
     retrain-fraud: { url: "${hooks.url('/retrain')}", kind: retrain, secret_env: HOOK_SECRET }
+  pagerduty: { routing_key_env: PD_ROUTING_KEY, url: "${pagerduty.url}" }
 rules:
   - name: feature-psi
     model: fraud
@@ -59,7 +63,7 @@ rules:
     feature: "*"
     when: "> 0.2"
     severity: critical
-    notify: ["slack:#ml-alerts", "email:oncall@example.com", "webhook:oncall-hook"]
+    notify: ["slack:#ml-alerts", "email:oncall@example.com", "webhook:oncall-hook", "pagerduty"]
     retrain: retrain-fraud
     runbook: https://runbooks.example.com/drift
 `,
@@ -72,10 +76,11 @@ rules:
       SLACK_API_URL: slack.url,
       SMTP_URL: smtp.url(),
       HOOK_SECRET: SECRET,
+      PD_ROUTING_KEY: 'pd-routing-key-0123456789abcdef',
     },
   })
   await createTestTopics(config)
-  return { config, slack, smtp, hooks }
+  return { config, slack, smtp, hooks, pagerduty }
 }
 
 async function start(config: VigilConfig): Promise<RunningProcess> {
@@ -153,7 +158,7 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
   })
 
   it('fires once per channel for the features that break together, then resolves in the thread', async () => {
-    const { config, slack, smtp, hooks } = await setup()
+    const { config, slack, smtp, hooks, pagerduty } = await setup()
     const proc = await start(config)
     const windows = [
       metrics(0, { amount: 0.5, age: 0.4, zip: 0.01 }),
@@ -175,7 +180,8 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
       slack.posts.length >= 2 &&
       slack.uploads.length >= 1 &&
       smtp.mails.length >= 2 &&
-      hooks.deliveries.length >= 3
+      hooks.deliveries.length >= 3 &&
+      pagerduty.events.length >= 4
     expect(
       await waitFor(done, 30_000),
       JSON.stringify([slack.posts.length, smtp.mails.length, hooks.deliveries.length]),
@@ -251,6 +257,31 @@ describe('rules service with local Slack, SMTP and webhook stand-ins', () => {
     expect(slack.updates).toEqual([
       { channel: 'C_ml-alerts', ts: slack.posts[0]!.ts, text: slack.posts[1]!.text },
     ])
+    // PagerDuty: an incident per alert episode, triggered once and resolved by the same dedup_key.
+    const pd = pagerduty.events as {
+      event_action: string
+      dedup_key: string
+      routing_key: string
+      payload?: Record<string, unknown>
+    }[]
+    expect(pd.map((e) => e.event_action)).toEqual(['trigger', 'trigger', 'resolve', 'resolve'])
+    expect(new Set(pd.map((e) => e.dedup_key)).size).toBe(2)
+    expect(
+      pd
+        .slice(2)
+        .map((e) => e.dedup_key)
+        .sort(),
+    ).toEqual(
+      pd
+        .slice(0, 2)
+        .map((e) => e.dedup_key)
+        .sort(),
+    )
+    expect(pd[0]).toMatchObject({
+      routing_key: 'pd-routing-key-0123456789abcdef',
+      payload: { severity: 'critical', source: 'vigil/fraud', group: 'feature-psi', class: 'drift.psi' },
+      links: [{ href: 'https://runbooks.example.com/drift', text: 'Runbook' }],
+    })
     // Model health on /metrics: the last window's reading, nothing firing any more.
     const scraped = await (await fetch(`http://127.0.0.1:${proc.httpPort}/metrics`)).text()
     expect(scraped).toContain('vigil_model_drift_share{model="fraud"} 0')

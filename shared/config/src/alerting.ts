@@ -25,12 +25,12 @@ export function formatCondition(c: Condition): string {
   return c.op === 'outside' ? `outside [${c.low}, ${c.high}]` : `${c.op} ${c.value}`
 }
 
-/** `slack:#channel`, `email:address`, `webhook:name`, `alertmanager`. */
+/** `slack:#channel`, `email:address`, `webhook:name`, `alertmanager`, `pagerduty`. */
 const notifyTarget = z
   .string()
   .regex(
-    /^(slack:#?[A-Za-z0-9._-]{1,80}|email:[^@\s]+@[^@\s]+|webhook:[A-Za-z0-9_.-]{1,64}|alertmanager)$/,
-    'a target: slack:#channel, email:address, webhook:<name> or alertmanager',
+    /^(slack:#?[A-Za-z0-9._-]{1,80}|email:[^@\s]+@[^@\s]+|webhook:[A-Za-z0-9_.-]{1,64}|alertmanager|pagerduty)$/,
+    'a target: slack:#channel, email:address, webhook:<name>, alertmanager or pagerduty',
   )
 
 const selector = z.string().min(1).max(256)
@@ -99,6 +99,16 @@ export const alertingSchema = z.strictObject({
   email: z.strictObject({ from: z.email().default('vigil@localhost') }).prefault({}),
   webhooks: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), webhookSchema).default({}),
   alertmanager: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
+  /**
+   * PagerDuty's Events API v2: an incident per alert episode (trigger, then resolve, by dedup_key).
+   * The integration's routing key comes from the environment variable `routing_key_env`.
+   */
+  pagerduty: z
+    .strictObject({
+      routing_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+      url: z.url({ protocol: /^https?$/ }).default('https://events.pagerduty.com/v2/enqueue'),
+    })
+    .optional(),
   /** Hosts, IPs or CIDRs that webhooks may reach although they are private, loopback or link-local. */
   allow_private: z.array(z.string().min(1)).default([]),
   /** Model health gauges on /metrics: per model; per feature too when `per_feature` (a series per feature). */
@@ -115,8 +125,10 @@ export type WebhookConfig = z.output<typeof webhookSchema> & {
 }
 
 /** The `alerting` section with its defaults, and the channel secrets from the environment. */
-export type AlertingConfig = Omit<z.output<typeof alertingSchema>, 'webhooks' | 'email'> & {
+export type AlertingConfig = Omit<z.output<typeof alertingSchema>, 'webhooks' | 'email' | 'pagerduty'> & {
   slack: { token?: string; api_url?: string; signing_secret?: string }
+  /** With its routing key from `routing_key_env`, when set there. */
+  pagerduty?: NonNullable<z.output<typeof alertingSchema>['pagerduty']> & { routing_key?: string }
   email: { from: string; smtp_url?: string }
   webhooks: Record<string, WebhookConfig>
 }
@@ -143,6 +155,16 @@ export function withChannelSecrets(
         return [name, { ...w, name, ...(secret ? { secret } : {}) }]
       }),
     ),
+    ...(a.pagerduty
+      ? {
+          pagerduty: {
+            ...a.pagerduty,
+            ...(rawEnv[a.pagerduty.routing_key_env]
+              ? { routing_key: rawEnv[a.pagerduty.routing_key_env] }
+              : {}),
+          },
+        }
+      : {}),
   }
 }
 
@@ -164,6 +186,8 @@ export function crossCheck(
         problems.push({ path: ['rules', i, 'notify', j], message: `no webhook ${name} in alerting.webhooks` })
       if (t === 'alertmanager' && !alerting?.alertmanager)
         problems.push({ path: ['rules', i, 'notify', j], message: 'alerting.alertmanager.url is not set' })
+      if (t === 'pagerduty' && !alerting?.pagerduty)
+        problems.push({ path: ['rules', i, 'notify', j], message: 'alerting.pagerduty is not set' })
     })
     if (r.retrain !== undefined) {
       const w = webhooks[r.retrain]

@@ -67,4 +67,23 @@ rules:
       ),
     ])
   })
+
+  it("names PagerDuty's routing key when a rule pages and it is not set; a page without alerting.pagerduty is refused at load", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-check-pd-'))
+    const rule =
+      '  - { name: r, model: "*", metric: drift.drift_share, when: "> 0.5", notify: [pagerduty] }\n'
+    writeFileSync(
+      join(dir, 'vigil.yaml'),
+      `alerting:\n  pagerduty: { routing_key_env: PD_KEY }\nrules:\n${rule}`,
+    )
+    const config = loadVigilConfig({ env: {}, cwd: dir })
+    expect(config.alerting.pagerduty?.url).toBe('https://events.pagerduty.com/v2/enqueue')
+    expect((await checkChannels(config)).map((p) => `${p.path}: ${p.reason}`)).toEqual([
+      "PD_KEY: a rule notifies PagerDuty, but the integration's routing key is not set",
+    ])
+    expect(loadVigilConfig({ env: { PD_KEY: 'k' }, cwd: dir }).alerting.pagerduty?.routing_key).toBe('k')
+    const bare = mkdtempSync(join(tmpdir(), 'vigil-check-pd-'))
+    writeFileSync(join(bare, 'vigil.yaml'), `rules:\n${rule}`)
+    expect(() => loadVigilConfig({ env: {}, cwd: bare })).toThrow(/alerting\.pagerduty is not set/)
+  })
 })

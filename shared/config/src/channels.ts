@@ -6,11 +6,11 @@ import type { VigilConfig } from './vigil.js'
 // The channels' side of the configuration: what a notify target names, which addresses a
 // configured URL may reach, and the preflight that `vigil start` and `vigil rules check` run.
 
-export type Channel = 'slack' | 'email' | 'webhook' | 'alertmanager'
+export type Channel = 'slack' | 'email' | 'webhook' | 'alertmanager' | 'pagerduty'
 
-/** `slack:#ml`, `email:a@b`, `webhook:name`, `alertmanager` → channel and target. */
+/** `slack:#ml`, `email:a@b`, `webhook:name`, `alertmanager`, `pagerduty` → channel and target. */
 export function parseTarget(t: string): { channel: Channel; target: string } {
-  if (t === 'alertmanager') return { channel: 'alertmanager', target: '' }
+  if (t === 'alertmanager' || t === 'pagerduty') return { channel: t, target: '' }
   const i = t.indexOf(':')
   return { channel: t.slice(0, i) as Channel, target: t.slice(i + 1) }
 }
@@ -118,6 +118,12 @@ export async function checkChannels(
       source: 'environment',
       path: 'SLACK_TOKEN',
       reason: 'a rule notifies Slack, but SLACK_TOKEN is not set',
+    })
+  if (used.has('pagerduty') && config.alerting.pagerduty && !config.alerting.pagerduty.routing_key)
+    problems.push({
+      source: 'environment',
+      path: config.alerting.pagerduty.routing_key_env,
+      reason: "a rule notifies PagerDuty, but the integration's routing key is not set",
     })
   if (used.has('email') && !config.alerting.email.smtp_url)
     problems.push({

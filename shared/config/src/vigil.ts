@@ -373,6 +373,14 @@ export function explainConfig(options: {
       config.alerting.slack.signing_secret !== undefined,
     ],
     ['alerting.email.smtp_url (SMTP_URL)', config.alerting.email.smtp_url !== undefined],
+    ...(config.alerting.pagerduty
+      ? [
+          [
+            `alerting.pagerduty.routing_key (${config.alerting.pagerduty.routing_key_env})`,
+            config.alerting.pagerduty.routing_key !== undefined,
+          ] as [string, boolean],
+        ]
+      : []),
     ...Object.values(config.alerting.webhooks).map((w): [string, boolean] => [
       `alerting.webhooks.${w.name}.secret (${w.secret_env})`,
       w.secret !== undefined,

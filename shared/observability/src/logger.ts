@@ -18,6 +18,8 @@ const SECRET_KEYS = [
   'slackBotToken',
   'signing_secret',
   'signingSecret',
+  'routing_key',
+  'routingKey',
 ]
 const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`])
 

@@ -27,6 +27,7 @@ export {
   type Delivery,
   freePort,
   type Mail,
+  pagerDutyStandIn,
   type SlackPost,
   type SlackUpdate,
   type SlackUpload,

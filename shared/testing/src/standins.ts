@@ -160,6 +160,36 @@ export async function slackStandIn(port = 0) {
   }
 }
 
+/**
+ * PagerDuty's Events API v2 (`POST /v2/enqueue`): records each event and answers 202 with its
+ * dedup_key as PagerDuty does; `failNext` answers that many requests 500 first.
+ */
+export async function pagerDutyStandIn(port = 0) {
+  const events: Record<string, unknown>[] = []
+  let failNext = 0
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req)
+    if (failNext > 0) {
+      failNext--
+      res.writeHead(500, { 'content-type': 'application/json' })
+      return res.end('{"status":"error"}')
+    }
+    const event = JSON.parse(body) as Record<string, unknown>
+    events.push(event)
+    res.writeHead(202, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: event.dedup_key }))
+  })
+  const bound = await listen(server, port)
+  return {
+    url: `http://127.0.0.1:${bound}/v2/enqueue`,
+    events,
+    failNext: (n: number) => {
+      failNext = n
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  }
+}
+
 export interface Mail {
   to: string
   subject: string

@@ -170,7 +170,8 @@ export function plan(input: PlanInput): Plan {
       retrains.set(rk, { at: n.windowEnd, notificationId: n.id })
     }
     if (n.kind === 'firing') {
-      const spec = n.channel === 'alertmanager' ? 'alertmanager' : `${n.channel}:${n.target}`
+      const spec =
+        n.channel === 'alertmanager' || n.channel === 'pagerduty' ? n.channel : `${n.channel}:${n.target}`
       for (const a of n.alerts) {
         const notices = firingNotices.get(a.key) ?? {}
         notices[spec] = n.id
