@@ -4,6 +4,9 @@ import { slackMessage } from '../render.js'
 import type { Notification } from '../steps/plan.js'
 import type { ChannelSender, DeliveryResult } from './types.js'
 
+/** Charts queued for drawing at most; the alerts beyond them go out without one. */
+export const MAX_WAITING_CHARTS = 50
+
 /**
  * A delivered Slack message as the outbox keeps it: `<ts>@<channel id>`; the ts threads the
  * replies, the channel id (Slack answers with it) lets the resolution update the message in place.
@@ -47,9 +50,20 @@ export function slackSender(options: {
 
   // Charts are drawn and uploaded after the alert is posted, one at a time: the alert's own
   // delivery never waits for a picture, and a burst of alerts does not draw a burst of charts at once.
+  // Bounded: in a burst of alerts a chart drawn minutes late helps nobody, and each waits its turn.
   let charts: Promise<void> = Promise.resolve()
+  let waiting = 0
   const afterPost = (n: Notification, channel: string, ts: string) => {
-    charts = charts.then(() => uploadChart(n, channel, ts))
+    if (waiting >= MAX_WAITING_CHARTS) {
+      log.info({ notification: n.id, waiting }, 'alert chart skipped: too many charts waiting')
+      return
+    }
+    waiting++
+    charts = charts
+      .then(() => uploadChart(n, channel, ts))
+      .finally(() => {
+        waiting--
+      })
   }
 
   /** The chart into the firing message's thread. Best effort: the alert is delivered already. */
