@@ -31,15 +31,15 @@ const alert = (modelId: string, status: AlertState['status']) => ({ modelId, sta
 
 describe('model health readings', () => {
   it('keep the latest window per family; a re-published window replaces it, an older one does not', () => {
-    let r: HealthReadings = new Map()
-    r = observeHealth(r, [
+    const r: HealthReadings = new Map()
+    observeHealth(r, [
       makeDriftMetrics(2, { amount: 0.5, age: 0.1 }),
       makeDriftMetrics(1, { amount: 0.9, age: 0.9 }),
     ])
     expect(r.get('fraud')?.drift?.values).toEqual({ drift_share: 0.5, drifted_features: 1 })
-    r = observeHealth(r, [performance(1, 0.8, 0.2), performance(1, 0.75, 0.6, 2), performance(0, 0.9, 1)])
+    observeHealth(r, [performance(1, 0.8, 0.2), performance(1, 0.75, 0.6, 2), performance(0, 0.9, 1)])
     expect(r.get('fraud')?.performance?.values).toEqual({ accuracy: 0.75, label_coverage: 0.6 })
-    r = observeHealth(r, [fairness(1, { m: 1, f: 0.7, x: null })])
+    observeHealth(r, [fairness(1, { m: 1, f: 0.7, x: null })])
     expect(r.get('fraud')?.fairness?.values).toEqual({ disparate_impact_min: 0.7 })
     expect(r.get('fraud')?.drift?.drifted).toEqual({ amount: true, age: false })
   })
@@ -47,7 +47,10 @@ describe('model health readings', () => {
   it('are gauges per model, firing alerts counted (0 once resolved); per feature only when asked', async () => {
     const registry = createMetricsRegistry({ defaultMetrics: false })
     const gauges = createHealthGauges(registry, { perFeature: false })
-    const r = observeHealth(new Map(), [makeDriftMetrics(2, { amount: 0.5 }), performance(2, 0.81, 0.4)])
+    const r: HealthReadings = new Map()
+    expect(observeHealth(r, [makeDriftMetrics(2, { amount: 0.5 }), performance(2, 0.81, 0.4)])).toEqual(
+      new Set(['fraud']),
+    )
     gauges.update(r, [alert('fraud', 'firing'), alert('fraud', 'firing'), alert('churn', 'inactive')])
     const text = await registry.metrics()
     expect(text).toContain('vigil_model_drift_share{model="fraud"} 1')

@@ -53,15 +53,16 @@ function valuesOf(m: MetricsMessage): Pick<Latest, 'values' | 'drifted'> {
 }
 
 /**
- * The readings after `messages`: a message replaces its family's reading when its window is
+ * Applies `messages` to the readings (in place: called once their evaluation is durable) and
+ * returns the models they touched. A message replaces its family's reading when its window is
  * later, or the same window re-published (a higher version, as labels arrive); older windows,
- * replayed or late, leave it.
+ * replayed or late, leave it. The work is the batch's, not the fleet's.
  */
-export function observeHealth(readings: HealthReadings, messages: readonly MetricsMessage[]): HealthReadings {
-  const next: HealthReadings = new Map(readings)
+export function observeHealth(readings: HealthReadings, messages: readonly MetricsMessage[]): Set<string> {
+  const touched = new Set<string>()
   for (const m of messages) {
     const start = Date.parse(m.window_start)
-    const model = { ...next.get(m.model_id) }
+    const model = readings.get(m.model_id) ?? {}
     const have = model[m.family]
     if (have && (start < have.windowStart || (start === have.windowStart && m.version < have.version)))
       continue
@@ -71,9 +72,10 @@ export function observeHealth(readings: HealthReadings, messages: readonly Metri
       version: m.version,
       ...valuesOf(m),
     }
-    next.set(m.model_id, model)
+    readings.set(m.model_id, model)
+    touched.add(m.model_id)
   }
-  return next
+  return touched
 }
 
 /** Firing alerts per model. */
@@ -121,8 +123,10 @@ export function createHealthGauges(registry: Registry, options: { perFeature: bo
     : undefined
 
   return {
-    update(readings: HealthReadings, states: Iterable<AlertState>): void {
-      for (const [model, families] of readings)
+    /** Sets the gauges of `models` (default: every model read) from the readings and alert states. */
+    update(readings: HealthReadings, states: Iterable<AlertState>, models?: ReadonlySet<string>): void {
+      for (const [model, families] of readings) {
+        if (models && !models.has(model)) continue
         for (const [family, latest] of Object.entries(families)) {
           windowEnd.set({ model, family }, latest.windowEnd / 1000)
           for (const [name, v] of Object.entries(latest.values))
@@ -131,9 +135,10 @@ export function createHealthGauges(registry: Registry, options: { perFeature: bo
             for (const [f, d] of Object.entries(latest.drifted ?? {}))
               feature.set({ model, feature: f }, d ? 1 : 0)
         }
+      }
       const counts = firingByModel(states)
       // A model whose alerts all resolved reads 0, not its last count.
-      for (const model of new Set([...readings.keys(), ...counts.keys()]))
+      for (const model of models ?? new Set([...readings.keys(), ...counts.keys()]))
         firing.set({ model }, counts.get(model) ?? 0)
     },
   }

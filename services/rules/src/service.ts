@@ -50,7 +50,7 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
   const states = new Map<string, AlertState>()
   const lastRetrain = new Map<string, number>()
   const health = createHealthGauges(registry, { perFeature: alerting.model_metrics.per_feature })
-  let readings: HealthReadings = new Map()
+  const readings: HealthReadings = new Map()
   async function reload(): Promise<void> {
     replace(states, await loadAlerts(ch))
     replace(lastRetrain, await loadRetrains(ch))
@@ -114,11 +114,11 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
       const after = () => {
         plan.next.states.apply()
         plan.next.retrains.apply()
-        readings = observeHealth(
+        const touched = observeHealth(
           readings,
           inputs.map((i) => i.event),
         )
-        health.update(readings, states.values())
+        health.update(readings, states.values(), touched)
         outbox.add(plan.outbox)
         metrics.evaluated.inc(inputs.length)
         for (const transition of plan.transitions) metrics.transitions.inc({ transition })
