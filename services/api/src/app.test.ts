@@ -51,6 +51,8 @@ const SCOPES: Record<string, 'ingest' | 'read' | 'admin' | null> = {
   'POST /v1/predictions': 'ingest',
   'POST /v1/labels': 'ingest',
   'GET /v1/models': 'read',
+  'GET /v1/fleet': 'read',
+  'GET /v1/models/{model}/distribution': 'read',
   'GET /v1/windows/drift': 'read',
   'GET /v1/windows/quality': 'read',
   'GET /v1/windows/performance': 'read',

@@ -3,6 +3,7 @@ import type { ClickHouse, SqlRunner } from '@vigil/clickhouse'
 import { modelConfig, type VigilConfig } from '@vigil/config'
 import type { Logger, Registry } from '@vigil/observability'
 import type { Readiness } from '@vigil/runtime'
+import { DEFAULT_SAMPLE_SIZE } from '@vigil/stats'
 import { HTTPException } from 'hono/http-exception'
 import type { ApiToken } from './auth.js'
 import { createScopeGuard, fail } from './http.js'
@@ -11,6 +12,8 @@ import { alertRoutes } from './routes/alerts.js'
 import { baselineRoutes } from './routes/baselines.js'
 import { cloudEventsRoutes } from './routes/cloudevents.js'
 import { contractComponents } from './routes/contracts.js'
+import { distributionRoutes } from './routes/distribution.js'
+import { fleetRoutes } from './routes/fleet.js'
 import { type IngestDeps, ingestRoutes } from './routes/ingest.js'
 import { opsRoutes } from './routes/ops.js'
 import { slackRoutes } from './routes/slack.js'
@@ -23,6 +26,7 @@ export interface ApiOptions extends IngestDeps {
   config: Pick<VigilConfig, 'models' | 'rules'> & {
     api: Pick<VigilConfig['api'], 'sql'>
     alerting?: Pick<VigilConfig['alerting'], 'slack'>
+    drift?: Pick<VigilConfig['drift'], 'sample_size'>
   }
   sql: SqlRunner
   readiness: () => Readiness
@@ -78,6 +82,11 @@ export function createApiApp(options: ApiOptions) {
       pairing: (id) => modelConfig(options.config, id).ingest?.pair_by,
     })
   windowRoutes(app, requireScope, options)
+  fleetRoutes(app, requireScope, options)
+  distributionRoutes(app, requireScope, {
+    ch: options.ch,
+    sampleSize: options.config.drift?.sample_size ?? DEFAULT_SAMPLE_SIZE,
+  })
   slackRoutes(app, { ch: options.ch, log: options.log, now, slack: options.config.alerting?.slack ?? {} })
   alertRoutes(app, requireScope, { ...options, now })
   baselineRoutes(app, requireScope, options)

@@ -9,7 +9,10 @@ export type ApiDeps = Pick<ProcessDeps, 'producer' | 'log' | 'ch' | 'registry' |
 
 /** The HTTP API as a service of the process, on `api.host`:`api.port`. */
 export function createApi(
-  config: Pick<VigilConfig, 'api' | 'kafka' | 'file' | 'models' | 'rules' | 'clickhouse' | 'alerting'>,
+  config: Pick<
+    VigilConfig,
+    'api' | 'kafka' | 'file' | 'models' | 'rules' | 'clickhouse' | 'alerting' | 'drift'
+  >,
   deps: ApiDeps,
 ): Service & { port(): number } {
   const log = deps.log.child({ service: 'api' })

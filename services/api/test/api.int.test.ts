@@ -1,10 +1,12 @@
 import {
   ALERT_HISTORY,
   ALERTS,
+  DRIFT_PARTIALS,
   DRIFT_WINDOWS,
   insertRows,
   NOTIFICATIONS,
   PERFORMANCE_WINDOWS,
+  QUALITY_WINDOWS,
   queryRows,
   toClickHouseTime,
 } from '@vigil/clickhouse'
@@ -98,6 +100,22 @@ const READ = 'read-token-0123456789'
 const ADMIN = 'admin-token-0123456789'
 const T0 = Date.UTC(2026, 10, 24, 8)
 const at = (h: number) => toClickHouseTime(T0 + h * 3_600_000)
+/** fraud's drift alert on amount, firing since window h. */
+const firingAlert = (h: number, value: number) => ({
+  alert_key: 'drift|fraud|v1|amount',
+  rule: 'drift',
+  model_id: 'fraud',
+  model_version: 'v1',
+  subject: 'amount',
+  status: 'firing',
+  severity: 'critical',
+  value,
+  window_start: at(h),
+  episode: 'e1',
+  since: at(h),
+  state: '{}',
+  seq: 1,
+})
 
 describe('HTTP API on the real broker and embedded ClickHouse', () => {
   it('ingests NDJSON and JSON arrays: valid events reach ClickHouse, invalid ones are named', async () => {
@@ -264,6 +282,146 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
     })
   })
 
+  it("gives the fleet at a glance and a feature's reference and current distribution in a window", async () => {
+    const { proc, call, get } = await setup()
+    const { ch } = proc.deps
+    const key = (version: string, h: number) => ({
+      model_id: 'fraud',
+      model_version: version,
+      window_start: at(h),
+      window_end: at(h + 1),
+    })
+    // Two versions share window 1 (a canary): their traffic adds up, accuracy pools by labels.
+    await insertRows(ch, QUALITY_WINDOWS, [
+      ...[0, 1, 2].map((h) => ({
+        ...key('v1', h),
+        feature: '__model__',
+        metric: 'count',
+        value: 300,
+        version: 1,
+      })),
+      { ...key('v2', 1), feature: '__model__', metric: 'count', value: 100, version: 1 },
+    ])
+    const drift = (
+      version: string,
+      h: number,
+      feature: string,
+      metric: string,
+      value: number,
+      drifted: number,
+    ) => ({
+      ...key(version, h),
+      feature,
+      feature_type: feature === '__model__' ? '' : 'numerical',
+      metric,
+      value,
+      drifted,
+      n_reference: 50,
+      n_current: 300,
+      reference: 'baseline:*',
+      version: 1,
+    })
+    await insertRows(ch, DRIFT_WINDOWS, [
+      drift('v1', 1, 'amount', 'psi', 0.05, 0),
+      drift('v1', 1, '__model__', 'drift_share', 0, 0),
+      drift('v1', 2, 'amount', 'psi', 0.9, 1),
+      drift('v1', 2, 'amount', 'ks', 0.5, 1),
+      drift('v1', 2, '__model__', 'drift_share', 0.5, 1),
+    ])
+    const perf = (version: string, h: number, value: number, labelled: number, predictions: number) => ({
+      ...key(version, h),
+      task: 'binary',
+      class: '',
+      metric: 'accuracy',
+      value,
+      n_predictions: predictions,
+      n_labelled: labelled,
+      label_coverage: labelled / predictions,
+      version: labelled,
+    })
+    await insertRows(ch, PERFORMANCE_WINDOWS, [perf('v1', 1, 0.9, 150, 300), perf('v2', 1, 0.6, 50, 100)])
+    await insertRows(ch, ALERTS, [firingAlert(2, 0.9)])
+    const fleet = await get('/v1/fleet?windows=2')
+    expect(fleet.status).toBe(200)
+    expect(fleet.body.data).toEqual([
+      {
+        model_id: 'fraud',
+        window_ms: 3_600_000,
+        last_event: null,
+        firing_alerts: 1,
+        windows: [
+          {
+            window_start: '2026-11-24T09:00:00.000Z',
+            predictions: 400,
+            drift_share: 0,
+            drifted_features: 0,
+            performance_metric: 'accuracy',
+            performance: expect.closeTo((0.9 * 150 + 0.6 * 50) / 200, 12),
+            label_coverage: 0.5,
+          },
+          {
+            window_start: '2026-11-24T10:00:00.000Z',
+            predictions: 300,
+            drift_share: 0.5,
+            drifted_features: 1,
+            performance_metric: null,
+            performance: null,
+            label_coverage: null,
+          },
+        ],
+      },
+    ])
+
+    // The baseline's deciles of 0..49, and window 2's partials counted over them by two batches.
+    const rows = Array.from({ length: 50 }, (_, i) => JSON.stringify({ amount: i }))
+    expect((await call('POST', '/v1/models/fraud/baselines', ADMIN, rows.join('\n'))).status).toBe(201)
+    const partial = (first: number, bins: number[]) => ({
+      ...key('v1', 2),
+      baseline: 'baseline:*',
+      kafka_topic: 'vigil.predictions',
+      kafka_partition: 0,
+      first_offset: first,
+      last_offset: first + 149,
+      events: 150,
+      'features.name': ['amount'],
+      'features.type': ['numerical'],
+      'features.count': [150],
+      'features.type_mismatches': [0],
+      'features.out_of_range': [0],
+      'features.sum': [0],
+      'features.sum_squares': [0],
+      'features.min': [0],
+      'features.max': [100],
+      'features.bins': [bins],
+      'features.categories': [{}],
+      'features.sample_hashes': [[1]],
+      'features.sample_values': [[99]],
+    })
+    await insertRows(ch, DRIFT_PARTIALS, [
+      partial(0, [0, 0, 0, 0, 0, 0, 0, 0, 0, 150]),
+      partial(150, [10, 0, 0, 0, 0, 0, 0, 0, 0, 140]),
+    ])
+    const d = await get('/v1/models/fraud/distribution?feature=amount&window=2026-11-24T10:00:00Z')
+    expect(d.status).toBe(200)
+    expect(d.body).toMatchObject({
+      model_id: 'fraud',
+      model_version: 'v1',
+      window_start: '2026-11-24T10:00:00.000Z',
+      reference: 'baseline:*',
+      n_reference: 50,
+      n_current: 300,
+      current_from: 'bins',
+      distribution: { kind: 'numerical', current: [10, 0, 0, 0, 0, 0, 0, 0, 0, 290] },
+    })
+    const ref = (d.body.distribution as { reference: number[] }).reference
+    expect(ref.reduce((a, b) => a + b, 0)).toBe(50)
+    const none = await get('/v1/models/fraud/distribution?feature=amount&window=2026-11-24T08:00:00Z')
+    expect(none.status).toBe(404)
+    expect(none.body.error).toMatch(
+      /no drift of fraud feature "amount" in the window starting 2026-11-24T08:00:00.000Z/,
+    )
+  })
+
   it('lists models, alerts now and their history, notifications and rules', async () => {
     const { proc, post, get } = await setup()
     const { ch } = proc.deps
@@ -274,21 +432,7 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
     )
     expect(res.status).toBe(200)
     await insertRows(ch, ALERTS, [
-      {
-        alert_key: 'drift|fraud|v1|amount',
-        rule: 'drift',
-        model_id: 'fraud',
-        model_version: 'v1',
-        subject: 'amount',
-        status: 'firing',
-        severity: 'critical',
-        value: 0.4,
-        window_start: at(1),
-        episode: 'e1',
-        since: at(1),
-        state: '{}',
-        seq: 1,
-      },
+      firingAlert(1, 0.4),
       {
         alert_key: 'drift|fraud|v1|age',
         rule: 'drift',
@@ -370,6 +514,8 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
       'firing',
       'pending',
     ])
+    const episode = await get('/v1/alerts/history?episode=e1')
+    expect((episode.body.data as { transition: string }[]).map((r) => r.transition)).toEqual(['firing'])
     const notes = await get('/v1/notifications?channel=slack')
     expect(notes.body.data).toEqual([
       expect.objectContaining({

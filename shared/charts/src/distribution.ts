@@ -8,6 +8,34 @@ export type Distribution =
   | { kind: 'numerical'; edges: number[]; reference: number[]; current: number[] }
   | { kind: 'categorical'; categories: string[]; reference: number[]; current: number[] }
 
+/** Categories drawn at most; the rest are one bar, `(other)`. */
+const SHOWN_CATEGORIES = 20
+
+/** Both sides' counts over the most frequent categories of the two together. */
+export function categoryDistribution(
+  ref: ReadonlyMap<string, number>,
+  cur: ReadonlyMap<string, number>,
+): Distribution {
+  const all = [...new Set([...ref.keys(), ...cur.keys()])].sort(
+    (a, b) =>
+      (ref.get(b) ?? 0) + (cur.get(b) ?? 0) - (ref.get(a) ?? 0) - (cur.get(a) ?? 0) || a.localeCompare(b),
+  )
+  const top = all.slice(0, SHOWN_CATEGORIES)
+  const rest = all.slice(SHOWN_CATEGORIES)
+  const sum = (m: ReadonlyMap<string, number>, keys: string[]) =>
+    keys.reduce((a, k) => a + (m.get(k) ?? 0), 0)
+  const side = (m: ReadonlyMap<string, number>) => [
+    ...top.map((k) => m.get(k) ?? 0),
+    ...(rest.length ? [sum(m, rest)] : []),
+  ]
+  return {
+    kind: 'categorical',
+    categories: rest.length ? [...top, `(other: ${rest.length})`] : top,
+    reference: side(ref),
+    current: side(cur),
+  }
+}
+
 const fmt = (x: number) =>
   Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : String(+x.toPrecision(4))
 

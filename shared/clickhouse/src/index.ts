@@ -22,16 +22,24 @@ export {
   RETRAINS,
   retrainsQuery,
 } from './queries/alerts.js'
-export { BASELINES, baselinesQuery } from './queries/baselines.js'
+export { BASELINES, baselinesQuery, referenceProfileQuery } from './queries/baselines.js'
 export {
   DRIFT_PARTIALS,
   DRIFT_STATE,
   driftStateQuery,
+  featureWindowQuery,
   type MergedPartialRow,
   mergedPartialsQuery,
   type PartialWindow,
   partialsHighWaterQuery,
 } from './queries/driftPartials.js'
+export {
+  type FleetFilter,
+  FleetWindowRow,
+  latestWindowStart,
+  queryFiringByModel,
+  queryFleetWindows,
+} from './queries/fleet.js'
 export {
   halvesOfPairsQuery,
   INGEST_HALVES,

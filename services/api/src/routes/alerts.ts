@@ -137,6 +137,12 @@ export function alertRoutes(app: OpenAPIHono, requireScope: ScopeGuard, deps: Al
         query: z.object({
           model: ModelId.optional(),
           rule: z.string().min(1).max(256).optional(),
+          episode: z
+            .string()
+            .min(1)
+            .max(128)
+            .optional()
+            .openapi({ description: 'one firing episode: what a notification links to' }),
           from: Time.optional().openapi({ type: 'string', format: 'date-time' }),
           to: Time.optional().openapi({ type: 'string', format: 'date-time' }),
           limit: Limit(10_000, 1000),

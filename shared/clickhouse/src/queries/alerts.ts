@@ -78,6 +78,7 @@ export type AlertHistoryRow = z.output<typeof AlertHistoryRow>
 export interface HistoryFilter {
   model?: string
   rule?: string
+  episode?: string
   from?: number
   to?: number
   limit: number
@@ -91,6 +92,7 @@ const alertHistoryQuery = defineQuery({
     const c = conditions({ limit: f.limit + 1 })
     c.eq('model_id', f.model)
     c.eq('rule', f.rule)
+    c.eq('episode', f.episode)
     c.range('window_start', f.from, f.to)
     return {
       sql: `SELECT window_start, window_end, rule, model_id, model_version, subject, transition, status, severity,

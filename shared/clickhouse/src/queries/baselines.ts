@@ -39,3 +39,26 @@ export const baselinesQuery = defineQuery({
           FROM {db:Identifier}.baselines FINAL ORDER BY model_id, model_version, feature`,
   }),
 })
+
+/**
+ * One feature's profile in a named reference, as the drift rows name it: `baseline:<version>`
+ * (an upload, version `*` for every version) or `first-window:<start>` (of the window's version).
+ */
+export const referenceProfileQuery = defineQuery({
+  name: 'baselines.reference_profile',
+  row: z.object({ profile: z.string() }),
+  build: (p: { model: string; windowVersion: string; reference: string; feature: string }) => {
+    const first = p.reference.startsWith('first-window:')
+    return {
+      sql: `SELECT profile FROM {db:Identifier}.baselines FINAL
+             WHERE model_id = {model:String} AND model_version = {version:String} AND feature = {feature:String}
+               AND ${first ? 'source = {reference:String}' : "NOT startsWith(source, 'first-window:')"}`,
+      params: {
+        model: p.model,
+        version: first ? p.windowVersion : p.reference.replace(/^baseline:/, ''),
+        feature: p.feature,
+        reference: p.reference,
+      },
+    }
+  },
+})

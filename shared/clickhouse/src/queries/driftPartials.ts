@@ -5,6 +5,9 @@ import { column as c, defineTable } from '../table.js'
 // The drift service's durable window state (migration 008): what each batch added to each window
 // and feature (drift_partials), and its clock per partition and model (drift_state).
 
+/** A UInt64 as JSON gives it: a number, or text where 64-bit integers are quoted. */
+const uint64 = z.union([z.number(), z.string()]).transform(Number)
+
 /** One batch's partial state of one window, a Nested entry per feature (written_at has a default). */
 export const DRIFT_PARTIALS = defineTable(
   'drift_partials',
@@ -153,5 +156,34 @@ export const mergedPartialsQuery = defineQuery({
       versions: p.windows.map((w) => w.modelVersion),
       starts: p.windows.map((w) => w.start),
     },
+  }),
+})
+
+/**
+ * One window's merged state of one feature across every partition that wrote it, for a chart:
+ * bins over the baseline's edges, categories, and the `sampleSize` values with the smallest
+ * hashes (the same sample the drift service tested). No row when the window has no partials.
+ */
+export const featureWindowQuery = defineQuery({
+  name: 'drift_partials.feature_window',
+  row: z.object({
+    baseline: z.string(),
+    feature_type: z.string(),
+    count: z.number(),
+    bins: z.array(uint64),
+    categories: z.record(z.string(), uint64),
+    sample: z.array(z.number()),
+  }),
+  decode: { counts: ['count'] },
+  build: (p: { model: string; version: string; start: number; feature: string; sampleSize: number }) => ({
+    sql: `SELECT any(baseline) AS baseline, any(toString(f.type)) AS feature_type, sum(f.count) AS count,
+                 sumForEach(f.bins) AS bins, sumMap(f.categories) AS categories,
+                 arrayMap(p -> p.2, arraySlice(arraySort(groupArrayArray(arrayZip(f.sample_hashes, f.sample_values))),
+                          1, {sampleSize:UInt32})) AS sample
+            FROM {db:Identifier}.drift_partials ARRAY JOIN features AS f
+           WHERE model_id = {model:String} AND model_version = {version:String}
+             AND window_start = fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND f.name = {feature:String}
+          HAVING count() > 0`,
+    params: p,
   }),
 })
