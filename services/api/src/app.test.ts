@@ -59,6 +59,7 @@ const SCOPES: Record<string, 'ingest' | 'read' | 'admin' | null> = {
   'GET /v1/windows/fairness': 'read',
   'GET /v1/alerts': 'read',
   'GET /v1/alerts/history': 'read',
+  'GET /v1/alerts/episodes/{episode}': 'read',
   'GET /v1/notifications': 'read',
   'GET /v1/rules': 'read',
   'GET /v1/silences': 'read',

@@ -13,6 +13,7 @@ import { baselineRoutes } from './routes/baselines.js'
 import { cloudEventsRoutes } from './routes/cloudevents.js'
 import { contractComponents } from './routes/contracts.js'
 import { distributionRoutes } from './routes/distribution.js'
+import { episodeRoutes } from './routes/episodes.js'
 import { fleetRoutes } from './routes/fleet.js'
 import { type IngestDeps, ingestRoutes } from './routes/ingest.js'
 import { opsRoutes } from './routes/ops.js'
@@ -89,6 +90,7 @@ export function createApiApp(options: ApiOptions) {
   })
   slackRoutes(app, { ch: options.ch, log: options.log, now, slack: options.config.alerting?.slack ?? {} })
   alertRoutes(app, requireScope, { ...options, now })
+  episodeRoutes(app, requireScope, options)
   baselineRoutes(app, requireScope, options)
   sqlRoutes(app, requireScope, {
     sql: options.sql,

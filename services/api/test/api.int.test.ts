@@ -47,6 +47,8 @@ async function setup(maxBody = 1_000_000) {
   sql: { max_rows: 5, max_seconds: 1 }
 models:
   fraud: { window: 1h, positive_class: fraud }
+rules:
+  - { name: drift, model: fraud, metric: drift.psi, feature: "*", when: "> 0.2", notify: ["slack:#ml"] }
 `
   const started = await startServices('api', yaml, [createRecorder, createApi], {
     API_TOKEN_INGEST: 'ingest-token-0123456789',
@@ -100,6 +102,22 @@ const READ = 'read-token-0123456789'
 const ADMIN = 'admin-token-0123456789'
 const T0 = Date.UTC(2026, 10, 24, 8)
 const at = (h: number) => toClickHouseTime(T0 + h * 3_600_000)
+/** A drift row of fraud v1 in window h. */
+const driftRow = (h: number, feature: string, metric: string, value: number, drifted: number) => ({
+  model_id: 'fraud',
+  model_version: 'v1',
+  window_start: at(h),
+  window_end: at(h + 1),
+  feature,
+  feature_type: 'numerical',
+  metric,
+  value,
+  drifted,
+  n_reference: 1000,
+  n_current: 500,
+  reference: 'baseline:*',
+  version: 1,
+})
 /** fraud's drift alert on amount, firing since window h. */
 const firingAlert = (h: number, value: number) => ({
   alert_key: 'drift|fraud|v1|amount',
@@ -231,25 +249,10 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
       perf(0, 40, 'accuracy', 0.8),
       perf(1, 20, 'accuracy', 0.7),
     ])
-    const drift = (h: number, feature: string, metric: string, value: number, drifted: number) => ({
-      model_id: 'fraud',
-      model_version: 'v1',
-      window_start: at(h),
-      window_end: at(h + 1),
-      feature,
-      feature_type: 'numerical',
-      metric,
-      value,
-      drifted,
-      n_reference: 1000,
-      n_current: 500,
-      reference: 'baseline:*',
-      version: 1,
-    })
     await insertRows(ch, DRIFT_WINDOWS, [
-      drift(0, 'amount', 'psi', 0.05, 0),
-      drift(1, 'amount', 'psi', 0.4, 1),
-      drift(1, 'age', 'psi', 0.01, 0),
+      driftRow(0, 'amount', 'psi', 0.05, 0),
+      driftRow(1, 'amount', 'psi', 0.4, 1),
+      driftRow(1, 'age', 'psi', 0.01, 0),
     ])
 
     const all = await get('/v1/windows/performance?model=fraud')
@@ -516,6 +519,35 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
     ])
     const episode = await get('/v1/alerts/history?episode=e1')
     expect((episode.body.data as { transition: string }[]).map((r) => r.transition)).toEqual(['firing'])
+    await insertRows(ch, DRIFT_WINDOWS, [
+      driftRow(0, 'amount', 'psi', 0.05, 0),
+      driftRow(1, 'amount', 'psi', 0.4, 1),
+    ])
+    const opened = await get('/v1/alerts/episodes/e1')
+    expect(opened.body).toMatchObject({
+      episode: 'e1',
+      rule: 'drift',
+      model_id: 'fraud',
+      status: 'firing',
+      metric: 'drift.psi',
+      condition: '> 0.2',
+      subjects: ['amount'],
+      window_ms: 3_600_000,
+      fired_window: '2026-11-24T09:00:00.000Z',
+      chart: {
+        thresholds: [0.2],
+        series: [
+          {
+            subject: 'amount',
+            points: [
+              { window_start: '2026-11-24T08:00:00.000Z', value: 0.05 },
+              { window_start: '2026-11-24T09:00:00.000Z', value: 0.4 },
+            ],
+          },
+        ],
+      },
+    })
+    expect((await get('/v1/alerts/episodes/0000')).status).toBe(404)
     const notes = await get('/v1/notifications?channel=slack')
     expect(notes.body.data).toEqual([
       expect.objectContaining({
@@ -542,7 +574,15 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
         settings: expect.objectContaining({ window_ms: 3_600_000, positive_class: 'fraud' }),
       }),
     ])
-    expect((await get('/v1/rules')).body).toEqual({ data: [] })
+    expect((await get('/v1/rules')).body.data).toEqual([
+      expect.objectContaining({
+        name: 'drift',
+        metric: 'drift.psi',
+        feature: '*',
+        when: '> 0.2',
+        notify: ['slack:#ml'],
+      }),
+    ])
     // Health answers and an empty family are described too.
     expect((await get('/healthz')).status).toBe(200)
     expect((await get('/readyz')).status).toBe(200)

@@ -6,6 +6,11 @@ export interface AlertSeries {
   points: { windowStart: number; value: number | null }[]
 }
 
+/** The thresholds a condition's text names: `> 0.2` → [0.2], `outside [0.1, 0.9]` → [0.1, 0.9]. */
+export function thresholdsOf(condition: string): number[] {
+  return [...condition.matchAll(/-?\d+(\.\d+)?(e[-+]?\d+)?/gi)].map((m) => Number(m[0]))
+}
+
 export interface AlertChart {
   title: string
   /** The metric's name, the y axis. */

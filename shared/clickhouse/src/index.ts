@@ -9,6 +9,7 @@ export {
 } from './client.js'
 export { dedupToken, fromClickHouseTime, insertRows, queryRows, toClickHouseTime } from './insert.js'
 export { type MigrationReport, migrate, upStatements } from './migrate.js'
+export { type MetricSeries, queryMetricSeries, type SeriesRequest } from './queries/alertSeries.js'
 export {
   ALERT_HISTORY,
   ALERTS,
