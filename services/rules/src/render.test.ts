@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { slackMessage } from './render.js'
+import { alertmanagerAlerts, emailMessage, pagerDutyEvents, slackMessage, webhookBody } from './render.js'
 import type { AlertView, Notification } from './steps/plan.js'
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
@@ -133,5 +133,30 @@ describe('slackMessage within Slack limits', () => {
     expect(body).toContain('&lt;!channel&gt; &amp; co')
     expect(body).toContain('<https://runbooks.example.com/drift?team=ml&amp;x=%3Cy%3E%7Cz|Runbook>')
     expect(body).toContain('…and 10 more')
+  })
+})
+
+describe('links to the console', () => {
+  it('every channel links an alert to its page when it has one', () => {
+    const base = notification(random(2))
+    const url = 'https://vigil.example.com/ui/alerts/0123456789abcdef0123'
+    const alerts = [
+      { ...base.alerts[0]!, subject: 'amount', url, runbook: 'https://runbooks.example.com/drift' },
+    ]
+    const n: Notification = { ...base, kind: 'firing', modelId: 'fraud', alerts }
+    expect(JSON.stringify(slackMessage(n).blocks)).toContain(
+      `<${url}|Open in vigil> · <https://runbooks.example.com/drift|Runbook>`,
+    )
+    const mail = emailMessage(n)
+    expect(mail.text).toContain(`Open in vigil: ${url}`)
+    expect(mail.html).toContain(`<a href="${url}">Open in vigil: amount</a>`)
+    expect(webhookBody(n, 'vigil', 0).alerts[0]).toMatchObject({ url })
+    expect(alertmanagerAlerts(n, 0)[0]).toMatchObject({ generatorURL: url })
+    expect(pagerDutyEvents(n, 'key')[0]).toMatchObject({
+      links: [
+        { href: url, text: 'Open in vigil' },
+        { href: 'https://runbooks.example.com/drift', text: 'Runbook' },
+      ],
+    })
   })
 })

@@ -170,10 +170,11 @@ export function slackMessage(n: Notification): { text: string; blocks: object[] 
     { type: 'context', elements: [{ type: 'mrkdwn', text: mrkdwn(truncate(context, 400)) }] },
   ]
   // A link cut short would lead nowhere: whole links only, as many as fit.
-  const links = runbooks
-    .slice(0, SLACK_RUNBOOKS_LISTED)
-    .map((u) => slackLink(u, 'Runbook'))
-    .filter((l) => l.length <= (SLACK_SECTION_CHARS - 3 * SLACK_RUNBOOKS_LISTED) / SLACK_RUNBOOKS_LISTED)
+  const page = n.alerts.find((a) => a.url)?.url
+  const links = [
+    ...(page ? [slackLink(page, 'Open in vigil')] : []),
+    ...runbooks.slice(0, SLACK_RUNBOOKS_LISTED).map((u) => slackLink(u, 'Runbook')),
+  ].filter((l) => l.length <= (SLACK_SECTION_CHARS - 3 * SLACK_RUNBOOKS_LISTED) / SLACK_RUNBOOKS_LISTED)
   if (links.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: links.join(' · ') } })
   const buttons = n.kind === 'firing' || n.kind === 'repeat' ? alertButtons(n) : undefined
   if (buttons) blocks.push(buttons)
@@ -186,6 +187,7 @@ export function emailMessage(n: Notification): { subject: string; text: string; 
   const subject = truncate(headline(n), 200)
   const lines = n.alerts.map(alertLine)
   const runbooks = [...new Set(n.alerts.flatMap((a) => (a.runbook ? [a.runbook] : [])))]
+  const pages = n.alerts.flatMap((a) => (a.url ? [a.url] : []))
   const text = [
     subject,
     '',
@@ -193,6 +195,7 @@ export function emailMessage(n: Notification): { subject: string; text: string; 
     '',
     `Window: ${iso(n.windowStart)} – ${iso(n.windowEnd)}`,
     `Model: ${n.modelId}, version ${n.modelVersion}`,
+    ...pages.map((u) => `Open in vigil: ${u}`),
     ...runbooks.map((u) => `Runbook: ${u}`),
   ].join('\n')
   const esc = (s: string) =>
@@ -201,6 +204,11 @@ export function emailMessage(n: Notification): { subject: string; text: string; 
     `<h2>${esc(subject)}</h2>`,
     `<ul>${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`,
     `<p>Window: ${esc(iso(n.windowStart))} – ${esc(iso(n.windowEnd))}<br>Model: ${esc(n.modelId)}, version ${esc(n.modelVersion)}</p>`,
+    ...n.alerts.flatMap((a) =>
+      a.url
+        ? [`<p><a href="${esc(a.url)}">Open in vigil${a.subject ? `: ${esc(a.subject)}` : ''}</a></p>`]
+        : [],
+    ),
     ...runbooks.map((u) => `<p><a href="${esc(u)}">Runbook</a></p>`),
   ].join('\n')
   return { subject, text, html }
@@ -239,6 +247,7 @@ export function webhookBody(n: Notification, database: string, labelledSince: nu
       window: { start: iso(a.windowStart), end: iso(a.windowEnd) },
       labels: a.labels,
       ...(a.runbook ? { runbook: a.runbook } : {}),
+      ...(a.url ? { url: a.url } : {}),
     })),
   }
   if (n.kind !== 'retrain') return base
@@ -270,6 +279,7 @@ export function alertmanagerAlerts(n: Notification, now: number): object[] {
     },
     startsAt: iso(a.since),
     ...(n.kind === 'resolved' ? { endsAt: iso(now) } : {}),
+    ...(a.url ? { generatorURL: a.url } : {}),
   }))
 }
 
@@ -317,7 +327,14 @@ export function pagerDutyEvents(n: Notification, routingKey: string): object[] {
               ...a.labels,
             },
           },
-          ...(a.runbook ? { links: [{ href: a.runbook, text: 'Runbook' }] } : {}),
+          ...(a.url || a.runbook
+            ? {
+                links: [
+                  ...(a.url ? [{ href: a.url, text: 'Open in vigil' }] : []),
+                  ...(a.runbook ? [{ href: a.runbook, text: 'Runbook' }] : []),
+                ],
+              }
+            : {}),
         }),
   }))
 }

@@ -19,7 +19,7 @@ import { loadAlerts, loadRetrains } from './store.js'
 
 export type RulesDeps = ServiceDeps
 
-type RulesConfig = Pick<VigilConfig, 'kafka' | 'rules' | 'alerting' | 'clickhouse' | 'file'>
+type RulesConfig = Pick<VigilConfig, 'kafka' | 'rules' | 'alerting' | 'clickhouse' | 'file' | 'public_url'>
 
 /**
  * The rules service: consumes `vigil.metrics`, runs every message through the rules' lifecycle,
@@ -92,6 +92,7 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
     repeatIntervalMs: alerting.repeat_interval,
     retrainCooldownMs: (w) => alerting.webhooks[w]?.cooldown ?? 86_400_000,
     alertsTopic: config.kafka.topics.alerts,
+    ...(config.public_url ? { publicUrl: config.public_url } : {}),
   }
 
   const stage: Stage<RulesState, MetricsMessage, Silence[]> = {

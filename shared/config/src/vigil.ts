@@ -86,6 +86,14 @@ export const vigilFileSchema = z
       })
       .prefault({}),
     log_level: logLevel.default('info'),
+    /**
+     * Where people open vigil's console (`<public_url>/ui`), as they reach it (behind a proxy,
+     * its address): every notification links to its alert's page there. Unset: no links.
+     */
+    public_url: z
+      .url({ protocol: /^https?$/ })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .optional(),
     drift: z
       .strictObject({
         group_id: groupId('vigil-drift'),

@@ -43,6 +43,18 @@ describe('rules batch plan', () => {
     expect([...plan.next.states.values()].map((s) => s.status)).toEqual(['firing'])
   })
 
+  it('links each alert to its page in the console when public_url is set, by its episode', () => {
+    const linked = planBatch(fresh(), [makeDriftMetrics(0, { amount: 0.5 })], ctx, {
+      ...env,
+      publicUrl: 'https://vigil.example.com',
+    })
+    const [alert] = linked.outbox[0]!.notification.alerts
+    expect(alert!.url).toBe(`https://vigil.example.com/ui/alerts/${alert!.episode}`)
+    expect(alert!.episode).toMatch(/^[0-9a-f]{20}$/)
+    const plain = planBatch(fresh(), [makeDriftMetrics(0, { amount: 0.5 })], ctx, env)
+    expect(plain.outbox[0]!.notification.alerts[0]!.url).toBeUndefined()
+  })
+
   it('planned again from the same state gives the same writes (a retry is deduplicated)', () => {
     const state = fresh()
     const ms = [makeDriftMetrics(0, { amount: 0.5 }), makeDriftMetrics(1, { amount: 0.1 })]

@@ -18,6 +18,8 @@ export interface RulesEnv {
   repeatIntervalMs: number
   retrainCooldownMs: (webhook: string) => number
   alertsTopic: string
+  /** `public_url` of vigil.yaml: notifications link to the alert's page there. */
+  publicUrl?: string
 }
 
 export interface RulesPlan extends Plan<RulesState> {
@@ -79,6 +81,7 @@ export function planBatch(
       now: ctx.now,
       lastRetrain: retrains,
       retrainCooldownMs: env.retrainCooldownMs,
+      ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
     })
     for (const { observation: o, state: s, transition } of changes) {
       states.set(o.key, s)

@@ -23,6 +23,8 @@ export interface AlertView {
   windowStart: number
   windowEnd: number
   runbook?: string
+  /** The alert's page in the console (`public_url` set): where every notification links. */
+  url?: string
   labels: Record<string, string>
 }
 
@@ -67,6 +69,8 @@ export interface PlanInput {
   /** When each retraining webhook last fired for a model version (event time), by `webhook|model|version`. */
   lastRetrain: ReadonlyMap<string, number>
   retrainCooldownMs: (webhook: string) => number
+  /** `public_url` of vigil.yaml, for the alerts' links; none when unset. */
+  publicUrl?: string
 }
 
 export interface Plan {
@@ -77,7 +81,7 @@ export interface Plan {
   retrains: Map<string, { at: number; notificationId: string }>
 }
 
-function view(o: Observation, step: Step, previous: AlertState | undefined): AlertView {
+function view(o: Observation, step: Step, previous: AlertState | undefined, publicUrl?: string): AlertView {
   const episodeStart = step.state.since ?? previous?.since ?? o.windowStart
   return {
     key: o.key,
@@ -94,6 +98,7 @@ function view(o: Observation, step: Step, previous: AlertState | undefined): Ale
     windowStart: o.windowStart,
     windowEnd: o.windowEnd,
     ...(o.rule.runbook ? { runbook: o.rule.runbook } : {}),
+    ...(publicUrl && step.episode ? { url: `${publicUrl}/ui/alerts/${step.episode}` } : {}),
     labels: o.rule.labels,
   }
 }
@@ -134,7 +139,7 @@ export function plan(input: PlanInput): Plan {
     const t = step.transition
     if (t !== 'firing' && t !== 'repeat' && t !== 'resolved') continue
     if (isSilenced(input.silences, step.state, input.now)) continue
-    const v = view(o, step, previous)
+    const v = view(o, step, previous, input.publicUrl)
     if (t === 'firing') {
       for (const spec of o.rule.notify) {
         const { channel, target } = parseTarget(spec)
