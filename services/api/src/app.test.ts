@@ -210,3 +210,58 @@ describe('/metrics on the API port', () => {
     expect(text).toContain('vigil_api_events_total{kind="predictions",outcome="rejected"} 1')
   })
 })
+
+describe('the console under /ui', () => {
+  it('serves the shell at every console address, with its assets versioned and gzipped', async () => {
+    for (const path of ['/ui', '/ui/models/fraud', '/ui/alerts/0123abcd']) {
+      const res = await app().request(path)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+      const page = await res.text()
+      expect(page).toMatch(/<script type="module" src="\/ui\/assets\/console\.js\?v=[0-9a-f]{12}">/)
+    }
+    const page = await (await app().request('/ui')).text()
+    const url = /src="(\/ui\/assets\/console\.js\?v=[0-9a-f]{12})"/.exec(page)![1]!
+    const js = await app().request(url, { headers: { 'accept-encoding': 'gzip' } })
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/)
+    expect(js.headers.get('content-encoding')).toBe('gzip')
+    expect(js.headers.get('cache-control')).toContain('immutable')
+    expect((await app().request('/ui/assets/console.js')).headers.get('cache-control')).toBe('no-cache')
+    expect((await app().request('/ui/assets/secrets.txt')).status).toBe(404)
+  })
+
+  it('signs in with a read token into an HttpOnly cookie that reads, but never writes', async () => {
+    const form = (token: string, next = '/ui/models/fraud') =>
+      app().request('/ui/login', { method: 'POST', body: new URLSearchParams({ token, next }) })
+    const unknown = await form('nope')
+    expect(unknown.status).toBe(401)
+    expect(await unknown.text()).toContain('not one of api.tokens')
+    const ingestOnly = await form('svc-token-0123456789')
+    expect(ingestOnly.status).toBe(403)
+    expect(await ingestOnly.text()).toContain('lacks the read scope')
+
+    const ok = await form('read-token-0123456789')
+    expect(ok.status).toBe(303)
+    expect(ok.headers.get('location')).toBe('/ui/models/fraud')
+    const cookie = ok.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/^vigil_session=read-token-0123456789;/)
+    expect(cookie).toMatch(/HttpOnly/)
+    expect(cookie).toMatch(/SameSite=Strict/)
+    expect((await form('read-token-0123456789', 'https://evil.example/ui')).headers.get('location')).toBe(
+      '/ui',
+    )
+
+    const session = { cookie: 'vigil_session=read-token-0123456789' }
+    expect((await app().request('/v1/rules', { headers: session })).status).toBe(200)
+    expect((await app().request('/v1/rules')).status).toBe(401)
+    const write = await app().request('/v1/silences', {
+      method: 'POST',
+      headers: { ...session, 'content-type': 'application/json' },
+      body: JSON.stringify({ duration: '1h' }),
+    })
+    expect(write.status).toBe(401)
+    const out = await app().request('/ui/logout', { method: 'POST', headers: session })
+    expect(out.status).toBe(303)
+    expect(out.headers.get('set-cookie')).toMatch(/^vigil_session=;.*Max-Age=0/)
+  })
+})

@@ -6,6 +6,7 @@ import type { Readiness } from '@vigil/runtime'
 import { DEFAULT_SAMPLE_SIZE } from '@vigil/stats'
 import { HTTPException } from 'hono/http-exception'
 import type { ApiToken } from './auth.js'
+import { consoleRoutes } from './console/routes.js'
 import { createScopeGuard, fail } from './http.js'
 import { createApiMetrics } from './metrics.js'
 import { alertRoutes } from './routes/alerts.js'
@@ -119,6 +120,8 @@ export function createApiApp(options: ApiOptions) {
         'Ingest prediction and label events, read the windows vigil computed, manage baselines and silences, and run read-only SQL.',
     },
   })
+
+  consoleRoutes(app, options.tokens)
 
   app.notFound((c) => fail(c, 404, `no route ${c.req.method} ${c.req.path}`))
   app.onError((err, c) => {

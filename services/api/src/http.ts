@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import type { ApiScope } from '@vigil/config'
 import type { Context, MiddlewareHandler } from 'hono'
+import { getCookie } from 'hono/cookie'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { type ApiToken, createAuthorizer } from './auth.js'
 
@@ -40,12 +41,24 @@ export function errorResponses(...statuses: number[]) {
   )
 }
 
-/** `Authorization: Bearer` with one scope; 401/403 say what is missing. */
+/** The console's login cookie: a token, HttpOnly, set by `POST /ui/login`. */
+export const SESSION_COOKIE = 'vigil_session'
+
+/**
+ * `Authorization: Bearer` with one scope; 401/403 say what is missing. A read (GET, HEAD) may
+ * instead present the console's login cookie: reads change nothing, so a request forged from
+ * another site gains nothing (and SameSite=Strict keeps the cookie off such requests anyway).
+ */
 export function createScopeGuard(tokens: readonly ApiToken[]) {
   const authorize = createAuthorizer(tokens)
   return function requireScope(scope: ApiScope): MiddlewareHandler {
     return async function scopeGuard(c, next) {
-      const auth = authorize(c.req.header('authorization'), scope)
+      const header = c.req.header('authorization')
+      const cookie =
+        header === undefined && (c.req.method === 'GET' || c.req.method === 'HEAD')
+          ? getCookie(c, SESSION_COOKIE)
+          : undefined
+      const auth = authorize(cookie === undefined ? header : `Bearer ${cookie}`, scope)
       if (!auth.ok) return fail(c, auth.status, auth.error)
       await next()
     }

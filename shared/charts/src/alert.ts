@@ -40,6 +40,8 @@ export function alertSpec(c: AlertChart): TopLevelSpec {
     field: 'window',
     type: 'temporal' as const,
     title: 'window (UTC)',
+    // UTC wherever it is drawn: on the server and in a browser of any time zone alike.
+    scale: { type: 'utc' as const },
     axis: { format: '%d %b %H:%M', labelAngle: -30 },
   }
   return {

@@ -16,8 +16,8 @@ function timeAxis(domain: [string, string]) {
     field: 'window',
     type: 'temporal' as const,
     title: null,
-    scale: { type: 'utc' as const, domain },
-    axis: { format: '%d %b %H:%M', formatType: 'utc' as const, labelAngle: 0, labelOverlap: true as const },
+    scale: { type: 'utc' as const, domain, nice: false },
+    axis: { format: '%d %b %H:%M', labelAngle: 0, labelOverlap: true as const },
   }
 }
 
@@ -92,11 +92,12 @@ export interface PerformancePoint {
   version: number
 }
 
-/** The headline metric as a line, its label coverage as bars behind it (right axis). */
+/** The headline metric as a line, its rules' thresholds dashed, its label coverage as bars behind it (right axis). */
 export function performanceSpec(
   points: PerformancePoint[],
   metric: string,
   domain: [string, string],
+  thresholds: readonly number[] = [],
 ): TopLevelSpec {
   const x = timeAxis(domain)
   return {
@@ -117,8 +118,20 @@ export function performanceSpec(
         },
       },
       {
-        mark: { type: 'line', point: true, color: '#1f6feb', tooltip: true },
-        encoding: { x, y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } } },
+        layer: [
+          {
+            mark: { type: 'line', point: true, color: '#1f6feb', tooltip: true },
+            encoding: {
+              x,
+              y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
+            },
+          },
+          ...thresholds.map((t) => ({
+            data: { values: [{ threshold: t }] },
+            mark: { type: 'rule' as const, strokeDash: [6, 4], color: '#d9480f' },
+            encoding: { y: { field: 'threshold', type: 'quantitative' as const } },
+          })),
+        ],
       },
     ],
     resolve: { scale: { y: 'independent' } },
