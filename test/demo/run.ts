@@ -25,6 +25,7 @@ import { createRecorder } from '@vigil/recorder'
 import { createRules } from '@vigil/rules'
 import { onShutdownSignal, startProcess } from '@vigil/runtime'
 import {
+  freePort,
   groupLag,
   listeningPort,
   slackStandIn,
@@ -86,15 +87,15 @@ const env = {
   DEMO_INGEST_TOKEN: tokens.ingest,
   DEMO_ONCALL_TOKEN: tokens.oncall,
 }
-// The bundled settings, with the retraining webhook on this run's receiver; the API takes a free
-// port (port: 0) and says which once it listens.
+// The bundled settings, with the retraining webhook on this run's receiver, and the API on a free
+// port (VIGIL_API_PORT to choose one), known before it starts: the alerts link to the console there.
+const apiPort = Number(process.env.VIGIL_API_PORT ?? 0) || (await freePort())
 const configFile = join(mkdtempSync(join(tmpdir(), 'vigil-demo-')), 'vigil.yaml')
 writeFileSync(
   configFile,
-  readFileSync(new URL('./vigil.yaml', import.meta.url), 'utf8').replace(
-    'http://127.0.0.1:18080/retrain',
-    retrainer.url('/retrain'),
-  ),
+  readFileSync(new URL('./vigil.yaml', import.meta.url), 'utf8')
+    .replace('http://127.0.0.1:18080/retrain', retrainer.url('/retrain'))
+    .replace(/^api:\n {2}port: 0$/m, `public_url: http://127.0.0.1:${apiPort}\napi:\n  port: ${apiPort}`),
 )
 const config = loadVigilConfig({ cwd: process.cwd(), env, file: configFile })
 
@@ -125,6 +126,8 @@ const proc = await startProcess(
   { log: createLogger({ name: 'vigil', level: config.log_level }) },
 )
 const apiUrl = `http://127.0.0.1:${listeningPort(proc, 'api')}`
+// The token in the fragment never reaches a server or a log; the console keeps it for the tab.
+const consoleUrl = `${apiUrl}/ui#token=${tokens.oncall}`
 const feed = createLiveFeed(proc.deps.ch, { slack, smtp, retrainer })
 async function cleanUp(): Promise<void> {
   await feed.stop()
@@ -147,6 +150,7 @@ try {
   )
   say(`  topics ${Object.values(config.kafka.topics).join(', ')}`)
   say(`  HTTP API ${apiUrl} (/openapi.json describes it)   health: http://127.0.0.1:${proc.httpPort}/readyz`)
+  say(`  console ${consoleUrl}`)
 
   heading('Streaming three hours of event time, as it happens')
   say(
@@ -331,7 +335,9 @@ GROUP BY country ORDER BY predictions DESC LIMIT 5`,
 
 if (follow) {
   heading('Following')
-  say('  vigil keeps running and the feed above goes on; Ctrl-C stops it. Try:')
+  say('  vigil keeps running and the feed above goes on; Ctrl-C stops it. Open the console:')
+  say(`    ${consoleUrl}`)
+  say('  or try:')
   say(`    curl -s -H "Authorization: Bearer ${tokens.oncall}" ${apiUrl}/v1/alerts`)
   say(`    VIGIL_API_URL=${apiUrl} VIGIL_API_TOKEN=${tokens.oncall} npm run vigil -- alerts --history`)
   say(

@@ -49,3 +49,32 @@ export function finished(child: ChildProcess): Promise<Finished> {
     child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
   )
 }
+
+/**
+ * Collects a child's output until it matches `pattern` (resolves with what came so far); rejects
+ * if the child exits first or the time runs out, with the output, so the failure says why.
+ */
+export function untilOutput(
+  child: ChildProcess,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(`no ${pattern} within ${timeoutMs} ms`), timeoutMs)
+    const fail = (why: string) => {
+      clearTimeout(timer)
+      reject(new Error(`${why}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`))
+    }
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString()
+      if (pattern.test(stdout)) {
+        clearTimeout(timer)
+        resolve({ stdout, stderr })
+      }
+    })
+    child.once('exit', (code) => fail(`exited with ${code} before ${pattern}`))
+  })
+}

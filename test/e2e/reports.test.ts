@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { launchBrowser, screenshot, watchedPage } from '@vigil/testing/browser'
+import {
+  distributionBars,
+  largestShareGap,
+  launchBrowser,
+  screenshot,
+  watchedPage,
+} from '@vigil/testing/browser'
 import type { Browser } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeOutcomeFiles } from './outcome-files.js'
@@ -46,12 +52,6 @@ beforeAll(async () => {
 }, 180_000)
 afterAll(async () => browser?.close())
 
-interface Bar {
-  bin: string
-  side: string
-  share: number
-}
-
 describe('HTML reports in a real browser', () => {
   it('drift-check: the drifted feature is marked, and its chart shows the current sample off the reference', async () => {
     writeFileSync(join(dir, 'ref.csv'), csv(3000, 1, false))
@@ -75,21 +75,9 @@ describe('HTML reports in a real browser', () => {
       ['age', 'numerical', 'ok'],
     ])
     expect(await page.$eval('.summary', (e) => e.textContent)).toContain('2 of 3 features drifted')
-    // The bars, as Vega labels them: "<axis>: <bin>; share of sample: 12%; side: current".
-    const bars = async (feature: string): Promise<Bar[]> =>
-      (
-        await page.$$eval(`figure[id="f-${feature}"] [role="graphics-symbol"]`, (marks) =>
-          marks.map((m) => m.getAttribute('aria-label') ?? ''),
-        )
-      )
-        .map((l) => /: (.+); share of sample: ([\d.]+)%; side: (\w+)$/.exec(l))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => ({ bin: m[1]!, share: Number(m[2]) / 100, side: m[3]! }))
-    const gap = (bs: Bar[]) => {
-      const by = (side: string) => new Map(bs.filter((b) => b.side === side).map((b) => [b.bin, b.share]))
-      const [ref, cur] = [by('reference'), by('current')]
-      return Math.max(...[...ref.keys()].map((k) => Math.abs((ref.get(k) ?? 0) - (cur.get(k) ?? 0))))
-    }
+    // The bars, as Vega labels them for screen readers.
+    const bars = (feature: string) => distributionBars(page, `figure[id="f-${feature}"]`)
+    const gap = largestShareGap
     const amount = await bars('amount')
     expect(amount.filter((b) => b.side === 'reference')).toHaveLength(10) // the bins between the deciles
     expect(gap(amount)).toBeGreaterThan(0.2)

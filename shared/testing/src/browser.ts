@@ -55,3 +55,32 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true })
   return path
 }
+
+/** A bar of a distribution chart (@vigil/charts distributionSpec) as Vega labels it for screen readers. */
+export interface DistributionBar {
+  bin: string
+  share: number
+  side: string
+}
+
+/** The bars of the distribution chart inside `container`: "<axis>: <bin>; share of sample: 12%; side: current". */
+export async function distributionBars(page: Page, container: string): Promise<DistributionBar[]> {
+  const labels = await page.$$eval(`${container} [role="graphics-symbol"]`, (marks) =>
+    marks.map((m) => m.getAttribute('aria-label') ?? ''),
+  )
+  return labels
+    .map((l) => /: (.+); share of sample: ([\d.]+)%; side: (\w+)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ bin: m[1]!, share: Number(m[2]) / 100, side: m[3]! }))
+}
+
+/** The largest difference of a bin's share between the reference and the current side. */
+export function largestShareGap(bars: readonly DistributionBar[]): number {
+  const by = (side: string) => new Map(bars.filter((b) => b.side === side).map((b) => [b.bin, b.share]))
+  const [ref, cur] = [by('reference'), by('current')]
+  return Math.max(
+    ...[...new Set([...ref.keys(), ...cur.keys()])].map((k) =>
+      Math.abs((ref.get(k) ?? 0) - (cur.get(k) ?? 0)),
+    ),
+  )
+}
