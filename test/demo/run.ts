@@ -86,6 +86,8 @@ const env = {
   DEMO_RETRAIN_SECRET: DEMO_SECRET,
   DEMO_INGEST_TOKEN: tokens.ingest,
   DEMO_ONCALL_TOKEN: tokens.oncall,
+  // Signs the chart links the retraining webhook carries (fetched without a token).
+  VIGIL_LINK_SECRET: `demo-link-secret-${run}`,
 }
 // The bundled settings, with the retraining webhook on this run's receiver, and the API on a free
 // port (VIGIL_API_PORT to choose one), known before it starts: the alerts link to the console there.

@@ -48,7 +48,7 @@ describe('the HTTP API under requests generated from its OpenAPI description', (
       const summary = out.stdout.split('\n').filter((l) => /generated|Tested:|failed|Seed/.test(l))
       process.stdout.write(`schemathesis: ${summary.map((l) => l.trim()).join(' | ')}\n`)
       expect(out.code, `${out.stdout.slice(-6000)}\n${out.stderr.slice(-2000)}`).toBe(0)
-      expect(out.stdout).toMatch(/Tested: 23\b/)
+      expect(out.stdout).toMatch(/Tested: 25\b/)
       expect(out.stdout).toMatch(/(\d+) generated, \1 passed/)
     } finally {
       await proc.stop()

@@ -1,4 +1,4 @@
-import { alertSpec } from '@vigil/charts/specs'
+import { episodeSpec } from '@vigil/charts/specs'
 import { type Episode, getJson } from './api.js'
 import { draw } from './charts.js'
 import { h, num, replace, section, table, timeLabel, windowLabel } from './dom.js'
@@ -63,20 +63,7 @@ export async function renderAlert(app: HTMLElement, episode: string): Promise<vo
       ),
     ),
   )
-  if (e.chart)
-    await draw(
-      chart,
-      alertSpec({
-        title: `${e.model_id} ${e.model_version}: ${e.rule} (${e.chart.metric} ${e.condition ?? ''})`,
-        metric: e.chart.metric,
-        thresholds: e.chart.thresholds,
-        firing: Date.parse(e.fired_window),
-        series: e.chart.series.map((s) => ({
-          subject: s.subject,
-          points: s.points.map((p) => ({ windowStart: Date.parse(p.window_start), value: p.value })),
-        })),
-      }),
-    )
+  if (e.chart) await draw(chart, episodeSpec({ ...e, chart: e.chart }))
   else replace(chart, h('p', { class: 'muted' }, 'No chart: the rule is no longer configured.'))
   if (feature) await renderDistribution(distribution, e.model_id, e.model_version, e.fired_window, feature)
 }

@@ -60,6 +60,7 @@ const SCOPES: Record<string, 'ingest' | 'read' | 'admin' | null> = {
   'GET /v1/alerts': 'read',
   'GET /v1/alerts/history': 'read',
   'GET /v1/alerts/episodes/{episode}': 'read',
+  'GET /v1/alerts/episodes/{episode}/chart.png': 'read',
   'GET /v1/notifications': 'read',
   'GET /v1/rules': 'read',
   'GET /v1/silences': 'read',

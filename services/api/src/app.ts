@@ -36,6 +36,8 @@ export interface ApiOptions extends IngestDeps {
   log: Logger
   /** Wall time, for silences. */
   now?: () => number
+  /** VIGIL_LINK_SECRET: verifies the signed chart links of webhooks and PagerDuty events. */
+  linkSecret?: string
 }
 
 /** Errors of a dependency being away, not of the request: 503, so the client retries. */
@@ -91,7 +93,11 @@ export function createApiApp(options: ApiOptions) {
   })
   slackRoutes(app, { ch: options.ch, log: options.log, now, slack: options.config.alerting?.slack ?? {} })
   alertRoutes(app, requireScope, { ...options, now })
-  episodeRoutes(app, requireScope, options)
+  episodeRoutes(app, requireScope, {
+    ch: options.ch,
+    config: options.config,
+    ...(options.linkSecret ? { linkSecret: options.linkSecret } : {}),
+  })
   baselineRoutes(app, requireScope, options)
   sqlRoutes(app, requireScope, {
     sql: options.sql,

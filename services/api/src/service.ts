@@ -11,7 +11,7 @@ export type ApiDeps = Pick<ProcessDeps, 'producer' | 'log' | 'ch' | 'registry' |
 export function createApi(
   config: Pick<
     VigilConfig,
-    'api' | 'kafka' | 'file' | 'models' | 'rules' | 'clickhouse' | 'alerting' | 'drift'
+    'api' | 'kafka' | 'file' | 'models' | 'rules' | 'clickhouse' | 'alerting' | 'drift' | 'link_secret'
   >,
   deps: ApiDeps,
 ): Service & { port(): number } {
@@ -47,6 +47,7 @@ export function createApi(
         send: (topic, messages) => deps.producer.send(topic, messages),
         ch: deps.ch,
         config,
+        ...(config.link_secret ? { linkSecret: config.link_secret } : {}),
         sql,
         readiness: deps.readiness,
         registry: deps.registry,

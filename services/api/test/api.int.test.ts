@@ -10,6 +10,7 @@ import {
   queryRows,
   toClickHouseTime,
 } from '@vigil/clickhouse'
+import { signedChartUrl } from '@vigil/events'
 import { createRecorder } from '@vigil/recorder'
 import {
   listeningPort,
@@ -54,6 +55,7 @@ rules:
     API_TOKEN_INGEST: 'ingest-token-0123456789',
     API_TOKEN_READ: 'read-token-0123456789',
     API_TOKEN_ADMIN: 'admin-token-0123456789',
+    VIGIL_LINK_SECRET: LINK_SECRET,
   })
   cleanup.push(() => started.proc.stop())
   const port = listeningPort(started.proc, 'api')
@@ -95,10 +97,11 @@ rules:
     return { status: res.status, body: (await res.json()) as Record<string, unknown> }
   }
   const get = (path: string) => call('GET', path, READ)
-  return { ...started, post, call, get }
+  return { ...started, base, post, call, get }
 }
 
 const READ = 'read-token-0123456789'
+const LINK_SECRET = 'link-secret-0123456789'
 const ADMIN = 'admin-token-0123456789'
 const T0 = Date.UTC(2026, 10, 24, 8)
 const at = (h: number) => toClickHouseTime(T0 + h * 3_600_000)
@@ -426,7 +429,7 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
   })
 
   it('lists models, alerts now and their history, notifications and rules', async () => {
-    const { proc, post, get } = await setup()
+    const { proc, base, post, get } = await setup()
     const { ch } = proc.deps
     const res = await post(
       '/v1/predictions',
@@ -548,6 +551,26 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
       },
     })
     expect((await get('/v1/alerts/episodes/0000')).status).toBe(404)
+    // Its chart: with a token, or by the signed link a webhook carries, without one.
+    const png = async (path: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${base}${path}`, { headers })
+      return {
+        status: res.status,
+        type: res.headers.get('content-type'),
+        body: Buffer.from(await res.arrayBuffer()),
+      }
+    }
+    const withToken = await png('/v1/alerts/episodes/e1/chart.png', { authorization: `Bearer ${READ}` })
+    expect(withToken.type).toBe('image/png')
+    expect(withToken.body.subarray(1, 4).toString()).toBe('PNG')
+    expect(withToken.body.readUInt32BE(16)).toBe(1280)
+    const link = new URL(signedChartUrl(base, LINK_SECRET, 'e1'))
+    expect((await png(link.pathname + link.search)).status).toBe(200)
+    expect((await png(`${link.pathname}?sig=${'0'.repeat(32)}`)).status).toBe(403)
+    expect((await png(link.pathname)).status).toBe(401)
+    expect((await png(new URL(signedChartUrl(base, LINK_SECRET, 'e2')).pathname + link.search)).status).toBe(
+      403,
+    )
     const notes = await get('/v1/notifications?channel=slack')
     expect(notes.body.data).toEqual([
       expect.objectContaining({

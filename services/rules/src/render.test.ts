@@ -140,8 +140,9 @@ describe('links to the console', () => {
   it('every channel links an alert to its page when it has one', () => {
     const base = notification(random(2))
     const url = 'https://vigil.example.com/ui/alerts/0123456789abcdef0123'
+    const chartUrl = 'https://vigil.example.com/v1/alerts/episodes/0123456789abcdef0123/chart.png?sig=ab'
     const alerts = [
-      { ...base.alerts[0]!, subject: 'amount', url, runbook: 'https://runbooks.example.com/drift' },
+      { ...base.alerts[0]!, subject: 'amount', url, chartUrl, runbook: 'https://runbooks.example.com/drift' },
     ]
     const n: Notification = { ...base, kind: 'firing', modelId: 'fraud', alerts }
     expect(JSON.stringify(slackMessage(n).blocks)).toContain(
@@ -150,9 +151,10 @@ describe('links to the console', () => {
     const mail = emailMessage(n)
     expect(mail.text).toContain(`Open in vigil: ${url}`)
     expect(mail.html).toContain(`<a href="${url}">Open in vigil: amount</a>`)
-    expect(webhookBody(n, 'vigil', 0).alerts[0]).toMatchObject({ url })
+    expect(webhookBody(n, 'vigil', 0).alerts[0]).toMatchObject({ url, chart_url: chartUrl })
     expect(alertmanagerAlerts(n, 0)[0]).toMatchObject({ generatorURL: url })
     expect(pagerDutyEvents(n, 'key')[0]).toMatchObject({
+      images: [{ src: chartUrl, href: url }],
       links: [
         { href: url, text: 'Open in vigil' },
         { href: 'https://runbooks.example.com/drift', text: 'Runbook' },

@@ -248,6 +248,7 @@ export function webhookBody(n: Notification, database: string, labelledSince: nu
       labels: a.labels,
       ...(a.runbook ? { runbook: a.runbook } : {}),
       ...(a.url ? { url: a.url } : {}),
+      ...(a.chartUrl ? { chart_url: a.chartUrl } : {}),
     })),
   }
   if (n.kind !== 'retrain') return base
@@ -327,6 +328,17 @@ export function pagerDutyEvents(n: Notification, routingKey: string): object[] {
               ...a.labels,
             },
           },
+          ...(a.chartUrl
+            ? {
+                images: [
+                  {
+                    src: a.chartUrl,
+                    ...(a.url ? { href: a.url } : {}),
+                    alt: `${a.metric} over the last windows`,
+                  },
+                ],
+              }
+            : {}),
           ...(a.url || a.runbook
             ? {
                 links: [

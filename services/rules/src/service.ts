@@ -19,7 +19,10 @@ import { loadAlerts, loadRetrains } from './store.js'
 
 export type RulesDeps = ServiceDeps
 
-type RulesConfig = Pick<VigilConfig, 'kafka' | 'rules' | 'alerting' | 'clickhouse' | 'file' | 'public_url'>
+type RulesConfig = Pick<
+  VigilConfig,
+  'kafka' | 'rules' | 'alerting' | 'clickhouse' | 'file' | 'public_url' | 'link_secret'
+>
 
 /**
  * The rules service: consumes `vigil.metrics`, runs every message through the rules' lifecycle,
@@ -93,6 +96,7 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
     retrainCooldownMs: (w) => alerting.webhooks[w]?.cooldown ?? 86_400_000,
     alertsTopic: config.kafka.topics.alerts,
     ...(config.public_url ? { publicUrl: config.public_url } : {}),
+    ...(config.link_secret ? { linkSecret: config.link_secret } : {}),
   }
 
   const stage: Stage<RulesState, MetricsMessage, Silence[]> = {

@@ -6,6 +6,34 @@ export interface AlertSeries {
   points: { windowStart: number; value: number | null }[]
 }
 
+/** An alert episode as the API's `GET /v1/alerts/episodes/{id}` answers it (the parts a chart needs). */
+export interface EpisodeChartData {
+  model_id: string
+  model_version: string
+  rule: string
+  condition: string | null
+  fired_window: string
+  chart: {
+    metric: string
+    thresholds: number[]
+    series: { subject: string; points: { window_start: string; value: number | null }[] }[]
+  }
+}
+
+/** The chart of an episode: the same picture its notification carried, wherever it is drawn. */
+export function episodeSpec(e: EpisodeChartData): TopLevelSpec {
+  return alertSpec({
+    title: `${e.model_id} ${e.model_version}: ${e.rule} (${e.chart.metric} ${e.condition ?? ''})`,
+    metric: e.chart.metric,
+    thresholds: e.chart.thresholds,
+    firing: Date.parse(e.fired_window),
+    series: e.chart.series.map((s) => ({
+      subject: s.subject,
+      points: s.points.map((p) => ({ windowStart: Date.parse(p.window_start), value: p.value })),
+    })),
+  })
+}
+
 /** The thresholds a condition's text names: `> 0.2` → [0.2], `outside [0.1, 0.9]` → [0.1, 0.9]. */
 export function thresholdsOf(condition: string): number[] {
   return [...condition.matchAll(/-?\d+(\.\d+)?(e[-+]?\d+)?/gi)].map((m) => Number(m[0]))

@@ -1,5 +1,12 @@
 // The chart specs alone, without the server-side renderer: what a browser bundle imports.
-export { type AlertChart, type AlertSeries, alertSpec, thresholdsOf } from './alert.js'
+export {
+  type AlertChart,
+  type AlertSeries,
+  alertSpec,
+  type EpisodeChartData,
+  episodeSpec,
+  thresholdsOf,
+} from './alert.js'
 export {
   binLabels,
   categoryDistribution,

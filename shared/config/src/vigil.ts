@@ -212,6 +212,11 @@ export const vigilEnvSchema = z.object({
   VIGIL_API_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** The bearer token those commands send; never logged. */
   VIGIL_API_TOKEN: z.string().min(1).optional(),
+  /**
+   * Signs the chart links in webhooks and PagerDuty events, which their receivers fetch without
+   * a token (at least 16 characters; the same in the rules service and the API); never logged.
+   */
+  VIGIL_LINK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
 })
 
 export type ApiScope = 'ingest' | 'read' | 'admin'
@@ -233,6 +238,8 @@ export type VigilConfig = Omit<VigilFile, 'clickhouse' | 'api' | 'alerting' | 'm
   models: Record<string, ModelSettingsInput>
   /** A running API for the CLI's client commands. */
   client: { api_url?: string; api_token?: string }
+  /** VIGIL_LINK_SECRET: signs chart links (with public_url set, webhooks and PagerDuty carry them). */
+  link_secret?: string
 }
 
 type VigilEnv = z.output<typeof vigilEnvSchema>
@@ -324,6 +331,7 @@ function load(options: { env: Record<string, string | undefined>; cwd: string; f
     // with "*" and the defaults when it is resolved (modelConfig), not here.
     models: writtenModels,
     alerting: withChannelSecrets(y.alerting, env, options.env, prefix),
+    ...(env.VIGIL_LINK_SECRET ? { link_secret: env.VIGIL_LINK_SECRET } : {}),
     client: {
       ...(env.VIGIL_API_URL ? { api_url: env.VIGIL_API_URL.replace(/\/+$/, '') } : {}),
       ...(env.VIGIL_API_TOKEN ? { api_token: env.VIGIL_API_TOKEN } : {}),
@@ -362,7 +370,7 @@ export function explainConfig(options: {
     ENV_OVERRIDES.filter((o) => env[o.env] !== undefined).map((o) => [o.path.join('.'), o]),
   )
   const settings: ExplainedSetting[] = []
-  const { models: _m, rules: _r, file: _f, client: _c, ...rest } = config
+  const { models: _m, rules: _r, file: _f, client: _c, link_secret: _l, ...rest } = config
   for (const leaf of leaves(rest)) {
     const path = leaf.path.join('.')
     if (/^alerting\.(slack|webhooks)\b|^alerting\.email\.smtp_url|^api\.tokens/.test(path)) continue
@@ -381,6 +389,7 @@ export function explainConfig(options: {
       config.alerting.slack.signing_secret !== undefined,
     ],
     ['alerting.email.smtp_url (SMTP_URL)', config.alerting.email.smtp_url !== undefined],
+    ['link_secret (VIGIL_LINK_SECRET)', config.link_secret !== undefined],
     ...(config.alerting.pagerduty
       ? [
           [

@@ -1,3 +1,4 @@
+export { chartSignatureValid, signedChartUrl } from './chart-links.js'
 export {
   parseSlackActionValue,
   SLACK_ACTIONS,

@@ -20,6 +20,8 @@ const SECRET_KEYS = [
   'signingSecret',
   'routing_key',
   'routingKey',
+  'link_secret',
+  'linkSecret',
 ]
 const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`])
 

@@ -1,4 +1,5 @@
 import type { Rule } from '@vigil/config'
+import { chartSignatureValid } from '@vigil/events'
 import type { Write } from '@vigil/kafka'
 import { makeDriftMetrics } from '@vigil/testing'
 import { describe, expect, it } from 'vitest'
@@ -51,8 +52,23 @@ describe('rules batch plan', () => {
     const [alert] = linked.outbox[0]!.notification.alerts
     expect(alert!.url).toBe(`https://vigil.example.com/ui/alerts/${alert!.episode}`)
     expect(alert!.episode).toMatch(/^[0-9a-f]{20}$/)
+    expect(alert!.chartUrl).toBeUndefined()
     const plain = planBatch(fresh(), [makeDriftMetrics(0, { amount: 0.5 })], ctx, env)
     expect(plain.outbox[0]!.notification.alerts[0]!.url).toBeUndefined()
+    // With a link secret, the chart too, signed for its episode alone.
+    const signed = planBatch(fresh(), [makeDriftMetrics(0, { amount: 0.5 })], ctx, {
+      ...env,
+      publicUrl: 'https://vigil.example.com',
+      linkSecret: 'a-link-secret-of-some-length',
+    }).outbox[0]!.notification.alerts[0]!
+    const sig =
+      /^https:\/\/vigil\.example\.com\/v1\/alerts\/episodes\/([0-9a-f]{20})\/chart\.png\?sig=([0-9a-f]{32})$/.exec(
+        signed.chartUrl ?? '',
+      )
+    expect(sig?.[1]).toBe(signed.episode)
+    expect(chartSignatureValid('a-link-secret-of-some-length', signed.episode, sig![2]!)).toBe(true)
+    expect(chartSignatureValid('another-secret-of-some-length', signed.episode, sig![2]!)).toBe(false)
+    expect(chartSignatureValid('a-link-secret-of-some-length', '0123456789abcdef0123', sig![2]!)).toBe(false)
   })
 
   it('planned again from the same state gives the same writes (a retry is deduplicated)', () => {

@@ -20,6 +20,8 @@ export interface RulesEnv {
   alertsTopic: string
   /** `public_url` of vigil.yaml: notifications link to the alert's page there. */
   publicUrl?: string
+  /** VIGIL_LINK_SECRET: with publicUrl, webhooks and PagerDuty get a signed link to the chart. */
+  linkSecret?: string
 }
 
 export interface RulesPlan extends Plan<RulesState> {
@@ -82,6 +84,7 @@ export function planBatch(
       lastRetrain: retrains,
       retrainCooldownMs: env.retrainCooldownMs,
       ...(env.publicUrl ? { publicUrl: env.publicUrl } : {}),
+      ...(env.linkSecret ? { linkSecret: env.linkSecret } : {}),
     })
     for (const { observation: o, state: s, transition } of changes) {
       states.set(o.key, s)

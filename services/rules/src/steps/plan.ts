@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Silence } from '@vigil/clickhouse'
 import { type Channel, formatCondition, parseTarget, type Rule } from '@vigil/config'
+import { signedChartUrl } from '@vigil/events'
 import type { AlertState, Step } from './lifecycle.js'
 import { matches, type Observation } from './observe.js'
 
@@ -25,6 +26,8 @@ export interface AlertView {
   runbook?: string
   /** The alert's page in the console (`public_url` set): where every notification links. */
   url?: string
+  /** Its chart as a PNG, a signed link a receiver fetches without a token (VIGIL_LINK_SECRET set). */
+  chartUrl?: string
   labels: Record<string, string>
 }
 
@@ -71,6 +74,8 @@ export interface PlanInput {
   retrainCooldownMs: (webhook: string) => number
   /** `public_url` of vigil.yaml, for the alerts' links; none when unset. */
   publicUrl?: string
+  /** Signs the chart links (VIGIL_LINK_SECRET); none without it. */
+  linkSecret?: string
 }
 
 export interface Plan {
@@ -81,7 +86,13 @@ export interface Plan {
   retrains: Map<string, { at: number; notificationId: string }>
 }
 
-function view(o: Observation, step: Step, previous: AlertState | undefined, publicUrl?: string): AlertView {
+function view(
+  o: Observation,
+  step: Step,
+  previous: AlertState | undefined,
+  links: Pick<PlanInput, 'publicUrl' | 'linkSecret'>,
+): AlertView {
+  const { publicUrl, linkSecret } = links
   const episodeStart = step.state.since ?? previous?.since ?? o.windowStart
   return {
     key: o.key,
@@ -99,6 +110,9 @@ function view(o: Observation, step: Step, previous: AlertState | undefined, publ
     windowEnd: o.windowEnd,
     ...(o.rule.runbook ? { runbook: o.rule.runbook } : {}),
     ...(publicUrl && step.episode ? { url: `${publicUrl}/ui/alerts/${step.episode}` } : {}),
+    ...(publicUrl && linkSecret && step.episode
+      ? { chartUrl: signedChartUrl(publicUrl, linkSecret, step.episode) }
+      : {}),
     labels: o.rule.labels,
   }
 }
@@ -139,7 +153,7 @@ export function plan(input: PlanInput): Plan {
     const t = step.transition
     if (t !== 'firing' && t !== 'repeat' && t !== 'resolved') continue
     if (isSilenced(input.silences, step.state, input.now)) continue
-    const v = view(o, step, previous, input.publicUrl)
+    const v = view(o, step, previous, input)
     if (t === 'firing') {
       for (const spec of o.rule.notify) {
         const { channel, target } = parseTarget(spec)
