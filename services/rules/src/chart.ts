@@ -10,9 +10,45 @@ const WINDOWS = 25
 /** Subjects drawn at most (a notification groups the features that broke together). */
 const SUBJECTS = 5
 
+type DrawChart = (n: Notification) => Promise<Buffer | undefined>
+
+/** Charts kept, by what they draw: a notification's Slack and email copies draw the same one. */
+const KEPT = 32
+
+/** What a notification's chart shows: the same for each channel the alerts went to. */
+function drawnKey(n: Notification): string {
+  return JSON.stringify([
+    n.modelId,
+    n.modelVersion,
+    n.windowStart,
+    n.alerts.slice(0, SUBJECTS).map((a) => a.key),
+  ])
+}
+
+/**
+ * Draws each chart once for the channels that send it (the last {@link KEPT}); a failed drawing is
+ * not kept, so the next channel tries again.
+ */
+export function drawOnce(draw: DrawChart, kept = KEPT): DrawChart {
+  const charts = new Map<string, Promise<Buffer | undefined>>()
+  return (n) => {
+    const key = drawnKey(n)
+    const known = charts.get(key)
+    if (known) return known
+    const drawing = draw(n)
+    charts.set(key, drawing)
+    drawing.catch(() => charts.delete(key))
+    for (const old of charts.keys()) {
+      if (charts.size <= kept) break
+      charts.delete(old)
+    }
+    return drawing
+  }
+}
+
 /** A firing notification's chart as a PNG, or undefined when there is nothing to draw. */
-export function alertChart(ch: ClickHouse) {
-  return async (n: Notification): Promise<Buffer | undefined> => {
+export function alertChart(ch: ClickHouse): DrawChart {
+  return drawOnce(async (n: Notification): Promise<Buffer | undefined> => {
     const alerts = n.alerts.slice(0, SUBJECTS)
     const first = alerts[0]
     if (!first) return undefined
@@ -41,5 +77,5 @@ export function alertChart(ch: ClickHouse) {
       }),
     )
     return toPng(svg, 1280)
-  }
+  })
 }
