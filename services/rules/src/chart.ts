@@ -34,7 +34,7 @@ export function drawOnce(draw: DrawChart, kept = KEPT): DrawChart {
   return (n) => {
     const key = drawnKey(n)
     const known = charts.get(key)
-    if (known) return known
+    if (known !== undefined) return known
     const drawing = draw(n)
     charts.set(key, drawing)
     drawing.catch(() => charts.delete(key))
