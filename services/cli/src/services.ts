@@ -1,4 +1,5 @@
 import { createApi } from '@vigil/api'
+import { createClickHouseHttp } from '@vigil/clickhouse-http'
 import { createDrift } from '@vigil/drift'
 import { createFairness } from '@vigil/fairness'
 import { createIngest } from '@vigil/ingest-service'
@@ -18,4 +19,5 @@ export const SERVICES: Record<string, ServiceFactory> = {
   fairness: createFairness,
   ingest: createIngest,
   api: createApi,
+  'clickhouse-http': createClickHouseHttp,
 }

@@ -115,6 +115,7 @@ export {
   QueryRowError,
   runQuery,
 } from './query.js'
+export { type ServedEngine, type ServedUser, type ServeOptions, serveClickHouse } from './serve/server.js'
 export {
   expired,
   planSilence,

@@ -69,6 +69,26 @@ export const vigilFileSchema = z
         /** The embedded engine's data, relative to the working directory. */
         data_dir: z.string().min(1).default('./data/clickhouse'),
         request_timeout_ms: positiveInt.default(30_000),
+        /**
+         * Serves the embedded engine over ClickHouse's HTTP interface (`vigil start`), so analysts'
+         * tools and other vigil processes (`CLICKHOUSE_URL`) reach it. Each user's password comes
+         * from its environment variable; `readonly` users run reads only, under `api.sql`'s limits.
+         */
+        serve: z
+          .strictObject({
+            host: z.string().min(1).default('127.0.0.1'),
+            port: z.number().int().min(0).max(65535).default(8123),
+            users: z
+              .array(
+                z.strictObject({
+                  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a user name: 1-64 of A-Z a-z 0-9 _ . -'),
+                  password_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+                  readonly: z.boolean().default(true),
+                }),
+              )
+              .min(1, 'at least one user: a served engine without users would answer anyone'),
+          })
+          .optional(),
       })
       .prefault({}),
     recorder: z
@@ -228,7 +248,14 @@ export type ApiScope = 'ingest' | 'read' | 'admin'
 export type VigilConfig = Omit<VigilFile, 'clickhouse' | 'api' | 'alerting' | 'models'> & {
   /** The file the settings came from, if any. */
   file?: string
-  clickhouse: VigilFile['clickhouse'] & { username?: string; password?: string }
+  clickhouse: Omit<VigilFile['clickhouse'], 'serve'> & {
+    username?: string
+    password?: string
+    /** `password` is absent when its environment variable is not set (serving refuses to start). */
+    serve?: Omit<NonNullable<VigilFile['clickhouse']['serve']>, 'users'> & {
+      users: (NonNullable<VigilFile['clickhouse']['serve']>['users'][number] & { password?: string })[]
+    }
+  }
   api: Omit<VigilFile['api'], 'tokens'> & {
     /** `token` is absent when its environment variable is not set (the API refuses to start). */
     tokens: (VigilFile['api']['tokens'][number] & { token?: string })[]
@@ -313,6 +340,17 @@ function load(options: { env: Record<string, string | undefined>; cwd: string; f
       data_dir: resolve(options.cwd, y.clickhouse.data_dir),
       ...(env.CLICKHOUSE_USER !== undefined ? { username: env.CLICKHOUSE_USER } : {}),
       ...(env.CLICKHOUSE_PASSWORD !== undefined ? { password: env.CLICKHOUSE_PASSWORD } : {}),
+      ...(y.clickhouse.serve
+        ? {
+            serve: {
+              ...y.clickhouse.serve,
+              users: y.clickhouse.serve.users.map((u) => {
+                const password = options.env[u.password_env]
+                return { ...u, ...(password ? { password } : {}) }
+              }),
+            },
+          }
+        : {}),
     },
     recorder: { ...y.recorder, group_id: prefix + y.recorder.group_id },
     drift: { ...y.drift, group_id: prefix + y.drift.group_id },
@@ -373,7 +411,12 @@ export function explainConfig(options: {
   const { models: _m, rules: _r, file: _f, client: _c, link_secret: _l, ...rest } = config
   for (const leaf of leaves(rest)) {
     const path = leaf.path.join('.')
-    if (/^alerting\.(slack|webhooks)\b|^alerting\.email\.smtp_url|^api\.tokens/.test(path)) continue
+    if (
+      /^alerting\.(slack|webhooks)\b|^alerting\.email\.smtp_url|^api\.tokens|^clickhouse\.serve\.users/.test(
+        path,
+      )
+    )
+      continue
     const source: SettingSource = fromEnv.has(path)
       ? 'environment'
       : hasPath(written, leaf.path)
@@ -401,6 +444,10 @@ export function explainConfig(options: {
     ...Object.values(config.alerting.webhooks).map((w): [string, boolean] => [
       `alerting.webhooks.${w.name}.secret (${w.secret_env})`,
       w.secret !== undefined,
+    ]),
+    ...(config.clickhouse.serve?.users ?? []).map((u): [string, boolean] => [
+      `clickhouse.serve.users.${u.name} (${u.password_env})`,
+      u.password !== undefined,
     ]),
     ...config.api.tokens.map((t): [string, boolean] => [
       `api.tokens.${t.name} (${t.token_env})`,

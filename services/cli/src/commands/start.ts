@@ -15,11 +15,16 @@ export function registerStart({ program, config, run }: Cli): void {
       run(
         async () => {
           const cfg = config()
-          // All of them: the HTTP API only when vigil.yaml gives it tokens (named, it insists).
+          // All of them: the HTTP API only when vigil.yaml gives it tokens, the served engine only with
+          // clickhouse.serve (named, each insists).
           const chosen =
             names.length > 0
               ? names
-              : Object.keys(SERVICES).filter((n) => n !== 'api' || cfg.api.tokens.length > 0)
+              : Object.keys(SERVICES).filter(
+                  (n) =>
+                    (n !== 'api' || cfg.api.tokens.length > 0) &&
+                    (n !== 'clickhouse-http' || cfg.clickhouse.serve !== undefined),
+                )
           const unknown = chosen.filter((n) => !(n in SERVICES))
           if (unknown.length > 0) {
             program.error(

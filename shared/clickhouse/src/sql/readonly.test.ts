@@ -18,6 +18,9 @@ describe('checkReadOnlySql', () => {
       'DESCRIBE TABLE predictions',
       'EXISTS TABLE labels',
       'SELECT 1; -- done',
+      // Names, not clauses: what clickhouse-connect asks when it connects.
+      'SELECT name, value, readonly FROM system.settings LIMIT 10000',
+      'SELECT t.format FROM t',
     ])
       expect(refused(sql), sql).toBeUndefined()
     expect(checkReadOnlySql('SELECT 1;  ')).toEqual({ ok: true, statement: 'SELECT 1', kind: 'select' })
@@ -34,6 +37,8 @@ describe('checkReadOnlySql', () => {
       ["SELECT 1 ; SELECT ';'", /one statement/],
       ['SELECT 1 SETTINGS max_execution_time = 0', /SETTINGS is not allowed/],
       ['SELECT * FROM (SELECT 1 settings readonly=0)', /SETTINGS is not allowed/],
+      ['SELECT 1.SETTINGS readonly = 0', /SETTINGS is not allowed/],
+      ['SELECT 1 . SETTINGS readonly = 0', /SETTINGS is not allowed/],
       ['SELECT 1 FORMAT TabSeparated', /FORMAT is not allowed/],
       ["SELECT 1 INTO OUTFILE '/tmp/x'", /INTO OUTFILE/],
       ['SELECT 1) UNION ALL (SELECT 2', /unbalanced/],

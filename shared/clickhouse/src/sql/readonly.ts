@@ -38,6 +38,8 @@ interface Word {
   upper: string
   /** The next character that is not white space, after the word. */
   next: string
+  /** The word follows another and a dot (`system.settings`): a name, never a clause. */
+  qualified: boolean
 }
 
 /** Lexes the SQL, or says why it cannot be run as one read-only statement. */
@@ -48,6 +50,7 @@ export function checkReadOnlySql(input: string): CheckedSql {
   let depth = 0
   let end = sql.length // text up to a trailing `;`
   let i = 0
+  let lastWordEnd = -1
   const at = (k: number) => sql[k] ?? ''
   while (i < sql.length) {
     const ch = sql[i]!
@@ -82,7 +85,13 @@ export function checkReadOnlySql(input: string): CheckedSql {
       while (j < sql.length && /[A-Za-z0-9_]/.test(sql[j]!)) j++
       let k = j
       while (k < sql.length && /\s/.test(sql[k]!)) k++
-      words.push({ upper: sql.slice(i, j).toUpperCase(), next: at(k) })
+      // Only a word right after `<word>.` is a name part; `1.SETTINGS` (a number, then the clause) is not.
+      words.push({
+        upper: sql.slice(i, j).toUpperCase(),
+        next: at(k),
+        qualified: at(i - 1) === '.' && lastWordEnd === i - 1,
+      })
+      lastWordEnd = j
       i = j
     } else i++
   }
@@ -95,7 +104,9 @@ export function checkReadOnlySql(input: string): CheckedSql {
       reason: `only read queries are allowed (SELECT, WITH, SHOW, DESCRIBE, EXISTS), not ${first ?? 'this'}`,
     }
   // format(...) is a function; FORMAT JSON is the clause.
-  const refused = words.find((w) => REFUSED_WORDS[w.upper] && !(w.upper === 'FORMAT' && w.next === '('))
+  const refused = words.find(
+    (w) => REFUSED_WORDS[w.upper] && !w.qualified && !(w.upper === 'FORMAT' && w.next === '('),
+  )
   if (refused) return { ok: false, reason: REFUSED_WORDS[refused.upper]! }
   return { ok: true, statement: sql.slice(0, end).trimEnd(), kind }
 }

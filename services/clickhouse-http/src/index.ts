@@ -1,0 +1,1 @@
+export { createClickHouseHttp } from './service.js'
