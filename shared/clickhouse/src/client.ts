@@ -10,6 +10,8 @@ export interface ClickHouseOptions {
   database: string
   data_dir: string
   request_timeout_ms?: number
+  /** A ClickHouse cluster's name: migrations create replicated and Distributed tables on it. */
+  cluster?: string
 }
 
 export interface ClickHouse {
@@ -18,6 +20,8 @@ export interface ClickHouse {
   database: string
   kind: 'embedded' | 'server'
   serverVersion: string
+  /** `clickhouse.cluster`: the tables are replicated across it (migrate.ts, cluster.ts). */
+  cluster?: string
   close(): Promise<void>
   /** Set by attachQueryMetrics: rows a named query returned. */
   observe?: (query: string, rows: number) => void
@@ -98,6 +102,7 @@ export async function connectClickHouse(options: ClickHouseOptions): Promise<Cli
     database,
     kind: url ? 'server' : 'embedded',
     serverVersion,
+    ...(url && options.cluster ? { cluster: options.cluster } : {}),
     close: () => client.close(),
   }
 }

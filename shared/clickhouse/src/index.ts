@@ -7,6 +7,7 @@ export {
   MIN_SERVER_VERSION,
   UnsupportedClickHouseVersionError,
 } from './client.js'
+export { type ClusterOptions, clusterStatements } from './cluster.js'
 export { dedupToken, fromClickHouseTime, insertRows, queryRows, toClickHouseTime } from './insert.js'
 export { type MigrationReport, migrate, upStatements } from './migrate.js'
 export { type MetricSeries, queryMetricSeries, type SeriesRequest } from './queries/alertSeries.js'

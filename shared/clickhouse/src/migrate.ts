@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { loadMigrations, type MigrationFile } from '@vigil/schemas'
 import { z } from 'zod'
 import type { ClickHouse } from './client.js'
+import { clusterStatements } from './cluster.js'
 import { insertRows, queryRows } from './insert.js'
 import { column, defineTable } from './table.js'
 
@@ -21,14 +22,17 @@ export async function migrate(
   migrations: MigrationFile[] = loadMigrations(),
 ): Promise<MigrationReport> {
   const db = { db: ch.database }
-  await ch.client.command({ query: 'CREATE DATABASE IF NOT EXISTS {db:Identifier}', query_params: db })
+  const cluster = ch.cluster ? { cluster: ch.cluster, database: ch.database } : undefined
+  const statementsOf = (statement: string) => (cluster ? clusterStatements(statement, cluster) : [statement])
   await ch.client.command({
-    query: `CREATE TABLE IF NOT EXISTS {db:Identifier}.vigil_migrations
-      (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
-      ENGINE = ReplacingMergeTree ORDER BY version
-      SETTINGS non_replicated_deduplication_window = 1000`,
+    query: `CREATE DATABASE IF NOT EXISTS {db:Identifier}${cluster ? ` ON CLUSTER ${cluster.cluster}` : ''}`,
     query_params: db,
   })
+  for (const query of statementsOf(`CREATE TABLE IF NOT EXISTS {db:Identifier}.vigil_migrations
+      (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+      ENGINE = ReplacingMergeTree ORDER BY version
+      SETTINGS non_replicated_deduplication_window = 1000`))
+    await ch.client.command({ query, query_params: db })
   const done = new Set(
     (
       await queryRows<{ version: number }>(
@@ -43,9 +47,8 @@ export async function migrate(
       report.alreadyApplied.push(m.name)
       continue
     }
-    for (const statement of upStatements(m.sql)) {
-      await ch.client.command({ query: statement, query_params: db })
-    }
+    for (const statement of upStatements(m.sql))
+      for (const query of statementsOf(statement)) await ch.client.command({ query, query_params: db })
     await insertRows(
       ch,
       MIGRATIONS,

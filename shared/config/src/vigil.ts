@@ -70,6 +70,15 @@ export const vigilFileSchema = z
         data_dir: z.string().min(1).default('./data/clickhouse'),
         request_timeout_ms: positiveInt.default(30_000),
         /**
+         * A ClickHouse cluster (its name in the servers' remote_servers): migrations create each
+         * table as Replicated*MergeTree ON CLUSTER (`<table>_local`, {shard}/{replica} macros)
+         * with a Distributed table under its name. With `url` only.
+         */
+        cluster: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a cluster name: letters, digits, _')
+          .optional(),
+        /**
          * Serves the embedded engine over ClickHouse's HTTP interface (`vigil start`), so analysts'
          * tools and other vigil processes (`CLICKHOUSE_URL`) reach it. Each user's password comes
          * from its environment variable; `readonly` users run reads only, under `api.sql`'s limits.
