@@ -101,9 +101,18 @@ const latestWindowQuery = defineQuery({
   row: z.object({ latest: z.number().nullable() }),
   decode: { counts: ['latest'] },
   build: (model: string | undefined) => ({
+    // One model: its rows come first in the sort key. Every model: only the newest monthly
+    // partition can hold the latest window, so the scan stays one month however long the history
+    // (no partitions listed, as behind a Distributed table: 0, the whole table).
     sql: `SELECT if(count() = 0, NULL, toUnixTimestamp64Milli(max(window_start))) AS latest
             FROM {db:Identifier}.quality_windows
-           WHERE feature = '__model__' AND metric = 'count' ${model === undefined ? '' : 'AND model_id = {model:String}'}`,
+           WHERE feature = '__model__' AND metric = 'count'
+             ${
+               model === undefined
+                 ? `AND toYYYYMM(window_start) >= (SELECT ifNull(max(toUInt32OrNull(partition)), 0) FROM system.parts
+                                                  WHERE database = {db:String} AND table = 'quality_windows' AND active)`
+                 : 'AND model_id = {model:String}'
+             }`,
     params: model === undefined ? {} : { model },
   }),
 })
