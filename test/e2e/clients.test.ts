@@ -1,13 +1,12 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { createApi } from '@vigil/api'
 import { queryRows } from '@vigil/clickhouse'
 import { type Rejected, VigilClient } from '@vigil/client'
 import { createRecorder } from '@vigil/recorder'
-import { listeningPort, recorderCaughtUp, startServices } from '@vigil/testing'
+import { listeningPort, pythonVenv, recorderCaughtUp, startServices } from '@vigil/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // The client libraries against the real API and broker: what a service logs through them is
@@ -207,16 +206,11 @@ describe('client libraries', () => {
   it('Python to Kafka: the package installed with its kafka extra produces what the recorder stores', async () => {
     // A real install of clients/python (its pyproject, the confluent-kafka extra from PyPI) into
     // a git-ignored virtualenv, made on first use.
-    const root = fileURLToPath(new URL('../..', import.meta.url))
-    const venv = `${root}deploy/local/.venv-clients`
-    await promisify(execFile)(
-      'bash',
-      [
-        '-c',
-        'source test/bench/python-venv.sh && ensure_venv "$0" "vigil_client, confluent_kafka" -e "clients/python[kafka]"',
-        venv,
-      ],
-      { cwd: root, timeout: 240_000 },
+    const python = await pythonVenv(
+      '.venv-clients',
+      'vigil_client, confluent_kafka',
+      '-e',
+      'clients/python[kafka]',
     )
     const { config } = started
     const script = `
@@ -230,7 +224,7 @@ for i in range(0, 30, 3):
     vigil_client.log_label(model_id="py-kafka", prediction_id=f"k{i}", label="ok")
 assert vigil_client.flush(30)
 `
-    const child = spawn(`${venv}/bin/python`, ['-c', script], {
+    const child = spawn(python, ['-c', script], {
       env: {
         ...process.env,
         BROKERS: config.kafka.brokers.join(','),

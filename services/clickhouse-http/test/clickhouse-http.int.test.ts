@@ -1,15 +1,37 @@
-import { connectClickHouse, queryRows } from '@vigil/clickhouse'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { connectClickHouse, DRIFT_WINDOWS, insertRows, queryRows, toClickHouseTime } from '@vigil/clickhouse'
 import { ConfigError } from '@vigil/config'
-import { listeningPort, startServices } from '@vigil/testing'
+import { listeningPort, pythonVenv, startServices } from '@vigil/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createClickHouseHttp } from '../src/service.js'
 
 // `clickhouse.serve` in a vigil process: the process's engine answers over HTTP, under the users
-// of vigil.yaml, with the process's own tables.
+// of vigil.yaml, with the process's own tables, to vigil's client code and to an analyst's
+// clickhouse-connect from PyPI.
 
 const cleanup: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f()
+})
+
+const PASSWORDS = { CH_WRITER_PASSWORD: 'writer-password-0123', CH_ANALYST_PASSWORD: 'analyst-password-0123' }
+const T0 = Date.UTC(2026, 10, 24, 8)
+/** fraud's PSI of amount in window h. */
+const driftRow = (h: number, value: number) => ({
+  model_id: 'fraud',
+  model_version: 'v1',
+  window_start: toClickHouseTime(T0 + h * 3_600_000),
+  window_end: toClickHouseTime(T0 + (h + 1) * 3_600_000),
+  feature: 'amount',
+  feature_type: 'numerical',
+  metric: 'psi',
+  value,
+  drifted: value > 0.2 ? 1 : 0,
+  n_reference: 1000,
+  n_current: 500,
+  reference: 'baseline:*',
+  version: 1,
 })
 
 const yaml = `clickhouse:
@@ -22,16 +44,13 @@ const yaml = `clickhouse:
 
 describe('the clickhouse-http service', () => {
   it('serves the process engine to another process as CLICKHOUSE_URL would reach it', async () => {
-    const { proc, config } = await startServices('served', yaml, [createClickHouseHttp], {
-      CH_WRITER_PASSWORD: 'writer-password-0123',
-      CH_ANALYST_PASSWORD: 'analyst-password-0123',
-    })
+    const { proc, config } = await startServices('served', yaml, [createClickHouseHttp], PASSWORDS)
     cleanup.push(() => proc.stop())
     const url = `http://127.0.0.1:${listeningPort(proc, 'clickhouse-http')}`
     const remote = await connectClickHouse({
       url,
       username: 'analyst',
-      password: 'analyst-password-0123',
+      password: PASSWORDS.CH_ANALYST_PASSWORD,
       database: config.clickhouse.database,
       data_dir: '/nonexistent',
     })
@@ -44,6 +63,42 @@ describe('the clickhouse-http service', () => {
     )
     expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['drift_windows', 'predictions']))
   })
+
+  it("an analyst's clickhouse-connect (PyPI) reads the process's tables as the read-only user", async () => {
+    const python = await pythonVenv('.venv-analysts', 'clickhouse_connect', 'clickhouse-connect==1.12.0')
+    const { proc, config } = await startServices('served', yaml, [createClickHouseHttp], PASSWORDS)
+    cleanup.push(() => proc.stop())
+    await insertRows(
+      proc.deps.ch,
+      DRIFT_WINDOWS,
+      [0.05, 0.4].map((value, h) => driftRow(h, value)),
+    )
+    const script = `
+import os, clickhouse_connect
+c = clickhouse_connect.get_client(host="127.0.0.1", port=int(os.environ["PORT"]), username="analyst",
+                                  password=os.environ["PASSWORD"], database=os.environ["DATABASE"])
+print(c.query("SELECT model_id, feature, round(max(value), 2) AS worst FROM drift_windows GROUP BY model_id, feature").result_rows)
+print(c.command("SELECT count() FROM drift_windows"))
+try:
+    c.command("DROP TABLE drift_windows")
+except Exception as e:
+    print("refused", type(e).__name__, "READONLY" in str(e))
+`
+    const { stdout } = await promisify(execFile)(python, ['-c', script], {
+      env: {
+        ...process.env,
+        PORT: String(listeningPort(proc, 'clickhouse-http')),
+        PASSWORD: PASSWORDS.CH_ANALYST_PASSWORD,
+        DATABASE: config.clickhouse.database,
+      },
+      timeout: 60_000,
+    })
+    expect(stdout.trim().split('\n')).toEqual([
+      "[('fraud', 'amount', 0.4)]",
+      '2',
+      'refused DatabaseError True',
+    ])
+  }, 300_000)
 
   it("refuses to start without a user's password, naming its variable", async () => {
     await expect(

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { gzipSync } from 'node:zlib'
 import { createClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,8 +11,8 @@ import { DRIFT_WINDOWS, queryWindows } from '../src/queries/windows.js'
 import { type ServedEngine, serveClickHouse } from '../src/serve/server.js'
 
 // The embedded engine served over ClickHouse's HTTP interface, spoken to by real clients: vigil's
-// own code through @clickhouse/client as the writer, and an analyst's clickhouse-connect (PyPI)
-// and plain HTTP as the read-only user.
+// own code through @clickhouse/client as the writer, @clickhouse/client and plain HTTP as the
+// read-only user (an analyst's clickhouse-connect: services/clickhouse-http's test).
 
 const WRITER = { name: 'vigil', password: 'writer-secret-0123', readonly: false }
 const READER = { name: 'analyst', password: 'reader-secret-0123', readonly: true }
@@ -161,38 +158,4 @@ describe('the embedded engine over HTTP', () => {
     })
     expect(await posted.text()).toBe('7\n')
   })
-
-  it("an analyst's clickhouse-connect (PyPI) reads the tables as the read-only user", async () => {
-    const root = fileURLToPath(new URL('../../..', import.meta.url))
-    const venv = `${root}deploy/local/.venv-analysts`
-    await promisify(execFile)(
-      'bash',
-      [
-        '-c',
-        'source test/bench/python-venv.sh && ensure_venv "$0" clickhouse_connect clickhouse-connect==1.12.0',
-        venv,
-      ],
-      { cwd: root, timeout: 240_000 },
-    )
-    const script = `
-import os, clickhouse_connect
-c = clickhouse_connect.get_client(host="127.0.0.1", port=int(os.environ["PORT"]), username="analyst",
-                                  password=os.environ["PASSWORD"], database="served")
-print(c.query("SELECT model_id, feature, round(max(value), 2) AS worst FROM drift_windows GROUP BY model_id, feature").result_rows)
-print(c.command("SELECT count() FROM drift_windows"))
-try:
-    c.command("DROP TABLE drift_windows")
-except Exception as e:
-    print("refused", type(e).__name__, "READONLY" in str(e))
-`
-    const { stdout } = await promisify(execFile)(`${venv}/bin/python`, ['-c', script], {
-      env: { ...process.env, PORT: String(served.port), PASSWORD: READER.password },
-      timeout: 60_000,
-    })
-    expect(stdout.trim().split('\n')).toEqual([
-      "[('fraud', 'amount', 0.4)]",
-      '2',
-      'refused DatabaseError True',
-    ])
-  }, 300_000)
 })

@@ -22,6 +22,7 @@ export {
   waitFor,
 } from './kafka.js'
 export { ARTIFACTS, migratedClickHouse, testConfig, testDataDir, uniqueName } from './names.js'
+export { pythonVenv } from './python.js'
 export { listeningPort, startServices } from './services.js'
 export {
   type Delivery,
