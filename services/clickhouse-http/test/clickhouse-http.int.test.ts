@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { connectClickHouse, DRIFT_WINDOWS, insertRows, queryRows, toClickHouseTime } from '@vigil/clickhouse'
+import { connectClickHouse, DRIFT_WINDOWS, insertRows, queryRows } from '@vigil/clickhouse'
 import { ConfigError } from '@vigil/config'
-import { listeningPort, pythonVenv, startServices } from '@vigil/testing'
+import { driftWindowRows, listeningPort, makeDriftMetrics, pythonVenv, startServices } from '@vigil/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createClickHouseHttp } from '../src/service.js'
 
@@ -16,23 +16,6 @@ afterEach(async () => {
 })
 
 const PASSWORDS = { CH_WRITER_PASSWORD: 'writer-password-0123', CH_ANALYST_PASSWORD: 'analyst-password-0123' }
-const T0 = Date.UTC(2026, 10, 24, 8)
-/** fraud's PSI of amount in window h. */
-const driftRow = (h: number, value: number) => ({
-  model_id: 'fraud',
-  model_version: 'v1',
-  window_start: toClickHouseTime(T0 + h * 3_600_000),
-  window_end: toClickHouseTime(T0 + (h + 1) * 3_600_000),
-  feature: 'amount',
-  feature_type: 'numerical',
-  metric: 'psi',
-  value,
-  drifted: value > 0.2 ? 1 : 0,
-  n_reference: 1000,
-  n_current: 500,
-  reference: 'baseline:*',
-  version: 1,
-})
 
 const yaml = `clickhouse:
   serve:
@@ -71,7 +54,7 @@ describe('the clickhouse-http service', () => {
     await insertRows(
       proc.deps.ch,
       DRIFT_WINDOWS,
-      [0.05, 0.4].map((value, h) => driftRow(h, value)),
+      driftWindowRows([0.05, 0.4].map((psi, w) => makeDriftMetrics(w, { amount: psi }))),
     )
     const script = `
 import os, clickhouse_connect

@@ -82,6 +82,10 @@ export function driftWindowRows(messages: readonly MetricsMessage[], features = 
         metric: 'psi',
         value: f.metrics.psi ?? null,
         drifted: f.drifted ? 1 : 0,
+        n_reference: 0,
+        n_current: m.n,
+        reference: m.reference ?? 'baseline:*',
+        version: m.version,
       })),
   )
 }
