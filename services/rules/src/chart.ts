@@ -1,4 +1,4 @@
-import { alertSpec, thresholdsOf, toPng, toSvg } from '@vigil/charts'
+import { alertSpec, alertTitle, thresholdsOf, toPng, toSvg } from '@vigil/charts'
 import { type ClickHouse, queryMetricSeries } from '@vigil/clickhouse'
 import type { Notification } from './steps/plan.js'
 
@@ -69,7 +69,7 @@ export function alertChart(ch: ClickHouse): DrawChart {
     if (series.every((s) => s.points.length === 0)) return undefined
     const svg = await toSvg(
       alertSpec({
-        title: `${n.modelId} ${n.modelVersion}: ${first.rule} (${first.metric} ${first.condition})`,
+        title: alertTitle(n.modelId, n.modelVersion, first.rule, first.metric, first.condition),
         metric: first.metric,
         series,
         thresholds: thresholdsOf(first.condition),

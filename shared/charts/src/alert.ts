@@ -20,10 +20,21 @@ export interface EpisodeChartData {
   }
 }
 
+/** An alert chart's title: `fraud v1: feature-drift (drift.drifted >= 1)`. */
+export function alertTitle(
+  model: string,
+  version: string,
+  rule: string,
+  metric: string,
+  condition: string,
+): string {
+  return `${model} ${version}: ${rule} (${metric} ${condition})`
+}
+
 /** The chart of an episode: the same picture its notification carried, wherever it is drawn. */
 export function episodeSpec(e: EpisodeChartData): TopLevelSpec {
   return alertSpec({
-    title: `${e.model_id} ${e.model_version}: ${e.rule} (${e.chart.metric} ${e.condition ?? ''})`,
+    title: alertTitle(e.model_id, e.model_version, e.rule, e.chart.metric, e.condition ?? ''),
     metric: e.chart.metric,
     thresholds: e.chart.thresholds,
     firing: Date.parse(e.fired_window),

@@ -3,6 +3,7 @@ export {
   type AlertChart,
   type AlertSeries,
   alertSpec,
+  alertTitle,
   type EpisodeChartData,
   episodeSpec,
   thresholdsOf,
