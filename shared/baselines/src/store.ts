@@ -47,7 +47,6 @@ export async function loadReferences(ch: ClickHouse): Promise<References> {
   return refs
 }
 
-/** Stores a reference's profiles in `baselines` (idempotent: the token names the reference). */
 /** The rows of a reference in `baselines`, as one idempotent insert (the same reference, the same block). */
 export function referenceInsert(modelId: string, modelVersion: string, ref: Reference, source: string) {
   const rows = Object.entries(ref.features).map(([feature, p]) => ({
@@ -71,6 +70,7 @@ export function referenceInsert(modelId: string, modelVersion: string, ref: Refe
   }
 }
 
+/** Stores a reference's profiles in `baselines` (idempotent: the token names the reference). */
 export async function saveReference(
   ch: ClickHouse,
   modelId: string,

@@ -8,16 +8,23 @@
 export class BottomK {
   private hashes: number[] = []
   private values: number[] = []
-  private sorted = true
+  /** Whether the held pairs are at most k and ordered by (hash, value). */
+  private ordered = true
+  /**
+   * Once k are held after a compaction: the largest hash among them. A larger hash can never be
+   * among the k smallest, so most adds to a sample that has seen many more than k values stop here.
+   */
+  private limit = Number.POSITIVE_INFINITY
 
   constructor(readonly k: number) {}
 
   add(hash: number, value: number): void {
+    if (hash > this.limit) return
     this.hashes.push(hash)
     this.values.push(value)
-    this.sorted = false
+    this.ordered = false
     // Amortised: cut back to k whenever twice as many are held, so memory stays within 2k.
-    if (this.hashes.length >= 2 * this.k) this.compact()
+    if (this.hashes.length >= 2 * this.k) this.cut()
   }
 
   get size(): number {
@@ -26,18 +33,65 @@ export class BottomK {
 
   /** The sample as parallel arrays, ordered by (hash, value). */
   take(): { hashes: number[]; values: number[] } {
-    this.compact()
+    if (!this.ordered) {
+      if (this.hashes.length > this.k) this.cut()
+      this.order()
+    }
     return { hashes: [...this.hashes], values: [...this.values] }
   }
 
-  private compact(): void {
-    if (this.sorted && this.hashes.length <= this.k) return
-    const order = this.hashes.map((_, i) => i)
-    order.sort((a, b) => this.hashes[a]! - this.hashes[b]! || this.values[a]! - this.values[b]!)
-    order.length = Math.min(order.length, this.k)
-    this.hashes = order.map((i) => this.hashes[i]!)
-    this.values = order.map((i) => this.values[i]!)
-    this.sorted = true
+  /**
+   * Keeps the k pairs with the smallest (hash, value), in no particular order. The k-th smallest
+   * hash comes from a native numeric sort of the hashes (no comparator calls); only pairs that
+   * tie on it are compared by value.
+   */
+  private cut(): void {
+    const sorted = Float64Array.from(this.hashes).sort()
+    const limit = sorted[this.k - 1]!
+    let room = this.k - sorted.indexOf(limit)
+    const ties: number[] = []
+    const hashes: number[] = []
+    const values: number[] = []
+    for (let i = 0; i < this.hashes.length; i++) {
+      const h = this.hashes[i]!
+      if (h < limit) {
+        hashes.push(h)
+        values.push(this.values[i]!)
+      } else if (h === limit) ties.push(this.values[i]!)
+    }
+    ties.sort((a, b) => a - b)
+    for (const v of ties) {
+      if (room-- <= 0) break
+      hashes.push(limit)
+      values.push(v)
+    }
+    this.hashes = hashes
+    this.values = values
+    this.limit = limit
+  }
+
+  /** Orders the held pairs by (hash, value): a native sort of the hashes, values found by hash. */
+  private order(): void {
+    const byHash = new Map<number, number[]>()
+    for (let i = 0; i < this.hashes.length; i++) {
+      const list = byHash.get(this.hashes[i]!)
+      if (list) list.push(this.values[i]!)
+      else byHash.set(this.hashes[i]!, [this.values[i]!])
+    }
+    const sorted = Float64Array.from(byHash.keys()).sort()
+    const hashes: number[] = []
+    const values: number[] = []
+    for (const h of sorted) {
+      const list = byHash.get(h)!
+      if (list.length > 1) list.sort((a, b) => a - b)
+      for (const v of list) {
+        hashes.push(h)
+        values.push(v)
+      }
+    }
+    this.hashes = hashes
+    this.values = values
+    this.ordered = true
   }
 }
 

@@ -133,6 +133,46 @@ describe('PartitionWindows', () => {
   })
 })
 
+describe('PartitionWindows.mayClose', () => {
+  it('is never false for a batch that closes a window', () => {
+    // Batches cut from a stream with out-of-order, late and far-future events, and idle closes.
+    let seed = 7
+    const random = () => {
+      seed = (seed * 48271) % 2147483647
+      return seed / 2147483647
+    }
+    const w = new PartitionWindows(spec, ids)
+    let t = T0
+    let closing = 0
+    for (let b = 0; b < 2_000; b++) {
+      const batch = Array.from({ length: 1 + Math.floor(random() * 6) }, (_, i) => {
+        t += random() * 20 * MIN
+        const jitter = random() < 0.2 ? -random() * 90 * MIN : random() < 0.02 ? random() * 300 * MIN : 0
+        return { key: `m${i % 2}`, t: t + jitter }
+      })
+      const times = batch.map((e) => e.t)
+      const predicted = w.mayClose(Math.min(...times), Math.max(...times))
+      const fork = w.fork()
+      const closed = batch.flatMap((e) => fork.add(e.key, e.t, 'x', 0))
+      if (closed.length > 0) {
+        closing++
+        expect(predicted).toBe(true)
+      }
+      for (const e of batch) w.add(e.key, e.t, 'x', 0)
+      if (random() < 0.05) w.closeIdle(Number.MAX_SAFE_INTEGER)
+    }
+    expect(closing).toBeGreaterThan(100)
+  })
+
+  it('is false when the batch does not move the clock, or not past the earliest end', () => {
+    const w = new PartitionWindows(spec, ids)
+    w.add('m', T0 + 10 * MIN, 'a', 0)
+    expect(w.mayClose(T0, T0 + 10 * MIN)).toBe(false)
+    expect(w.mayClose(T0, T0 + 64 * MIN)).toBe(false)
+    expect(w.mayClose(T0, T0 + 65 * MIN)).toBe(true)
+  })
+})
+
 describe('BottomK', () => {
   const hashOf = (i: number) => hash53(`p-${i}`)
 
@@ -148,6 +188,15 @@ describe('BottomK', () => {
     for (const p of parts) for (const [i, h] of p.hashes.entries()) merged.add(h, p.values[i]!)
     expect(whole.take().values).toHaveLength(100)
     expect(merged.take()).toEqual(whole.take())
+  })
+
+  it('equals sorting every (hash, value) pair and keeping k, ties on the hash included', () => {
+    // Few distinct hashes, so many ties: the k-th hash repeats and the value decides.
+    const pairs = Array.from({ length: 5_000 }, (_, i): [number, number] => [hashOf(i % 700), (i * 37) % 101])
+    const s = new BottomK(250)
+    for (const [h, v] of pairs) s.add(h, v)
+    const expected = [...pairs].sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, 250)
+    expect(s.take()).toEqual({ hashes: expected.map((p) => p[0]), values: expected.map((p) => p[1]) })
   })
 
   it('holds everything while it has fewer than k, ordered by hash', () => {

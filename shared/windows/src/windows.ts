@@ -122,6 +122,20 @@ export class PartitionWindows<E, S> {
   }
 
   /**
+   * Whether events with times in [minTime, maxTime] could close a window: a cheap test that lets
+   * a caller skip replaying a batch that closes nothing. False is certain; true is only possible.
+   * A close needs the clock to move (maxTime above every time seen) and the watermark to reach
+   * the earliest end among the open windows and those the events would open. (An idle close
+   * leaves no open window ending at or before its watermark, so that part of the watermark never
+   * closes anything an event opens.)
+   */
+  mayClose(minTime: number, maxTime: number): boolean {
+    if (maxTime <= this.maxEventTime) return false
+    const earliest = Math.min(this.earliestEnd, windowStart(minTime, this.spec.sizeMs) + this.spec.sizeMs)
+    return maxTime - this.spec.allowedLatenessMs >= earliest
+  }
+
+  /**
    * After `idleTimeoutMs` of wall time without events, closes every open window: a quiet
    * partition still gets its windows, and whatever arrives for them later counts as late.
    */

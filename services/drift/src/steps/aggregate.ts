@@ -41,6 +41,16 @@ export interface WindowDelta {
   /** Events in the window so far, every batch's: sizes the evaluation's read. */
   seen: number
   features: Map<string, FeatureDelta>
+  /**
+   * What every event of the window is checked against, resolved on the batch's first event (not
+   * kept: a restored window resolves it again once its model's references are read).
+   */
+  context?: WindowContext
+}
+
+interface WindowContext {
+  baseline: Reference | undefined
+  declared: Record<string, FeatureType>
 }
 
 export interface AggregatorOptions {
@@ -58,6 +68,75 @@ export interface AggregatorOptions {
  * outside its range. A window's snapshot is only who it is; what it holds is in drift_partials.
  */
 export function createDriftAggregator(options: AggregatorOptions): Aggregator<PredictionEvent, WindowDelta> {
+  function contextOf(state: WindowDelta): WindowContext {
+    const { modelId, modelVersion } = splitKey(state.key)
+    return {
+      baseline: state.baseline ? options.baselineOf(modelId, modelVersion) : undefined,
+      declared: options.declaredTypes(modelId),
+    }
+  }
+
+  /** One value of one event into its feature's partial state. Hot: once per feature and event. */
+  function feed(
+    state: WindowDelta,
+    { baseline, declared }: WindowContext,
+    name: string,
+    value: Scalar | undefined,
+    record: boolean,
+    hash: number,
+  ): void {
+    if (value === null || value === undefined) return
+    let type = state.types[name]
+    if (!type) {
+      type =
+        declared[name] ??
+        baseline?.features[name]?.type ??
+        (typeof value === 'number' ? 'numerical' : 'categorical')
+      state.types[name] = type
+    }
+    if (!record) return
+    let f = state.features.get(name)
+    if (!f) {
+      f = {
+        type,
+        count: 0,
+        typeMismatches: 0,
+        outOfRange: 0,
+        sum: 0,
+        sumSquares: 0,
+        min: null,
+        max: null,
+      }
+      const profile = baseline?.features[name]
+      if (type === 'numerical') {
+        f.sample = new BottomK(options.sampleSize)
+        if (profile?.type === 'numerical') f.bins = new Array<number>(profile.edges.length + 1).fill(0)
+      } else f.categories = new Map()
+      state.features.set(name, f)
+    }
+    if (f.type === 'numerical') {
+      if (typeof value !== 'number') {
+        f.typeMismatches++
+        return
+      }
+      f.count++
+      f.sum += value
+      f.sumSquares += value * value
+      if (f.min === null || value < f.min) f.min = value
+      if (f.max === null || value > f.max) f.max = value
+      f.sample!.add(hash, value)
+      const profile = baseline?.features[name]
+      if (profile?.type === 'numerical') {
+        if (f.bins) f.bins[binIndex(profile.edges, value)]!++
+        if (value < profile.min || value > profile.max) f.outOfRange++
+      }
+    } else {
+      const category = String(value)
+      f.count++
+      f.categories!.set(category, (f.categories!.get(category) ?? 0) + 1)
+    }
+  }
+
   return {
     create(key, start) {
       const { modelId, modelVersion } = splitKey(key)
@@ -74,71 +153,19 @@ export function createDriftAggregator(options: AggregatorOptions): Aggregator<Pr
     },
 
     add(state, event, _eventTime, record) {
-      const { modelId, modelVersion } = splitKey(state.key)
-      const baseline = state.baseline ? options.baselineOf(modelId, modelVersion) : undefined
-      const declared = options.declaredTypes(modelId)
+      state.context ??= contextOf(state)
+      const context = state.context
       state.seen++
       if (record) state.count++
       const hash = record ? hash53(event.prediction_id) : 0
-      const feed = (name: string, value: Scalar | undefined) => {
-        if (value === null || value === undefined) return
-        let type = state.types[name]
-        if (!type) {
-          type =
-            declared[name] ??
-            baseline?.features[name]?.type ??
-            (typeof value === 'number' ? 'numerical' : 'categorical')
-          state.types[name] = type
-        }
-        if (!record) return
-        let f = state.features.get(name)
-        if (!f) {
-          f = {
-            type,
-            count: 0,
-            typeMismatches: 0,
-            outOfRange: 0,
-            sum: 0,
-            sumSquares: 0,
-            min: null,
-            max: null,
-          }
-          const profile = baseline?.features[name]
-          if (type === 'numerical') {
-            f.sample = new BottomK(options.sampleSize)
-            if (profile?.type === 'numerical') f.bins = new Array<number>(profile.edges.length + 1).fill(0)
-          } else f.categories = new Map()
-          state.features.set(name, f)
-        }
-        if (f.type === 'numerical') {
-          if (typeof value !== 'number') {
-            f.typeMismatches++
-            return
-          }
-          f.count++
-          f.sum += value
-          f.sumSquares += value * value
-          if (f.min === null || value < f.min) f.min = value
-          if (f.max === null || value > f.max) f.max = value
-          f.sample!.add(hash, value)
-          const profile = baseline?.features[name]
-          if (profile?.type === 'numerical') {
-            if (f.bins) f.bins[binIndex(profile.edges, value)]!++
-            if (value < profile.min || value > profile.max) f.outOfRange++
-          }
-        } else {
-          const category = String(value)
-          f.count++
-          f.categories!.set(category, (f.categories!.get(category) ?? 0) + 1)
-        }
-      }
-      for (const [name, value] of Object.entries(event.features)) feed(name, value)
-      feed(SCORE, event.prediction.score ?? event.prediction.value)
-      feed(LABEL, event.prediction.label)
+      const features = event.features
+      for (const name in features) feed(state, context, name, features[name], record, hash)
+      feed(state, context, SCORE, event.prediction.score ?? event.prediction.value, record, hash)
+      feed(state, context, LABEL, event.prediction.label, record, hash)
     },
 
     fork(state) {
-      return { ...state, types: { ...state.types }, count: 0, features: new Map() }
+      return { ...state, types: { ...state.types }, count: 0, features: new Map(), context: undefined }
     },
 
     toJSON({ key, start, baseline, types, seen }) {
