@@ -212,7 +212,13 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
   const consumer = createStageConsumer(
     stage,
     { ...deps, log, dlqTopic: config.kafka.topics.dlq },
-    { minBytes: 1024 * 1024, maxWaitTimeInMs: config.drift.batch_max_wait_ms },
+    {
+      minBytes: 1024 * 1024,
+      maxWaitTimeInMs: config.drift.batch_max_wait_ms,
+      // One partition plans in JavaScript while another's writes are in ClickHouse: on one
+      // partition at a time the process alternated between the two (bench:fleet).
+      partitionsConsumedConcurrently: 3,
+    },
   )
   const service = consumerService('drift', consumer)
   return {

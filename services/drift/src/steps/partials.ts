@@ -109,7 +109,9 @@ export interface MergedFeature {
   outOfRange: number
   bins: number[]
   categories: Record<string, number>
-  pairs: [number, number][]
+  /** The sample as (hash, value) pairs in two arrays, ordered by hash then value. */
+  hashes: readonly number[]
+  values: readonly number[]
 }
 
 /** A window's stored partials merged (and, in a plan, what the plan's batch added). */
@@ -144,7 +146,8 @@ export function windowsFromMerged(rows: readonly MergedRow[]): Map<string, Merge
       outOfRange: r.out_of_range,
       bins: r.bins,
       categories: r.categories,
-      pairs: r.sample,
+      hashes: r.sample_hashes,
+      values: r.sample_values,
     })
   }
   return out
@@ -179,26 +182,48 @@ export function withDelta(
       outOfRange: (before?.outOfRange ?? 0) + f.outOfRange,
       bins,
       categories,
-      pairs: [
-        ...(before?.pairs ?? []),
-        ...sample.hashes.map((h, i): [number, number] => [h, sample.values[i]!]),
-      ],
+      ...mergeSorted(before ?? { hashes: [], values: [] }, sample),
     })
   }
   return w
+}
+
+type Pairs = { hashes: readonly number[]; values: readonly number[] }
+
+/** Two samples, each ordered by (hash, value), as one in that order. */
+function mergeSorted(a: Pairs, b: Pairs): { hashes: number[]; values: number[] } {
+  const n = a.hashes.length + b.hashes.length
+  const hashes = new Array<number>(n)
+  const values = new Array<number>(n)
+  let i = 0
+  let j = 0
+  for (let k = 0; k < n; k++) {
+    const takeA =
+      j >= b.hashes.length ||
+      (i < a.hashes.length &&
+        (a.hashes[i]! < b.hashes[j]! || (a.hashes[i] === b.hashes[j] && a.values[i]! <= b.values[j]!)))
+    if (takeA) {
+      hashes[k] = a.hashes[i]!
+      values[k] = a.values[i++]!
+    } else {
+      hashes[k] = b.hashes[j]!
+      values[k] = b.values[j++]!
+    }
+  }
+  return { hashes, values }
 }
 
 /** A merged window cut to size for its statistics: the sample's k smallest hashes, the top categories. */
 export function windowState(w: MergedWindow, sampleSize: number): WindowState {
   const features: Record<string, FeatureState> = {}
   for (const [name, f] of w.features) {
-    const pairs = [...f.pairs].sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, sampleSize)
     features[name] = {
       type: f.type,
       count: f.count,
       typeMismatches: f.typeMismatches,
       outOfRange: f.outOfRange,
-      sample: f.type === 'numerical' ? sortedNumbers(pairs.map((p) => p[1])) : new Float64Array(),
+      // Ordered by hash already (the query, mergeSorted): the first sampleSize are the sample.
+      sample: f.type === 'numerical' ? sortedNumbers(f.values.slice(0, sampleSize)) : new Float64Array(),
       ...(f.type === 'numerical' && f.bins.length > 0 ? { bins: f.bins } : {}),
       ...(f.type === 'categorical' ? { categories: topCategories(f.categories) } : {}),
     }

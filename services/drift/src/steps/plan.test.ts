@@ -68,7 +68,8 @@ function merge(writes: readonly Write[]): MergedRow[] {
       out_of_range: 0,
       bins: [],
       categories: {},
-      sample: [],
+      sample_hashes: [],
+      sample_values: [],
       pairs: [],
     }
     groups.set(id, g)
@@ -90,10 +91,10 @@ function merge(writes: readonly Write[]): MergedRow[] {
       }
     }
   }
-  return [...groups.values()].map(({ pairs, ...g }) => ({
-    ...g,
-    sample: pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, 50),
-  }))
+  return [...groups.values()].map(({ pairs, ...g }) => {
+    const sample = pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, 50)
+    return { ...g, sample_hashes: sample.map((p) => p[0]), sample_values: sample.map((p) => p[1]) }
+  })
 }
 
 /** What the service would read before planning `batch` (or a tick) on `state`, given the writes so far. */

@@ -97,7 +97,8 @@ export interface PartialWindow {
 /**
  * The merged state of each window and feature: counts and sums added up, bins added position by
  * position, categories per name, and the `sampleSize` (hash, value) pairs with the smallest hashes
- * (ties by value), which is the same sample however the window's events were cut into batches.
+ * (ties by value), which is the same sample however the window's events were cut into batches,
+ * as two arrays in that order (hashes as Float64: exact, they are below 2^53).
  */
 export const mergedPartialsQuery = defineQuery({
   name: 'drift_partials.merged',
@@ -113,10 +114,13 @@ export const mergedPartialsQuery = defineQuery({
     out_of_range: z.number(),
     bins: z.array(z.number()),
     categories: z.record(z.string(), z.number()),
-    /** (hash, value) pairs by hash; a hash may come as text (UInt64). */
-    sample: z.array(z.tuple([z.union([z.number(), z.string()]).transform(Number), z.number()])),
+    sample_hashes: z.array(z.number()),
+    sample_values: z.array(z.number()),
   }),
   decode: { counts: ['start', 'count', 'type_mismatches', 'out_of_range'] },
+  // Hundreds of windows × features, samples of up to sampleSize values each: the first row is
+  // checked, not every number of every sample (docs/benchmarks.md, fleet scale).
+  bulk: true,
   build: (p: {
     topic: string
     partition: number
@@ -128,7 +132,7 @@ export const mergedPartialsQuery = defineQuery({
                  '' AS feature_type, any(baseline) AS baseline, sum(events) AS count, toUInt64(0) AS type_mismatches,
                  toUInt64(0) AS out_of_range, CAST([], 'Array(UInt64)') AS bins,
                  CAST(map(), 'Map(String, UInt64)') AS categories,
-                 CAST([], 'Array(Tuple(UInt64, Float64))') AS sample
+                 CAST([], 'Array(Float64)') AS sample_hashes, CAST([], 'Array(Float64)') AS sample_values
             FROM {db:Identifier}.drift_partials
            WHERE kafka_topic = {topic:String} AND kafka_partition = {partition:UInt32}
              AND (model_id, model_version, window_start) IN (
@@ -136,6 +140,10 @@ export const mergedPartialsQuery = defineQuery({
                         arrayMap(s -> fromUnixTimestamp64Milli(s, 'UTC'), {starts:Array(Int64)}))))
            GROUP BY model_id, model_version, window_start
           UNION ALL
+          SELECT model_id, model_version, start, feature, feature_type, baseline, count, type_mismatches,
+                 out_of_range, bins, categories, arrayMap(p -> toFloat64(p.1), sample) AS sample_hashes,
+                 arrayMap(p -> p.2, sample) AS sample_values
+            FROM (
           SELECT model_id, model_version, toUnixTimestamp64Milli(window_start) AS start, f.name AS feature,
                  toString(f.type) AS feature_type, any(baseline) AS baseline, sum(f.count) AS count,
                  sum(f.type_mismatches) AS type_mismatches, sum(f.out_of_range) AS out_of_range,
@@ -147,7 +155,7 @@ export const mergedPartialsQuery = defineQuery({
              AND (model_id, model_version, window_start) IN (
                  SELECT arrayJoin(arrayZip({models:Array(String)}, {versions:Array(String)},
                         arrayMap(s -> fromUnixTimestamp64Milli(s, 'UTC'), {starts:Array(Int64)}))))
-           GROUP BY model_id, model_version, window_start, feature, feature_type`,
+           GROUP BY model_id, model_version, window_start, feature, feature_type)`,
     params: {
       topic: p.topic,
       partition: p.partition,
