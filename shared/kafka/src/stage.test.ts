@@ -18,14 +18,21 @@ function sinks() {
   const ch = {
     database: 'db',
     client: {
-      async insert(o: { table: string; values: object[]; clickhouse_settings: Record<string, unknown> }) {
+      async insert(o: {
+        table: string
+        values: unknown[][]
+        columns: string[]
+        clickhouse_settings: Record<string, unknown>
+      }) {
         if (faults.inserts > 0) {
           faults.inserts--
           throw new Error('ECONNREFUSED')
         }
+        // Rows arrive as JSONCompactEachRow arrays in the order of `columns` (back-quoted names).
+        const names = o.columns.map((c) => c.replaceAll('`', ''))
         inserts.push({
           table: o.table,
-          values: o.values,
+          values: o.values.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]]))),
           token: String(o.clickhouse_settings.insert_deduplication_token),
         })
       },

@@ -3,21 +3,26 @@ import type { ClickHouse } from '@vigil/clickhouse'
 import type { VigilProducer } from '@vigil/kafka'
 
 /**
- * ClickHouse refusing writes while reads work, injected at the client boundary (the insert call of
- * `@clickhouse/client`), as a full disk or a read-only replica would: every insert fails until
+ * ClickHouse refusing writes while reads work, injected at the client boundary (every INSERT sent
+ * through `@clickhouse/client`), as a full disk or a read-only replica would: every insert fails until
  * `restore()`. `refused()` counts the inserts turned away.
  * @example const outage = refuseWrites(proc.deps.ch); …; outage.restore()
  */
 export function refuseWrites(ch: ClickHouse) {
   const client = ch.client
   const insert = client.insert.bind(client)
+  const exec = client.exec.bind(client)
   let refusing = true
   let refused = 0
-  client.insert = ((args: Parameters<typeof insert>[0]) => {
-    if (!refusing) return insert(args)
+  const refuse = () => {
     refused++
     return Promise.reject(new Error('injected: ClickHouse refuses writes'))
-  }) as typeof client.insert
+  }
+  client.insert = ((args: Parameters<typeof insert>[0]) =>
+    refusing ? refuse() : insert(args)) as typeof client.insert
+  // insertRows sends the embedded engine its rows through exec (INSERT … FORMAT with a body).
+  client.exec = ((args: Parameters<typeof exec>[0]) =>
+    refusing && /^\s*INSERT\b/i.test(args.query) ? refuse() : exec(args)) as typeof client.exec
   return {
     refused: () => refused,
     restore() {
