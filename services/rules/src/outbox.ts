@@ -149,7 +149,11 @@ export function createOutbox(options: {
     for (const r of rows) {
       if ((laneWaits.get(lane) ?? 0) > now() || !mayAttempt(lane, r.notification.channel)) return
       try {
-        laneWaits.set(lane, await attempt(r))
+        const retryAt = await attempt(r)
+        laneWaits.set(lane, retryAt)
+        // A refused row goes first when its retry is due: later rows of the lane (a resolve after
+        // its trigger) never overtake it, even when recording the attempt took longer than the backoff.
+        if (retryAt > 0) return
       } catch (err) {
         // Recording the attempt failed (ClickHouse down): the row stays queued and is tried again.
         log.warn({ err, notification: r.notification.id }, 'outbox attempt not recorded; retrying')

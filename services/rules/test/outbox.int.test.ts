@@ -59,7 +59,7 @@ async function setup(senders: Partial<Record<Channel, ChannelSender>>, notificat
     await outbox.stop()
     await ch.close()
   })
-  return { advance: (ms: number) => (clock += ms) }
+  return { advance: (ms: number) => (clock += ms), ch }
 }
 
 /** Several ticks of the outbox pass with nothing more sent. */
@@ -129,5 +129,27 @@ describe('outbox lanes', () => {
 
     release()
     expect(await waitFor(async () => hook.sent.length === 2, 10_000)).toBe(true)
+  })
+
+  it('keeps a refused notification first in its lane, however long recording the attempt takes', async () => {
+    // PagerDuty answers 500 once; the attempt's record takes longer than the backoff. The next
+    // notification of the lane (a resolve after its trigger) must still wait for the retry.
+    let refuse = true
+    const pd = recordingSender(async () => {
+      if (!refuse) return { ok: true }
+      refuse = false
+      return { ok: false, permanent: false, error: 'HTTP 500' }
+    })
+    const { advance, ch } = await setup({ pagerduty: pd.sender }, [
+      notification(0, 'pagerduty', ''),
+      notification(1, 'pagerduty', ''),
+    ])
+    const exec = ch.client.exec.bind(ch.client)
+    ch.client.exec = ((args: Parameters<typeof exec>[0]) => {
+      advance(5_000) // the engine slow to record: the 1 s backoff has passed when it returns
+      return exec(args)
+    }) as typeof exec
+    expect(await waitFor(async () => pd.sent.length === 3, 10_000)).toBe(true)
+    expect(pd.sent.map((n) => n.modelId)).toEqual(['model-0', 'model-0', 'model-1'])
   })
 })
