@@ -38,6 +38,7 @@ async function fleet(models: number) {
     rss: run.peakRssMiB,
     cpu,
     bytes: inserted.insertedBytes / N,
+    queries: inserted.queries,
   }
 }
 
@@ -196,6 +197,15 @@ function shapeRows(service: string, unit: string, small: Shape, large: Shape): [
   ]
 }
 
+/** The engine's largest query and insert times of a run, as `name s (calls)`. */
+function engineTime(queries: Record<string, { seconds: number; calls: number }> = {}): string {
+  return Object.entries(queries)
+    .sort(([, a], [, b]) => b.seconds - a.seconds)
+    .slice(0, 6)
+    .map(([name, q]) => `${name} ${q.seconds.toFixed(1)} (${q.calls})`)
+    .join(', ')
+}
+
 const only = process.env.BENCH_ONLY_TRICKLE === '1'
 const family = process.env.BENCH_ONLY
 const pct = (x: number) => `${Math.round(x * 100)}%`
@@ -203,7 +213,7 @@ const rows: [string, string][] = [['events', `${N}, 20 features, 3 partitions, 1
 const json: Record<string, unknown> = { bench: 'fleet', events: N }
 
 if (family === undefined || family === 'drift') {
-  const small = only ? { bare: 1, drift: 1, rss: 0, cpu: 0, bytes: 0 } : await fleet(3)
+  const small = only ? { bare: 1, drift: 1, rss: 0, cpu: 0, bytes: 0, queries: {} } : await fleet(3)
   const large = only ? small : await fleet(500)
   const t = await trickle()
   rows.push(
@@ -212,6 +222,8 @@ if (family === undefined || family === 'drift') {
       `trickle into 500 models' open 1-day windows (${Math.round(t.rate)} events/s)`,
       `drift CPU ${pct(t.cpuShare)} of a core (goal < 10%)${t.caughtUp ? '' : ', NOT caught up'}`,
     ],
+    ['drift engine seconds (calls), 3 models', engineTime(small.queries)],
+    ['drift engine seconds (calls), 500 models', engineTime(large.queries)],
   )
   json.drift = { small, large, ratio: Number((large.drift / small.drift).toFixed(3)), trickle: t }
 }
