@@ -179,7 +179,14 @@ async function performanceTrickle(held: number) {
 }
 
 /** One service's run at both fleet shapes, side by side with the bare consumer of the same topic. */
-type Shape = { bare: number; rate: number; bytes: number; rss: number; cpu: number }
+type Shape = {
+  bare: number
+  rate: number
+  bytes: number
+  rss: number
+  cpu: number
+  queries?: Record<string, { seconds: number; calls: number }>
+}
 function shapeRows(service: string, unit: string, small: Shape, large: Shape): [string, string][] {
   const of = (s: Shape) => `${Math.round(s.rate)} ${unit}/s (${(s.rate / s.bare).toFixed(2)} of bare)`
   return [
@@ -194,6 +201,8 @@ function shapeRows(service: string, unit: string, small: Shape, large: Shape): [
     ],
     [`${service} peak RSS, 3 / 500 models`, `${Math.round(small.rss)} / ${Math.round(large.rss)} MiB`],
     [`${service} CPU seconds, 3 / 500 models`, `${small.cpu.toFixed(1)} / ${large.cpu.toFixed(1)}`],
+    [`${service} engine seconds (calls), 3 models`, engineTime(small.queries)],
+    [`${service} engine seconds (calls), 500 models`, engineTime(large.queries)],
   ]
 }
 
@@ -222,8 +231,6 @@ if (family === undefined || family === 'drift') {
       `trickle into 500 models' open 1-day windows (${Math.round(t.rate)} events/s)`,
       `drift CPU ${pct(t.cpuShare)} of a core (goal < 10%)${t.caughtUp ? '' : ', NOT caught up'}`,
     ],
-    ['drift engine seconds (calls), 3 models', engineTime(small.queries)],
-    ['drift engine seconds (calls), 500 models', engineTime(large.queries)],
   )
   json.drift = { small, large, ratio: Number((large.drift / small.drift).toFixed(3)), trickle: t }
 }

@@ -111,6 +111,11 @@ export function createFairness(config: FairnessConfig, deps: FairnessDeps): Serv
     },
   }
 
-  const consumer = createStageConsumer(stage, { ...deps, log, dlqTopic: config.kafka.topics.dlq })
+  const consumer = createStageConsumer(
+    stage,
+    { ...deps, log, dlqTopic: config.kafka.topics.dlq },
+    // One partition's plan runs while another's queries and inserts are in the engine.
+    { partitionsConsumedConcurrently: 3 },
+  )
   return consumerService('fairness', consumer)
 }

@@ -73,6 +73,11 @@ export function createPerformance(config: PerformanceConfig, deps: PerformanceDe
     },
   }
 
-  const consumer = createStageConsumer(stage, { ...deps, log, dlqTopic: config.kafka.topics.dlq })
+  const consumer = createStageConsumer(
+    stage,
+    { ...deps, log, dlqTopic: config.kafka.topics.dlq },
+    // One partition's plan runs while another's queries and inserts are in the engine.
+    { partitionsConsumedConcurrently: 3 },
+  )
   return consumerService('performance', consumer)
 }
