@@ -141,6 +141,8 @@ export function createJoiner(config: JoinerConfig, deps: JoinerDeps): Service {
     },
   }
 
-  const consumer = createStageConsumer(stage, { ...deps, log, dlqTopic: topics.dlq })
+  // Partition p of predictions and of labels to the same member: a label finds its prediction in
+  // this process's index, not in ClickHouse, also when the joiner runs as several instances.
+  const consumer = createStageConsumer(stage, { ...deps, log, dlqTopic: topics.dlq }, { coPartitioned: true })
   return consumerService('joiner', consumer)
 }

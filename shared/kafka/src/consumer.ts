@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Counter, Gauge, Histogram, type Logger, type Registry } from '@vigil/observability'
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs'
+import { type Consumer, type Kafka, type KafkaMessage, PartitionAssigners } from 'kafkajs'
+import { coPartitionedAssigner } from './assigner.js'
 
 /** One partition's messages, in offset order, as fetched. */
 export interface PartitionBatch {
@@ -43,6 +44,12 @@ export interface BatchConsumerOptions {
   maxBytesPerPartition?: number
   maxBytes?: number
   partitionsConsumedConcurrently?: number
+  /**
+   * Give every member the same partition numbers of each topic (coPartitionedAssigner), for a
+   * group that reads two topics keyed alike. Round-robin stays the fallback, so members of an
+   * older version still agree on a protocol during a rolling upgrade.
+   */
+  coPartitioned?: boolean
   retryInitialMs?: number
   retryMaxMs?: number
   /** How long the consumer may be down (crashed, being restarted) before it reports not live. */
@@ -200,6 +207,9 @@ export function createBatchConsumer(options: BatchConsumerOptions): BatchConsume
       maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
       allowAutoTopicCreation: false,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+      ...(options.coPartitioned
+        ? { partitionAssigners: [coPartitionedAssigner, PartitionAssigners.roundRobin] }
+        : {}),
     })
     const c = consumer
     c.on(c.events.FETCH, () => {

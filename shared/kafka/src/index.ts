@@ -1,4 +1,5 @@
 export type { KafkaMessage } from 'kafkajs'
+export { coPartitioned, coPartitionedAssigner } from './assigner.js'
 export { createKafka, type KafkaOptions } from './client.js'
 export {
   type BatchConsumer,

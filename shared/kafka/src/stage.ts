@@ -136,6 +136,7 @@ export type StageOptions = Pick<
   | 'minBytes'
   | 'maxWaitTimeInMs'
   | 'partitionsConsumedConcurrently'
+  | 'coPartitioned'
   | 'retryInitialMs'
   | 'retryMaxMs'
   | 'livenessGraceMs'
