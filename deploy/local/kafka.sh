@@ -11,6 +11,15 @@
 # (9094): a client that bootstraps through a TCP proxy on 9094 forwarding to 9095 keeps talking
 # through it, so fault tests can cut one client's connections while the others work.
 # On start it prints "started" or "reused" as its last line, so a caller knows whether to stop it.
+#
+# A three-node cluster (KRaft, each node broker and controller; replication factor 3,
+# min.insync.replicas 2) for tests of vigil on replicated topics, apart from the single broker:
+#   kafka.sh cluster start        start the three nodes (or reuse them), wait until all are ready
+#   kafka.sh cluster stop         stop them;  kafka.sh cluster reset   stop them and delete their data
+#   kafka.sh cluster kill N       SIGKILL node N (1-3), as a crash;  kafka.sh cluster start N   start it again
+# Ports: KAFKA_CLUSTER_PORT (19092) + N - 1 for clients, KAFKA_CLUSTER_CONTROLLER_PORT (19192) + N - 1
+# for the quorum; state in $KAFKA_HOME/cluster/node-N. Clients bootstrap from all three:
+# 127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PORT=${KAFKA_PORT:-9092}
@@ -94,8 +103,87 @@ stop() {
   log "stopped"
 }
 
+CLUSTER_PORT=${KAFKA_CLUSTER_PORT:-19092}
+CLUSTER_CPORT=${KAFKA_CLUSTER_CONTROLLER_PORT:-19192}
+CLUSTER=$STATE/cluster
+
+node_port() { echo $((CLUSTER_PORT + $1 - 1)); }
+node_pidfile() { echo "$CLUSTER/node-$1/broker.pid"; }
+
+node_start() {
+  local n=$1 port dir voters
+  port=$(node_port "$n")
+  dir=$CLUSTER/node-$n
+  if port_open "$port"; then return 0; fi
+  voters=""
+  for i in 1 2 3; do voters="$voters${voters:+,}$i@127.0.0.1:$((CLUSTER_CPORT + i - 1))"; done
+  mkdir -p "$dir/data"
+  sed -e "s#@NODE_ID@#$n#" -e "s#@VOTERS@#$voters#" -e "s#@PORT@#$port#g" \
+    -e "s#@CONTROLLER_PORT@#$((CLUSTER_CPORT + n - 1))#g" -e "s#@DATA_DIR@#$dir/data#" \
+    "$HERE/cluster.properties" > "$dir/server.properties"
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    java $(log_opts) -cp "$LIB/*" kafka.tools.StorageTool format -t "$(cat "$CLUSTER/cluster.id")" \
+      -c "$dir/server.properties" --ignore-formatted >> "$dir/broker.log" 2>&1
+  fi
+  setsid java -Xms128m -Xmx512m -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    $(log_opts) -cp "$LIB/*" kafka.Kafka "$dir/server.properties" </dev/null >> "$dir/broker.log" 2>&1 &
+  echo $! > "$(node_pidfile "$n")"
+}
+
+node_wait() {
+  local port pid
+  port=$(node_port "$1")
+  pid=$(cat "$(node_pidfile "$1")" 2>/dev/null || echo 0)
+  for _ in $(seq 1 360); do
+    port_open "$port" && return 0
+    if [ "$pid" != 0 ] && ! kill -0 "$pid" 2>/dev/null; then
+      log "node $1 exited during start; last lines of $CLUSTER/node-$1/broker.log:"
+      tail -40 "$CLUSTER/node-$1/broker.log" >&2; exit 1
+    fi
+    sleep 0.25
+  done
+  log "node $1 did not open port $port within 90 s"; exit 1
+}
+
+node_stop() {
+  local pidfile pid
+  pidfile=$(node_pidfile "$1")
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "-$2" "$pid"
+    for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  rm -f "$pidfile"
+}
+
+cluster() {
+  local what=${1:-} node=${2:-}
+  case "$what" in
+    start)
+      fetch
+      mkdir -p "$CLUSTER"
+      [ -f "$CLUSTER/cluster.id" ] ||
+        node -e "let s;do{s=require('crypto').randomBytes(16).toString('base64url')}while(s[0]==='-');console.log(s)" > "$CLUSTER/cluster.id"
+      local nodes=${node:-1 2 3} reused=1
+      for n in $nodes; do port_open "$(node_port "$n")" || reused=0; node_start "$n"; done
+      for n in $nodes; do node_wait "$n"; done
+      # The quorum elects a leader and the offsets topic gets its replicas only once all are up.
+      node "$HERE/kafka-ready.mjs" "127.0.0.1:$(node_port "${nodes%% *}")"
+      log "cluster ready on 127.0.0.1:$(node_port 1),127.0.0.1:$(node_port 2),127.0.0.1:$(node_port 3)"
+      if [ "$reused" = 1 ]; then echo reused; else echo started; fi
+      ;;
+    kill) [ -n "$node" ] || { echo "usage: kafka.sh cluster kill N" >&2; exit 2; }; node_stop "$node" KILL; log "node $node killed" ;;
+    stop) for n in 1 2 3; do node_stop "$n" TERM; done; log "cluster stopped" ;;
+    reset) for n in 1 2 3; do node_stop "$n" TERM; done; rm -rf "$CLUSTER"; log "cluster data deleted" ;;
+    *) echo "usage: kafka.sh cluster start [N]|stop|reset|kill N" >&2; exit 2 ;;
+  esac
+}
+
 case "${1:-}" in
   fetch) fetch ;;
+  cluster) shift; cluster "$@" ;;
   start) start ;;
   status) port_open "$PORT" && ready ;;
   stop) stop ;;

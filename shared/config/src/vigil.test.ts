@@ -55,6 +55,18 @@ describe('loadVigilConfig', () => {
     ])
   })
 
+  it('refuses more in-sync replicas than replicas, with its line', () => {
+    const cwd = withFile('kafka:\n  replication_factor: 3\n  min_insync_replicas: 4\n')
+    expect(problems(() => loadVigilConfig({ env: {}, cwd }))).toEqual([
+      '3 kafka.min_insync_replicas: 4 is more than the replication factor 3: no write could ever succeed',
+    ])
+    const ok = loadVigilConfig({
+      env: {},
+      cwd: withFile('kafka:\n  replication_factor: 3\n  min_insync_replicas: 2\n'),
+    })
+    expect(ok.kafka.min_insync_replicas).toBe(2)
+  })
+
   it('reports an unknown key at the key', () => {
     const cwd = withFile('kafka:\n  brokers: [a:1]\nclickhous:\n  url: http://x\n')
     expect(problems(() => loadVigilConfig({ env: {}, cwd }))).toEqual([

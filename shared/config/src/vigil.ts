@@ -43,6 +43,11 @@ export const vigilFileSchema = z
         client_id: z.string().min(1).default('vigil'),
         partitions: positiveInt.max(10_000).default(3),
         replication_factor: positiveInt.max(10).default(1),
+        /**
+         * Set on the topics vigil creates: how many replicas must have a write before the
+         * producers' acks=all succeeds (2 with a replication factor of 3 survives one broker).
+         */
+        min_insync_replicas: positiveInt.max(10).optional(),
         /** Larger events are invalid (the DLQ, or a 413 from the API). */
         max_event_bytes: positiveInt.max(16 * 1024 * 1024).default(256 * 1024),
         topics: z
@@ -207,6 +212,13 @@ export const vigilFileSchema = z
     rules: z.array(ruleSchema).default([]),
   })
   .superRefine((file, ctx) => {
+    const { replication_factor: rf, min_insync_replicas: isr } = file.kafka
+    if (isr !== undefined && isr > rf)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kafka', 'min_insync_replicas'],
+        message: `${isr} is more than the replication factor ${rf}: no write could ever succeed`,
+      })
     for (const p of crossCheck(file.rules, file.alerting))
       ctx.addIssue({ code: 'custom', path: p.path, message: p.message })
   })

@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs'
 export async function ensureTopics(
   kafka: Kafka,
   topics: readonly string[],
-  options: { partitions: number; replication_factor: number },
+  options: { partitions: number; replication_factor: number; min_insync_replicas?: number | undefined },
 ): Promise<string[]> {
   const admin = kafka.admin()
   await admin.connect()
@@ -18,6 +18,11 @@ export async function ensureTopics(
           topic,
           numPartitions: options.partitions,
           replicationFactor: options.replication_factor,
+          ...(options.min_insync_replicas === undefined
+            ? {}
+            : {
+                configEntries: [{ name: 'min.insync.replicas', value: String(options.min_insync_replicas) }],
+              }),
         })),
       })
     }
