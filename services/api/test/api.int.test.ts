@@ -501,6 +501,7 @@ describe('HTTP API on the real broker and embedded ClickHouse', () => {
         result: '',
         seq: 2,
         created_at: at(2),
+        kafka_partition: 0,
       },
     ])
 

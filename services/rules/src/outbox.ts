@@ -23,9 +23,14 @@ export interface Pace {
 export const DEFAULT_PACING: Partial<Record<Channel, Pace>> = { slack: { burst: 5, perSecond: 1 } }
 
 export interface Outbox {
-  /** Resumes the notifications a previous run left pending. */
-  load(): Promise<void>
-  /** Takes notifications just made durable by the evaluation. */
+  /**
+   * The vigil.metrics partitions this instance owns now (after every rebalance): it delivers
+   * their notifications only. A partition that came here waits `handoverGraceMs`, then its pending
+   * notifications are read again from ClickHouse (what the previous owner sent meanwhile is
+   * recorded as delivered by then) and delivered; one that left is dropped from the queue.
+   */
+  assign(partitions: readonly number[]): void
+  /** Takes notifications just made durable by the evaluation (those of owned partitions). */
   add(rows: readonly OutboxRow[]): void
   start(): void
   stop(): Promise<void>
@@ -47,8 +52,10 @@ export function createOutbox(options: {
   now?: () => number
   tickMs?: number
   pacing?: Partial<Record<Channel, Pace>>
+  handoverGraceMs?: number
 }): Outbox {
   const { ch, senders, retry, log } = options
+  const graceMs = options.handoverGraceMs ?? 0
   const now = options.now ?? Date.now
   const queue = new Map<string, OutboxRow>()
   const threadTs = new Map<string, string | null>()
@@ -64,6 +71,38 @@ export function createOutbox(options: {
   const active = new Map<string, Promise<void>>()
   const laneWaits = new Map<string, number>()
   let timer: NodeJS.Timeout | undefined
+  /**
+   * Partitions owned, each delivered once its pending rows are read (`loaded`), not before
+   * `readyAt` (the handover grace). A new entry per assignment: a read begun before a rebalance
+   * finds another entry (or none) and is dropped.
+   */
+  const owned = new Map<number, { readyAt: number; loaded: boolean; reading: boolean }>()
+
+  const deliverable = (r: OutboxRow) => owned.get(r.partition)?.loaded === true
+
+  /** A partition's pending rows from ClickHouse into the queue, once its grace has passed. */
+  async function resume(partition: number): Promise<void> {
+    const o = owned.get(partition)
+    if (!o || o.loaded || o.reading || o.readyAt > now()) return
+    o.reading = true
+    const queuedBefore = [...queue.values()]
+      .filter((r) => r.partition === partition)
+      .map((r) => r.notification.id)
+    try {
+      const rows = await loadPending(ch, [partition])
+      if (owned.get(partition) !== o) return
+      const pending = new Set(rows.map((r) => r.notification.id))
+      // Queued before the read but no longer pending: the previous owner delivered or gave it up.
+      for (const id of queuedBefore) if (!pending.has(id)) queue.delete(id)
+      for (const r of rows) if (!queue.has(r.notification.id)) queue.set(r.notification.id, r)
+      o.loaded = true
+      if (rows.length > 0) log.info({ partition, pending: rows.length }, 'resuming pending notifications')
+    } catch (err) {
+      log.warn({ err, partition }, 'pending notifications not read; trying again')
+    } finally {
+      o.reading = false
+    }
+  }
 
   /** Takes a send from the lane's bucket; false when the lane must wait for the next tick. */
   function mayAttempt(lane: string, channel: Channel): boolean {
@@ -113,6 +152,11 @@ export function createOutbox(options: {
       next = { ...row, attempts, nextAttemptAt: now() + wait, lastError: result.error }
     }
     await recordAttempt(ch, next)
+    // The partition moved to another instance meanwhile: its owner reads the row as recorded.
+    if (!owned.has(row.partition)) {
+      queue.delete(n.id)
+      return 0
+    }
     if (next.status === 'pending') {
       queue.set(n.id, next)
       outcomes.inc({ channel: n.channel, outcome: 'retried' })
@@ -147,6 +191,8 @@ export function createOutbox(options: {
 
   async function runLane(lane: string, rows: readonly OutboxRow[]): Promise<void> {
     for (const r of rows) {
+      // The lane's rows were taken before a rebalance may have moved their partition away.
+      if (!deliverable(r) || !queue.has(r.notification.id)) continue
       if ((laneWaits.get(lane) ?? 0) > now() || !mayAttempt(lane, r.notification.channel)) return
       try {
         const retryAt = await attempt(r)
@@ -163,8 +209,9 @@ export function createOutbox(options: {
   }
 
   function tick(): void {
+    for (const p of owned.keys()) void resume(p)
     const due = [...queue.values()]
-      .filter((r) => r.nextAttemptAt <= now())
+      .filter((r) => r.nextAttemptAt <= now() && deliverable(r))
       .sort((a, b) => a.createdAt - b.createdAt || a.notification.id.localeCompare(b.notification.id))
     const lanes = new Map<string, OutboxRow[]>()
     for (const r of due) {
@@ -182,13 +229,20 @@ export function createOutbox(options: {
   }
 
   return {
-    async load() {
-      for (const r of await loadPending(ch)) queue.set(r.notification.id, r)
-      if (queue.size > 0) log.info({ pending: queue.size }, 'resuming pending notifications')
+    assign(partitions) {
+      const next = new Set(partitions)
+      for (const p of [...owned.keys()])
+        if (!next.has(p)) {
+          owned.delete(p)
+          for (const [id, r] of queue) if (r.partition === p) queue.delete(id)
+        }
+      for (const p of next)
+        if (!owned.has(p)) owned.set(p, { readyAt: now() + graceMs, loaded: false, reading: false })
     },
     add(rows) {
       for (const r of rows)
-        if (r.status === 'pending' && !queue.has(r.notification.id)) queue.set(r.notification.id, r)
+        if (r.status === 'pending' && owned.has(r.partition) && !queue.has(r.notification.id))
+          queue.set(r.notification.id, r)
     },
     start() {
       timer = setInterval(tick, options.tickMs ?? 100)

@@ -88,7 +88,14 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
       url: alerting.pagerduty.url,
       routingKey: alerting.pagerduty.routing_key,
     })
-  const outbox = createOutbox({ ch, senders, retry: alerting.retry, log, registry })
+  const outbox = createOutbox({
+    ch,
+    senders,
+    retry: alerting.retry,
+    log,
+    registry,
+    handoverGraceMs: alerting.handover_grace,
+  })
 
   const env: RulesEnv = {
     rules: config.rules,
@@ -108,12 +115,14 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
       await reload()
       return { states, retrains: lastRetrain }
     },
+    // The outbox delivers the notifications of the partitions this instance owns (docs/alerts.md).
+    assigned: (tps) => outbox.assign(tps.map((tp) => tp.partition)),
     read: () => loadSilences(ch, Date.now()),
-    plan(state, inputs, { now, read: silences }) {
+    plan(state, inputs, { tp, now, read: silences }) {
       const plan = planBatch(
         state,
         inputs.map((i) => i.event),
-        { now, silences },
+        { now, silences, partition: tp.partition },
         env,
       )
       const after = () => {
@@ -140,7 +149,6 @@ export function createRules(config: RulesConfig, deps: RulesDeps): Service {
       if (problems.length > 0) throw new ConfigError(problems)
       await reload()
       health.update(readings, states.values())
-      await outbox.load()
       log.info(
         {
           rules: config.rules.length,

@@ -91,6 +91,8 @@ export function historyWrite(
 
 export interface OutboxRow {
   notification: Notification
+  /** The vigil.metrics partition whose message created it: the instance owning it delivers it. */
+  partition: number
   status: 'pending' | 'delivered' | 'failed'
   attempts: number
   nextAttemptAt: number
@@ -116,6 +118,7 @@ function toRow(r: OutboxRow) {
     result: r.result,
     seq: r.attempts,
     created_at: toClickHouseTime(r.createdAt),
+    kafka_partition: r.partition,
   }
 }
 
@@ -124,9 +127,13 @@ function toRow(r: OutboxRow) {
  * end (event time, not the wall clock), so planning the same evaluation again inserts an identical
  * block (deduplicated), and a delivered row (seq ≥ 1) always outranks it.
  */
-export function notificationsWrite(ns: readonly Notification[]): { write: RowWrite; rows: OutboxRow[] } {
+export function notificationsWrite(
+  ns: readonly Notification[],
+  partition: number,
+): { write: RowWrite; rows: OutboxRow[] } {
   const rows: OutboxRow[] = ns.map((n) => ({
     notification: n,
+    partition,
     status: 'pending',
     attempts: 0,
     // Due at once; a constant (not the wall clock) keeps a re-planned row identical.
@@ -150,8 +157,9 @@ export function notificationsWrite(ns: readonly Notification[]): { write: RowWri
 export async function enqueueNotifications(
   ch: ClickHouse,
   ns: readonly Notification[],
+  partition = 0,
 ): Promise<OutboxRow[]> {
-  const { write, rows } = notificationsWrite(ns)
+  const { write, rows } = notificationsWrite(ns, partition)
   await insertRows(ch, write.table, write.rows, { dedupToken: write.dedupToken })
   return rows
 }
@@ -166,6 +174,7 @@ export async function recordAttempt(ch: ClickHouse, row: OutboxRow): Promise<voi
 function fromRow(r: StoredOutboxRow): OutboxRow {
   return {
     notification: JSON.parse(r.payload) as Notification,
+    partition: Math.max(0, r.kafka_partition),
     status: r.status,
     attempts: Number(r.attempts),
     nextAttemptAt: fromTime(r.next_attempt_at),
@@ -176,8 +185,8 @@ function fromRow(r: StoredOutboxRow): OutboxRow {
 }
 
 /** Notifications not yet delivered nor given up, to resume after a restart. */
-export async function loadPending(ch: ClickHouse): Promise<OutboxRow[]> {
-  return (await runQuery(ch, pendingNotificationsQuery, undefined)).map(fromRow)
+export async function loadPending(ch: ClickHouse, partitions: readonly number[]): Promise<OutboxRow[]> {
+  return (await runQuery(ch, pendingNotificationsQuery, partitions)).map(fromRow)
 }
 
 /** One notification's current row (e.g. a firing message whose Slack ts a resolution threads on). */

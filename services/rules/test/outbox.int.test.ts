@@ -53,6 +53,7 @@ async function setup(senders: Partial<Record<Channel, ChannelSender>>, notificat
     now: () => clock,
     tickMs: 10,
   })
+  outbox.assign([0])
   outbox.add(await enqueueNotifications(ch, notifications))
   outbox.start()
   cleanup.push(async () => {
@@ -151,5 +152,63 @@ describe('outbox lanes', () => {
     }) as typeof exec
     expect(await waitFor(async () => pd.sent.length === 3, 10_000)).toBe(true)
     expect(pd.sent.map((n) => n.modelId)).toEqual(['model-0', 'model-0', 'model-1'])
+  })
+})
+
+describe('outbox across instances', () => {
+  it('delivers each notification once when its partition moves to another instance mid-send', async () => {
+    const config = testConfig({ name: 'handover' })
+    const ch: ClickHouse = await connectClickHouse(config.clickhouse)
+    await migrate(ch)
+    let clock = T0
+    const instance = (sender: ChannelSender, graceMs: number) => {
+      const outbox = createOutbox({
+        ch,
+        senders: { webhook: sender },
+        retry: { max_attempts: 5, initial_backoff: 1000, max_backoff: 60_000 },
+        log: createLogger({ name: 'test', level: 'silent' }),
+        registry: createMetricsRegistry({ defaultMetrics: false }),
+        now: () => clock,
+        tickMs: 10,
+        handoverGraceMs: graceMs,
+      })
+      cleanup.push(() => outbox.stop())
+      return outbox
+    }
+    cleanup.push(() => ch.close())
+    // Instance A owns both partitions; its first delivery of partition 1 hangs until released.
+    let release: () => void = () => {}
+    const hung = new Promise<void>((r) => {
+      release = r
+    })
+    const a = recordingSender(async (n) => {
+      if (n.id.startsWith('n010')) await hung
+      return { ok: true }
+    })
+    const b = recordingSender()
+    const A = instance(a.sender, 0)
+    const B = instance(b.sender, 5_000)
+    const inPartition = (p: number, from: number) =>
+      Array.from({ length: 3 }, (_, i) => notification(from + i, 'webhook', `hook-${p}`))
+    await enqueueNotifications(ch, inPartition(0, 0), 0)
+    await enqueueNotifications(ch, inPartition(1, 10), 1)
+    A.assign([0, 1])
+    A.start()
+    B.start()
+    expect(await waitFor(async () => a.sent.length === 4, 10_000)).toBe(true) // 3 of p0, the hung one of p1
+
+    // A rebalance: partition 1 moves to B while A's send of n010 is under way.
+    A.assign([0])
+    B.assign([1])
+    await quiet()
+    expect(b.sent.length).toBe(0) // B waits out the grace
+    release() // A's send completes and is recorded as delivered
+    await new Promise((r) => setTimeout(r, 200))
+    clock += 5_000
+    expect(await waitFor(async () => b.sent.length === 2, 10_000)).toBe(true)
+    await quiet()
+    const ids = (s: { sent: Notification[] }) => s.sent.map((n) => n.id.slice(0, 4))
+    expect(ids(a).sort()).toEqual(['n000', 'n001', 'n002', 'n010'])
+    expect(ids(b).sort()).toEqual(['n011', 'n012'])
   })
 })

@@ -89,6 +89,13 @@ const webhookSchema = z.strictObject({
 export const alertingSchema = z.strictObject({
   group_id: z.string().min(1).default('vigil-rules'),
   repeat_interval: durationSetting(60_000, 30 * 86_400_000).default(4 * 3_600_000),
+  /**
+   * With several rules instances, after a partition moves here: how long its notifications wait
+   * before this instance delivers them, so that the previous owner's sends under way (HTTP
+   * channels time out at 10 s) are recorded first and not sent again. 0 (the default) suits one
+   * instance; set it above the channels' timeouts (15s) when running several (docs/alerts.md).
+   */
+  handover_grace: durationSetting(0, 600_000).default(0),
   retry: z
     .strictObject({
       max_attempts: z.number().int().min(1).max(100).default(12),

@@ -113,6 +113,11 @@ export interface Stage<S, E, R = undefined, T = undefined> {
   /** Read-only lookups the plan needs (ClickHouse); retried like writes when they fail. */
   read?(state: S, inputs: readonly Input<E>[], ctx: ReadContext): Promise<R>
   plan(state: S, inputs: readonly Input<E>[], ctx: PlanContext<R>): Plan<S>
+  /**
+   * The partitions this consumer owns after a rebalance (all of them, also those it kept), for a
+   * service with work of its own that follows the partitions (the rules service's outbox).
+   */
+  assigned?(partitions: readonly TopicPartition[]): void
   /** Work driven by wall time (idle closes, retries): per loaded partition, between its batches. */
   tick?: {
     everyMs: number
@@ -423,6 +428,7 @@ export function createStageConsumer<S, E, R, T>(
       assigned = Object.entries(assignment).flatMap(([topic, ps]) =>
         ps.map((partition) => ({ topic, partition })),
       )
+      stage.assigned?.(assigned)
     },
   })
 

@@ -26,7 +26,7 @@ const env: RulesEnv = {
   retrainCooldownMs: () => 86_400_000,
   alertsTopic: 'vigil.alerts',
 }
-const ctx = { now: Date.UTC(2026, 10, 30), silences: [] }
+const ctx = { now: Date.UTC(2026, 10, 30), silences: [], partition: 0 }
 const where = (w: Write) => ('table' in w ? w.table.name : w.topic)
 const fresh = (): RulesState => ({
   states: new Map<string, AlertState>(),

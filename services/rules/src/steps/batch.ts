@@ -65,7 +65,7 @@ export function alertEvent(
 export function planBatch(
   state: RulesState,
   messages: readonly MetricsMessage[],
-  ctx: { now: number; silences: readonly Silence[] },
+  ctx: { now: number; silences: readonly Silence[]; partition: number },
   env: RulesEnv,
 ): RulesPlan {
   const states = Overlay.over(state.states)
@@ -100,7 +100,7 @@ export function planBatch(
     }
     notifications.push(...p.notifications)
   }
-  const outbox = notificationsWrite(notifications)
+  const outbox = notificationsWrite(notifications, ctx.partition)
   const writes: Write[] = []
   if (notifications.length > 0) writes.push(outbox.write)
   if (fired.size > 0) writes.push(retrainsWrite(fired))

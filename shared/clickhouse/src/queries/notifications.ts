@@ -85,6 +85,8 @@ export const NOTIFICATIONS = defineTable(
     result: c.string,
     seq: c.uint64,
     created_at: c.time,
+    /** The vigil.metrics partition whose message created it; its owner delivers it (-1: before migration 012). */
+    kafka_partition: z.number().int(),
   }),
 )
 
@@ -97,16 +99,26 @@ export const OutboxRow = z.object({
   last_error: z.string(),
   result: z.string(),
   created_at: z.string(),
+  kafka_partition: z.coerce.number().int(),
 })
 
-const OUTBOX_COLUMNS = `SELECT payload, status, attempts, next_attempt_at, last_error, result, created_at
+const OUTBOX_COLUMNS = `SELECT payload, status, attempts, next_attempt_at, last_error, result, created_at,
+       kafka_partition
   FROM {db:Identifier}.notifications FINAL`
 
-/** Notifications not yet delivered nor given up, to resume after a restart. */
+/**
+ * Notifications of some vigil.metrics partitions not yet delivered nor given up: what their
+ * owner resumes. Rows from before migration 012 (-1) go with partition 0.
+ */
 export const pendingNotificationsQuery = defineQuery({
   name: 'notifications.pending',
   row: OutboxRow,
-  build: () => ({ sql: `${OUTBOX_COLUMNS} WHERE status = 'pending' ORDER BY created_at, id` }),
+  build: (partitions: readonly number[]) => ({
+    sql: `${OUTBOX_COLUMNS} WHERE status = 'pending'
+            AND if(kafka_partition < 0, 0, kafka_partition) IN {partitions:Array(Int32)}
+          ORDER BY created_at, id`,
+    params: { partitions },
+  }),
 })
 
 /** One notification's current row. */

@@ -441,3 +441,11 @@ TTL toDateTime(arrived_at) + INTERVAL 8 DAY;
 
 CREATE TABLE IF NOT EXISTS {db:Identifier}.ingest_halves ON CLUSTER vigil_cluster AS {db:Identifier}.ingest_halves_local
 ENGINE = Distributed(vigil_cluster, vigil, ingest_halves_local, cityHash64(source_partition));
+
+-- 012_notifications_partition
+
+ALTER TABLE {db:Identifier}.notifications_local ON CLUSTER vigil_cluster
+    ADD COLUMN IF NOT EXISTS kafka_partition Int32 DEFAULT -1 COMMENT 'the vigil.metrics partition whose message created it: its owner delivers it';
+
+ALTER TABLE {db:Identifier}.notifications ON CLUSTER vigil_cluster
+    ADD COLUMN IF NOT EXISTS kafka_partition Int32 DEFAULT -1 COMMENT 'the vigil.metrics partition whose message created it: its owner delivers it';

@@ -402,3 +402,8 @@ ENGINE = ReplacingMergeTree(seq)
 ORDER BY (source_partition, model_id, pair_id, half)
 TTL toDateTime(arrived_at) + INTERVAL 8 DAY
 SETTINGS non_replicated_deduplication_window = 10000;
+
+-- 012_notifications_partition
+
+ALTER TABLE {db:Identifier}.notifications
+    ADD COLUMN IF NOT EXISTS kafka_partition Int32 DEFAULT -1 COMMENT 'the vigil.metrics partition whose message created it: its owner delivers it';
