@@ -4,17 +4,20 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { type ClickHouse, queryRows } from '@vigil/clickhouse'
+import { createClickHouseHttp } from '@vigil/clickhouse-http'
 import type { VigilConfig } from '@vigil/config'
 import { createDrift } from '@vigil/drift'
 import type { LabelEvent, PredictionEvent } from '@vigil/events'
 import { createFairness } from '@vigil/fairness'
 import { createJoiner } from '@vigil/joiner'
+import { readDlqHeaders } from '@vigil/kafka'
 import { createLogger, createMetricsRegistry } from '@vigil/observability'
 import { createPerformance } from '@vigil/performance'
 import { createRecorder } from '@vigil/recorder'
 import { createRules } from '@vigil/rules'
 import { type RunningProcess, type ServiceFactory, startProcess } from '@vigil/runtime'
 import {
+  freePort,
   groupLag,
   publish,
   readTopic,
@@ -25,6 +28,7 @@ import {
   webhookReceiver,
 } from '@vigil/testing'
 import type { Kafka } from 'kafkajs'
+import { envFor, finished, spawnVigil } from './processes.js'
 
 const SECRET = 'whsec-outage-0123456789'
 const T0 = Date.UTC(2026, 10, 24, 0)
@@ -76,7 +80,24 @@ function label(i: number): LabelEvent {
   }
 }
 
-function yaml(hookUrl: string): string {
+/** The three-node cluster of `kafka.sh cluster`, for the failover run. */
+export const CLUSTER_BROKERS = ['127.0.0.1:19092', '127.0.0.1:19093', '127.0.0.1:19094']
+const WRITER_PASSWORD = 'outage-writer-0123456789'
+
+/** The failover run's additions: replicated topics, the engine served to a second process, a handover grace. */
+function clusterYaml(servePort: number): string {
+  return `kafka:
+  replication_factor: 3
+  min_insync_replicas: 2
+clickhouse:
+  serve:
+    port: ${servePort}
+    users:
+      - { name: vigil, password_env: CH_WRITER_PASSWORD, readonly: false }
+`
+}
+
+function yaml(hookUrl: string, handoverGrace = '0s'): string {
   return `joiner:
   retry_interval: 1s
 performance:
@@ -84,6 +105,7 @@ performance:
 fairness:
   republish_interval: 1s
 alerting:
+  handover_grace: ${handoverGrace}
   retry: { max_attempts: 20, initial_backoff: 200ms, max_backoff: 2s }
   allow_private: [127.0.0.1]
   webhooks:
@@ -106,7 +128,7 @@ rules:
 `
 }
 
-export type Fault = 'none' | 'clickhouse' | 'produce' | 'broker' | 'rebalance'
+export type Fault = 'none' | 'clickhouse' | 'produce' | 'broker' | 'rebalance' | 'failover'
 
 /** How long each fault lasts in the suite, in each of the two phases (predictions, then labels). */
 export const FAULT_MS: Record<Fault, number> = {
@@ -115,6 +137,7 @@ export const FAULT_MS: Record<Fault, number> = {
   produce: 25_000,
   broker: 20_000,
   rebalance: 15_000,
+  failover: 15_000,
 }
 
 export interface RunResult {
@@ -187,6 +210,35 @@ function broker(command: 'stop' | 'start'): void {
   execFileSync('bash', [KAFKA_SCRIPT, command], { stdio: ['ignore', 'ignore', 'inherit'] })
 }
 
+/** `kafka.sh cluster …`; its last line of output (started / reused for a start). */
+function cluster(...args: string[]): string {
+  return execFileSync('bash', [KAFKA_SCRIPT, 'cluster', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    .toString()
+    .trim()
+    .split('\n')
+    .at(-1)!
+}
+
+/** Every consumer group of the six services with `members` members, stable. */
+async function groupsHave(kafka: Kafka, config: VigilConfig, members: number): Promise<boolean> {
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    const ids = [
+      config.recorder.group_id,
+      config.drift.group_id,
+      config.joiner.group_id,
+      config.performance.group_id,
+      config.fairness.group_id,
+      config.alerting.group_id,
+    ]
+    const { groups } = await admin.describeGroups(ids)
+    return groups.every((g) => g.state === 'Stable' && g.members.length === members)
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 /** Starts a fault; returns its end. */
 async function inject(
   fault: Fault,
@@ -207,18 +259,52 @@ async function inject(
       broker('stop')
       return async () => broker('start')
     case 'rebalance': {
-      // A second instance of every consumer joins the groups, and leaves; the rules service
-      // stays single (its alert states and outbox following a partition is #17).
-      const other = await startProcess(
-        base,
-        ALL.filter((f) => f !== createRules),
-        {
-          log: createLogger({ name: 'second', level: base.log_level }),
-          registry: createMetricsRegistry({ defaultMetrics: false }),
-        },
-      )
+      // A second instance of every consumer joins the groups, and leaves.
+      const other = await startProcess(base, ALL, {
+        log: createLogger({ name: 'second', level: base.log_level }),
+        registry: createMetricsRegistry({ defaultMetrics: false }),
+      })
       cleanup(() => other.stop())
       return () => other.stop()
+    }
+    case 'failover': {
+      // A second process with an instance of every consumer service, writing through the first's
+      // served engine, takes half the partitions; a few seconds into the stream it is SIGKILLed,
+      // and so is one of the three brokers. The first process takes its partitions back.
+      const port = base.clickhouse.serve?.port
+      if (port === undefined) throw new Error('failover needs clickhouse.serve')
+      const second = spawnVigil(
+        ['start', 'recorder', 'drift', 'joiner', 'performance', 'fairness', 'rules'],
+        envFor(base, {
+          VIGIL_CONFIG: base.file!,
+          CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
+          CLICKHOUSE_USER: 'vigil',
+          CLICKHOUSE_PASSWORD: WRITER_PASSWORD,
+          HOOK_SECRET: SECRET,
+        }),
+      )
+      const exited = finished(second)
+      cleanup(async () => {
+        second.kill('SIGKILL')
+        await exited
+      })
+      const kafka = proc.deps.kafka
+      if (!(await waitFor(() => groupsHave(kafka, base, 2), 120_000, 500))) {
+        second.kill('SIGKILL')
+        throw new Error(
+          `failover: the second process did not join every group:\n${(await exited).stderr.slice(-3000)}`,
+        )
+      }
+      const kills = setTimeout(() => {
+        second.kill('SIGKILL')
+        cluster('kill', '2')
+      }, 3_000)
+      return async () => {
+        clearTimeout(kills)
+        second.kill('SIGKILL')
+        await exited
+        cluster('start', '2')
+      }
     }
     default:
       return async () => undefined
@@ -240,12 +326,21 @@ export async function runOutage(
   const proxy = await tcpProxy(PROXY_PORT, PROXIED_PORT)
   cleanup(hooks.close)
   cleanup(proxy.close)
+  // The failover run is on the three-node cluster, its engine served to a second process; the
+  // other runs on the single broker (their produce path through the proxy that 'produce' cuts).
+  const failover = fault === 'failover'
+  if (failover && cluster('start') === 'started') cleanup(async () => void cluster('stop'))
+  // Several instances of the rules service: a partition's notifications wait out the sends of
+  // its previous owner (webhook timeout 2 s).
+  const grace = fault === 'rebalance' || failover ? '3s' : '0s'
   const { config, proc, kafka } = await startServices(
     `outage_${fault}`,
-    yaml(hooks.url('/notify')),
-    ALL,
-    { HOOK_SECRET: SECRET },
-    { producerBrokers: [`127.0.0.1:${PROXY_PORT}`] },
+    yaml(hooks.url('/notify'), grace) + (failover ? clusterYaml(await freePort()) : ''),
+    failover ? [...ALL, createClickHouseHttp] : ALL,
+    failover
+      ? { HOOK_SECRET: SECRET, KAFKA_BROKERS: CLUSTER_BROKERS.join(','), CH_WRITER_PASSWORD: WRITER_PASSWORD }
+      : { HOOK_SECRET: SECRET },
+    failover ? {} : { producerBrokers: [`127.0.0.1:${PROXY_PORT}`] },
   )
   cleanup(() => proc.stop())
   const { topics } = config.kafka
@@ -292,7 +387,15 @@ export async function runOutage(
   if (!(await waitFor(() => pending() === 0, 60_000)))
     throw new Error(`${fault}: notifications still pending`)
   const ready = await waitFor(() => proc.deps.readiness().ready, 60_000)
-  const dlq = await readTopic(kafka, topics.dlq, INVALID.length + 1, 3_000)
+  // An instance killed after its DLQ copies were acknowledged but before its commit has them sent
+  // again by the next owner: the same original record, told apart by its provenance headers.
+  const dlq = await readTopic(kafka, topics.dlq, 2 * INVALID.length + 1, 3_000)
+  const dlqRecords = new Set(
+    dlq.map((m) => {
+      const h = readDlqHeaders(m.headers)
+      return `${h.topic}/${h.partition}/${h.offset}`
+    }),
+  )
   const result: RunResult = {
     recoveryMs,
     eventsPerSec,
@@ -308,7 +411,7 @@ export async function runOutage(
         return JSON.stringify([b.kind, b.window, b.alerts.map((a) => [a.alert_key, a.status])])
       })
       .sort(),
-    dlq: dlq.length,
+    dlq: dlqRecords.size,
     validInDlq: dlq.filter((m) => !INVALID.includes(m.value.toString())).length,
     ready,
   }

@@ -1,7 +1,9 @@
 // The six consumer services together in one process, over the same stream of tens of thousands of
 // events, once uninterrupted and once per kind of fault: every table the same, every notification
-// delivered exactly once, nothing valid in the DLQ, the process ready again afterwards. The
-// longer soaks and the recovery times are `npm run bench:faults`.
+// delivered exactly once, nothing valid in the DLQ, the process ready again afterwards. The last
+// run, failover, is on a three-broker cluster with a second process holding half the partitions:
+// that process and one broker are SIGKILLed mid-stream. The longer soaks and the recovery times
+// are `npm run bench:faults`.
 import { afterEach, describe, expect, it } from 'vitest'
 import { FAULT_MS, INVALID, type RunResult, runOutage } from './outage-scenario.js'
 
@@ -16,7 +18,7 @@ afterEach(async () => {
 const run = (fault: keyof typeof FAULT_MS) =>
   runOutage(fault, { predictions: PREDICTIONS, faultMs: FAULT_MS[fault], cleanup: (f) => open.push(f) })
 
-// Five runs of ~1–2 min each; the inner waits (catching up, the outbox) are bounded by their own limits.
+// Six runs of ~1–2 min each; the inner waits (catching up, the outbox) are bounded by their own limits.
 describe('six services in one process through an outage', { timeout: 1_800_000 }, () => {
   let baseline: RunResult
 
@@ -30,7 +32,7 @@ describe('six services in one process through an outage', { timeout: 1_800_000 }
     expect(baseline.ready).toBe(true)
   })
 
-  for (const fault of ['clickhouse', 'produce', 'broker', 'rebalance'] as const) {
+  for (const fault of ['clickhouse', 'produce', 'broker', 'rebalance', 'failover'] as const) {
     it(`${fault}: the same tables, each notification once, nothing valid in the DLQ, ready again`, async () => {
       const r = await run(fault)
       for (const table of Object.keys(baseline.tables))
