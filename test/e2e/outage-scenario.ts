@@ -143,6 +143,8 @@ export const FAULT_MS: Record<Fault, number> = {
 export interface RunResult {
   /** Per phase: from the end of the fault to every group caught up. */
   recoveryMs: number[]
+  /** Per phase: from the fault's start (the kills, for failover) to every group caught up. */
+  sinceFaultMs: number[]
   /** Events per second over the whole run (predictions and labels), faults included. */
   eventsPerSec: number
   tables: Record<string, string[]>
@@ -239,6 +241,9 @@ async function groupsHave(kafka: Kafka, config: VigilConfig, members: number): P
   }
 }
 
+/** When the fault began (the kills of a failover come a few seconds after its setup). */
+let faultBegan = 0
+
 /** Starts a fault; returns its end. */
 async function inject(
   fault: Fault,
@@ -296,6 +301,7 @@ async function inject(
         )
       }
       const kills = setTimeout(() => {
+        faultBegan = Date.now()
         second.kill('SIGKILL')
         cluster('kill', '2')
       }, 3_000)
@@ -352,6 +358,7 @@ export async function runOutage(
   const labels = Array.from({ length: options.predictions / 2 }, (_, k) => label(2 * k))
   const half = Math.floor(predictions.length / 2)
   const recoveryMs: number[] = []
+  const sinceFaultMs: number[] = []
 
   // Two phases, the fault in the middle of each: predictions (recorder, drift, fairness, rules),
   // then labels (joiner, performance, fairness), so every service meets it mid-stream.
@@ -369,6 +376,7 @@ export async function runOutage(
   ]
   for (const { topic, first, second } of phases) {
     await publish(kafka, topic, first)
+    faultBegan = Date.now()
     const end = await inject(fault, proc, proxy, config, cleanup)
     const started = Date.now()
     if (fault !== 'broker') await publish(kafka, topic, second)
@@ -380,6 +388,7 @@ export async function runOutage(
     if (!(await waitFor(() => caughtUp(kafka, config, proc.deps.ch), 600_000, 250)))
       throw new Error(`${fault}: the services did not catch up within 10 min of the fault's end`)
     recoveryMs.push(Date.now() - ended)
+    sinceFaultMs.push(Date.now() - faultBegan)
   }
   const eventsPerSec = (predictions.length + labels.length) / ((Date.now() - began) / 1000)
   // The outbox delivers after the commit: wait until nothing is pending.
@@ -398,6 +407,7 @@ export async function runOutage(
   )
   const result: RunResult = {
     recoveryMs,
+    sinceFaultMs,
     eventsPerSec,
     tables: await tables(proc.deps.ch),
     // What was notified, without the run's own names (database, topics) that the ids carry.
