@@ -158,4 +158,44 @@ describe('the embedded engine over HTTP', () => {
     })
     expect(await posted.text()).toBe('7\n')
   })
+
+  it('the read-only user reads no files or URLs of the engine host', async () => {
+    const reader = createClient({ url: base, username: READER.name, password: READER.password })
+    try {
+      for (const query of [
+        "SELECT * FROM file('/etc/passwd', 'LineAsString')",
+        "SELECT * FROM url('http://127.0.0.1:9/x', 'LineAsString')",
+        "SELECT * FROM s3('http://127.0.0.1:9/b/k', 'LineAsString')",
+      ]) {
+        const refused = await reader.query({ query, format: 'JSONEachRow' }).then(
+          () => undefined,
+          (err: { type?: string; message?: string }) => err,
+        )
+        expect(refused, query).toBeDefined()
+        expect(refused?.message ?? '', query).not.toMatch(/root:/)
+      }
+    } finally {
+      await reader.close()
+    }
+  })
+
+  it('a client that goes away mid-query does not wedge the engine', { timeout: 30_000 }, async () => {
+    const reader = createClient({ url: base, username: READER.name, password: READER.password })
+    try {
+      // A query of several seconds (within the user's 5 s limit), abandoned after 200 ms.
+      const abort = new AbortController()
+      const slow = reader.query({
+        query: 'SELECT count() FROM numbers(10000000000) WHERE sipHash64(number) = 0',
+        format: 'JSONEachRow',
+        abort_signal: abort.signal,
+      })
+      setTimeout(() => abort.abort(), 200)
+      await expect(slow).rejects.toThrow()
+      // The engine still answers (the test's own time limit catches a wedged one).
+      const rs = await reader.query({ query: 'SELECT 1 AS one', format: 'JSONEachRow' })
+      expect(await rs.json()).toEqual([{ one: 1 }])
+    } finally {
+      await reader.close()
+    }
+  })
 })
