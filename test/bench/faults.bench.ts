@@ -5,7 +5,8 @@
 // The failover run is on a three-broker cluster (kafka.sh cluster) with a second process holding
 // half the partitions; that process and one broker are SIGKILLed 3 s into each phase.
 //   BENCH_EVENTS (predictions, default 100000), BENCH_FAULT_MS (default 50000),
-//   BENCH_FAULTS (a comma-separated choice, default every kind; 'none' always runs first).
+//   BENCH_FAULTS (a comma-separated choice, default every kind; 'none' always runs first),
+//   BENCH_INSTANCES (failover: instances of every service, default 3).
 import { type Fault, type RunResult, runOutage } from '../e2e/outage-scenario.js'
 import { ensureBroker, report } from './common.js'
 
@@ -28,6 +29,7 @@ try {
         predictions: N,
         faultMs: fault === 'none' ? 0 : FAULT_MS,
         cleanup: (f) => open.push(f),
+        instances: Number(process.env.BENCH_INSTANCES ?? 3),
       }),
     )
   }

@@ -251,6 +251,7 @@ async function inject(
   proxy: Awaited<ReturnType<typeof tcpProxy>>,
   base: VigilConfig,
   cleanup: (f: () => Promise<void>) => void,
+  instances: number,
 ) {
   switch (fault) {
     case 'clickhouse': {
@@ -273,43 +274,56 @@ async function inject(
       return () => other.stop()
     }
     case 'failover': {
-      // A second process with an instance of every consumer service, writing through the first's
-      // served engine, takes half the partitions; a few seconds into the stream it is SIGKILLed,
-      // and so is one of the three brokers. The first process takes its partitions back.
+      // More processes, each with an instance of every consumer service writing through the
+      // first's served engine, share the partitions (`instances` in all). A few seconds into the
+      // stream one of them is SIGKILLed, and so is one of the three brokers; the others take its
+      // partitions over.
       const port = base.clickhouse.serve?.port
       if (port === undefined) throw new Error('failover needs clickhouse.serve')
-      const second = spawnVigil(
-        ['start', 'recorder', 'drift', 'joiner', 'performance', 'fairness', 'rules'],
-        envFor(base, {
-          VIGIL_CONFIG: base.file!,
-          CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
-          CLICKHOUSE_USER: 'vigil',
-          CLICKHOUSE_PASSWORD: WRITER_PASSWORD,
-          HOOK_SECRET: SECRET,
-        }),
-      )
-      const exited = finished(second)
-      cleanup(async () => {
-        second.kill('SIGKILL')
-        await exited
+      const others = Array.from({ length: instances - 1 }, () => {
+        const child = spawnVigil(
+          ['start', 'recorder', 'drift', 'joiner', 'performance', 'fairness', 'rules'],
+          envFor(base, {
+            VIGIL_CONFIG: base.file!,
+            CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
+            CLICKHOUSE_USER: 'vigil',
+            CLICKHOUSE_PASSWORD: WRITER_PASSWORD,
+            HOOK_SECRET: SECRET,
+          }),
+        )
+        const exited = finished(child)
+        const stop = async (signal: NodeJS.Signals) => {
+          child.kill(signal)
+          return exited
+        }
+        cleanup(async () => void (await stop('SIGKILL')))
+        return { child, stop }
       })
+      const [victim, ...survivors] = others as [(typeof others)[0], ...typeof others]
       const kafka = proc.deps.kafka
-      if (!(await waitFor(() => groupsHave(kafka, base, 2), 120_000, 500))) {
-        second.kill('SIGKILL')
+      if (!(await waitFor(() => groupsHave(kafka, base, instances), 180_000, 500))) {
+        const out = await Promise.all(others.map((o) => o.stop('SIGKILL')))
         throw new Error(
-          `failover: the second process did not join every group:\n${(await exited).stderr.slice(-3000)}`,
+          `failover: not every group has ${instances} members:\n${out.map((o) => o.stderr.slice(-1500)).join('\n')}`,
         )
       }
       const kills = setTimeout(() => {
         faultBegan = Date.now()
-        second.kill('SIGKILL')
+        victim.child.kill('SIGKILL')
         cluster('kill', '2')
       }, 3_000)
       return async () => {
         clearTimeout(kills)
-        second.kill('SIGKILL')
-        await exited
+        await victim.stop('SIGKILL')
         cluster('start', '2')
+        // The others leave cleanly at the end of the phase, as scaled-down instances would.
+        for (const s of survivors) {
+          const out = await s.stop('SIGTERM')
+          if (out.code !== 0)
+            throw new Error(
+              `failover: an instance exited ${out.code ?? out.signal}:\n${out.stderr.slice(-3000)}`,
+            )
+        }
       }
     }
     default:
@@ -324,7 +338,13 @@ async function inject(
  */
 export async function runOutage(
   fault: Fault,
-  options: { predictions: number; faultMs: number; cleanup: (f: () => Promise<void>) => void },
+  options: {
+    predictions: number
+    faultMs: number
+    cleanup: (f: () => Promise<void>) => void
+    /** Failover: instances of every consumer service, each set in a process of its own (default 2). */
+    instances?: number
+  },
 ): Promise<RunResult> {
   const { cleanup } = options
   const began = Date.now()
@@ -377,7 +397,7 @@ export async function runOutage(
   for (const { topic, first, second } of phases) {
     await publish(kafka, topic, first)
     faultBegan = Date.now()
-    const end = await inject(fault, proc, proxy, config, cleanup)
+    const end = await inject(fault, proc, proxy, config, cleanup, options.instances ?? 2)
     const started = Date.now()
     if (fault !== 'broker') await publish(kafka, topic, second)
     await new Promise((r) => setTimeout(r, Math.max(0, options.faultMs - (Date.now() - started))))
