@@ -10,7 +10,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { VigilConfig } from '@vigil/config'
 import {
   createTestTopics,
   freePort,
@@ -21,7 +20,7 @@ import {
   testKafka,
   waitFor,
 } from '@vigil/testing'
-import type { Kafka } from 'kafkajs'
+import { consumerGroups, groupsHave } from '../e2e/outage-scenario.js'
 import { envFor, finished, spawnVigil } from '../e2e/processes.js'
 import { ensureBroker, followGroup, produce, report } from './common.js'
 import { cpuSeconds } from './service-process.js'
@@ -74,30 +73,6 @@ async function run(extra: number): Promise<{ eventsPerSec: number; holderRssMiB:
 const PIPELINE = ['recorder', 'drift', 'joiner', 'performance', 'fairness', 'rules']
 const PIPELINE_N = Number(process.env.BENCH_PIPELINE_EVENTS ?? 100_000)
 
-/** The pipeline's groups and the topics each reads. */
-function groups(config: VigilConfig): [string, string[]][] {
-  const t = config.kafka.topics
-  return [
-    [config.recorder.group_id, [t.predictions, t.labels]],
-    [config.drift.group_id, [t.predictions]],
-    [config.joiner.group_id, [t.labels, t.predictions]],
-    [config.performance.group_id, [t.outcomes]],
-    [config.fairness.group_id, [t.predictions, t.outcomes]],
-    [config.alerting.group_id, [t.metrics]],
-  ]
-}
-
-async function membersEverywhere(kafka: Kafka, config: VigilConfig, n: number): Promise<boolean> {
-  const admin = kafka.admin()
-  await admin.connect()
-  try {
-    const { groups: gs } = await admin.describeGroups(groups(config).map(([g]) => g))
-    return gs.every((g) => g.state === 'Stable' && g.members.length === n)
-  } finally {
-    await admin.disconnect()
-  }
-}
-
 /** The six services in `instances` processes (the first holds the engine); predictions, then labels. */
 async function pipeline(instances: number) {
   const port = await freePort()
@@ -141,7 +116,7 @@ models:
       }),
     )
   const exits = children.map(finished)
-  if (!(await waitFor(() => membersEverywhere(kafka, config, instances), 180_000, 1000)))
+  if (!(await waitFor(() => groupsHave(kafka, config, instances), 180_000, 1000)))
     throw new Error(`pipeline ×${instances}: not every group has ${instances} members`)
   const cpu0 = children.reduce((s, c) => s + cpuSeconds(c.pid!), 0)
   const t0 = performance.now()
@@ -154,7 +129,7 @@ models:
     makeLabel(3 * k, { model_id: model(3 * k) }),
   )
   const caughtUp = async () => {
-    for (const [g, ts] of groups(config)) if ((await groupLag(kafka, g, ts)) > 0) return false
+    for (const [g, ts] of consumerGroups(config)) if ((await groupLag(kafka, g, ts)) > 0) return false
     return true
   }
   if (!(await waitFor(caughtUp, 1_800_000, 500))) throw new Error(`pipeline ×${instances}: not caught up`)

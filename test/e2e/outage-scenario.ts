@@ -188,15 +188,10 @@ async function tables(ch: ClickHouse): Promise<Record<string, string[]>> {
   }
 }
 
-async function caughtUp(kafka: Kafka, config: VigilConfig, ch: ClickHouse): Promise<boolean> {
+/** The six consumer services' groups, each with the topics it reads. */
+export function consumerGroups(config: VigilConfig): [string, string[]][] {
   const { topics } = config.kafka
-  // Windows put off by the republish interval first: publishing them lags the metrics again.
-  const [w] = await queryRows<{ n: string }>(
-    ch,
-    "SELECT count() AS n FROM {db:Identifier}.window_schedule FINAL WHERE status = 'waiting'",
-  )
-  if (Number(w?.n) !== 0) return false
-  const groups: [string, string[]][] = [
+  return [
     [config.recorder.group_id, [topics.predictions, topics.labels]],
     [config.drift.group_id, [topics.predictions]],
     [config.joiner.group_id, [topics.labels, topics.predictions]],
@@ -204,7 +199,16 @@ async function caughtUp(kafka: Kafka, config: VigilConfig, ch: ClickHouse): Prom
     [config.fairness.group_id, [topics.predictions, topics.outcomes]],
     [config.alerting.group_id, [topics.metrics]],
   ]
-  for (const [group, ts] of groups) if ((await groupLag(kafka, group, ts)) > 0) return false
+}
+
+async function caughtUp(kafka: Kafka, config: VigilConfig, ch: ClickHouse): Promise<boolean> {
+  // Windows put off by the republish interval first: publishing them lags the metrics again.
+  const [w] = await queryRows<{ n: string }>(
+    ch,
+    "SELECT count() AS n FROM {db:Identifier}.window_schedule FINAL WHERE status = 'waiting'",
+  )
+  if (Number(w?.n) !== 0) return false
+  for (const [group, ts] of consumerGroups(config)) if ((await groupLag(kafka, group, ts)) > 0) return false
   return true
 }
 
@@ -222,19 +226,11 @@ function cluster(...args: string[]): string {
 }
 
 /** Every consumer group of the six services with `members` members, stable. */
-async function groupsHave(kafka: Kafka, config: VigilConfig, members: number): Promise<boolean> {
+export async function groupsHave(kafka: Kafka, config: VigilConfig, members: number): Promise<boolean> {
   const admin = kafka.admin()
   await admin.connect()
   try {
-    const ids = [
-      config.recorder.group_id,
-      config.drift.group_id,
-      config.joiner.group_id,
-      config.performance.group_id,
-      config.fairness.group_id,
-      config.alerting.group_id,
-    ]
-    const { groups } = await admin.describeGroups(ids)
+    const { groups } = await admin.describeGroups(consumerGroups(config).map(([g]) => g))
     return groups.every((g) => g.state === 'Stable' && g.members.length === members)
   } finally {
     await admin.disconnect()
