@@ -34,6 +34,7 @@ export interface Outbox {
   add(rows: readonly OutboxRow[]): void
   start(): void
   stop(): Promise<void>
+  /** Notifications waiting to be delivered (plus one per owned partition not read yet). */
   pending(): number
 }
 
@@ -252,6 +253,8 @@ export function createOutbox(options: {
       await Promise.all(active.values())
       await Promise.all(Object.values(senders).map((s) => s?.close?.()))
     },
-    pending: () => queue.size,
+    // A partition still in its handover grace has pending rows not read yet: counted as one each,
+    // so that "nothing pending" means every owned partition's notifications are accounted for.
+    pending: () => queue.size + [...owned.values()].filter((o) => !o.loaded).length,
   }
 }
