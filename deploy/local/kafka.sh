@@ -5,6 +5,7 @@
 #   kafka.sh status  exit 0 when a broker answers on the port
 #   kafka.sh stop    stop the broker this script started
 #   kafka.sh reset   stop, then delete its data and logs
+#   kafka.sh prune   delete the topics tests and benchmarks left (names under a unique prefix)
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_VERSION (3.9 | 4.1),
 # KAFKA_HOME (state folder, default deploy/local/.kafka, git-ignored).
 # A second listener, PROXIED, listens on KAFKA_PROXIED_PORT (9095) and advertises KAFKA_PROXY_PORT
@@ -54,7 +55,29 @@ log_opts() {
 
 ready() { node "$HERE/kafka-ready.mjs" "127.0.0.1:$PORT"; }
 
+# A broker with many partitions on disk (every test run adds topics) can take minutes to load them
+# before it opens its port: wait for it as long as it lives, up to KAFKA_START_TIMEOUT seconds.
+wait_for_port() {
+  local pid=$1 limit=${KAFKA_START_TIMEOUT:-300} waited=0
+  while ! port_open "$PORT"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "the broker exited during start; last lines of $LOG:"; tail -40 "$LOG" >&2; exit 1
+    fi
+    if [ "$waited" -ge $((limit * 4)) ]; then
+      log "the broker did not open port $PORT within $limit s (still running as pid $pid; see $LOG)"; exit 1
+    fi
+    [ $((waited % 120)) = 119 ] && log "still loading ($(find "$STATE/data" -maxdepth 1 -type d | wc -l) partition folders)"
+    sleep 0.25; waited=$((waited + 1))
+  done
+}
+
 start() {
+  # A broker this script started earlier that is still loading: wait for it rather than start a
+  # second one that fails on the taken controller port.
+  if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && ! port_open "$PORT"; then
+    log "the broker started earlier (pid $(cat "$PIDFILE")) is still starting; waiting for it"
+    wait_for_port "$(cat "$PIDFILE")"
+  fi
   if port_open "$PORT"; then
     ready || { log "something answers on port $PORT but it is not a usable Kafka broker"; exit 1; }
     log "reusing the broker already listening on 127.0.0.1:$PORT"
@@ -78,14 +101,7 @@ start() {
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
     $(log_opts) -cp "$LIB/*" kafka.Kafka "$STATE/server.properties" </dev/null >> "$LOG" 2>&1 &
   echo $! > "$PIDFILE"
-  for _ in $(seq 1 240); do
-    port_open "$PORT" && break
-    if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-      log "the broker exited during start; last lines of $LOG:"; tail -40 "$LOG" >&2; exit 1
-    fi
-    sleep 0.25
-  done
-  port_open "$PORT" || { log "the broker did not open port $PORT within 60 s"; tail -40 "$LOG" >&2; exit 1; }
+  wait_for_port "$(cat "$PIDFILE")"
   ready
   log "ready"
   echo started
@@ -186,7 +202,8 @@ case "${1:-}" in
   cluster) shift; cluster "$@" ;;
   start) start ;;
   status) port_open "$PORT" && ready ;;
+  prune) node "$HERE/kafka-prune.mjs" "127.0.0.1:$PORT" ;;
   stop) stop ;;
   reset) stop; rm -rf "$STATE/data" "$LOG" "$STATE/server.properties"; log "data deleted" ;;
-  *) echo "usage: kafka.sh fetch|start|status|stop|reset" >&2; exit 2 ;;
+  *) echo "usage: kafka.sh fetch|start|status|stop|reset|prune|cluster …" >&2; exit 2 ;;
 esac
