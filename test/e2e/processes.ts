@@ -18,6 +18,7 @@ export function envFor(config: VigilConfig, extra: Record<string, string> = {}):
     CLICKHOUSE_DATABASE: config.clickhouse.database,
     VIGIL_DATA_DIR: config.clickhouse.data_dir,
     VIGIL_HTTP_PORT: '0',
+    DRIFT_BATCH_MAX_WAIT_MS: String(config.drift.batch_max_wait_ms),
     LOG_LEVEL: 'warn',
     ...extra,
   }

@@ -213,7 +213,10 @@ export function createDrift(config: DriftConfig, deps: DriftDeps): Service {
     stage,
     { ...deps, log, dlqTopic: config.kafka.topics.dlq },
     {
-      minBytes: 1024 * 1024,
+      // A fetch returns when one partition's share is full (8 MiB, kafkajs's per-partition cap
+      // here) or after the wait: catching up, batches are whole fetches; on a slow stream, the
+      // wait's worth of events (see drift.batch_max_wait_ms).
+      minBytes: 8 * 1024 * 1024,
       maxWaitTimeInMs: config.drift.batch_max_wait_ms,
       // One partition plans in JavaScript while another's writes are in ClickHouse: on one
       // partition at a time the process alternated between the two (bench:fleet).

@@ -38,6 +38,9 @@ export function testConfig(
       CLICKHOUSE_DATABASE: id,
       VIGIL_DATA_DIR: options.dataDir ?? testDataDir(),
       VIGIL_HTTP_PORT: '0',
+      // Tests publish a little and wait for its drift: the recorder's 1 s, not the drift
+      // service's 15 s meant for slow streams into large fleets.
+      DRIFT_BATCH_MAX_WAIT_MS: '1000',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       ...options.env,
     },
