@@ -136,7 +136,7 @@ export const vigilFileSchema = z
         /**
          * Longer than the others': a batch's partials are a row per window it touched, so on a slow
          * stream into many models the rows, not the events, are the cost (bench:fleet's trickle of
-         * 500 events/s into 500 models: 31% of a core at 1 s, 10% at 15 s). Results of windows of
+         * 500 events/s into 500 models: 31% of a core at 1 s, 11% at 15 s). Results of windows of
          * an hour or a day come at most this much later.
          */
         batch_max_wait_ms: positiveInt.max(60_000).default(15_000),
