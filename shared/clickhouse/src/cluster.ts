@@ -1,7 +1,8 @@
 // vigil's migrations for a ClickHouse cluster (`clickhouse.cluster`): each table becomes a
 // Replicated* table on every node (`<name>_local`, ON CLUSTER, paths from the {shard} and
 // {replica} macros) and a Distributed table under the table's own name, so vigil's queries and
-// inserts keep naming the tables they name. Replicated tables deduplicate inserts natively (by
+// inserts keep naming the tables they name; Null tables and materialized views are created ON
+// CLUSTER as they are. Replicated tables deduplicate inserts natively (by
 // the same deduplication tokens), so retried batches stay idempotent.
 
 export interface ClusterOptions {
@@ -54,6 +55,9 @@ export function clusterStatements(statement: string, o: ClusterOptions): string[
   )
   if (create) {
     const table = create[1]!
+    // A Null table keeps nothing (an insert only feeds its views): the same table on every node.
+    if (/\bENGINE\s*=\s*Null\s*;?\s*$/i.test(statement))
+      return [statement.replace(create[0], `CREATE TABLE IF NOT EXISTS {db:Identifier}.${table} ${on} (`)]
     const engine = /\bENGINE\s*=\s*(MergeTree|ReplacingMergeTree)(\s*\(([^)]*)\))?/i.exec(statement)
     if (!engine) throw new Error(`CREATE TABLE ${table}: no MergeTree engine to replicate`)
     const args = [
@@ -73,6 +77,14 @@ export function clusterStatements(statement: string, o: ClusterOptions): string[
 ENGINE = Distributed(${o.cluster}, ${o.database}, ${table}_local, ${shardingKey(statement)})`
     return [local, distributed]
   }
+  // A view on every node, writing to the table under its own name (there: the Distributed one).
+  const view = /^CREATE MATERIALIZED VIEW IF NOT EXISTS \{db:Identifier\}\.([A-Za-z_][A-Za-z0-9_]*)\s+/i.exec(
+    statement,
+  )
+  if (view)
+    return [
+      statement.replace(view[0], `CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.${view[1]} ${on} `),
+    ]
   const alter = /^ALTER TABLE \{db:Identifier\}\.([A-Za-z_][A-Za-z0-9_]*)\s+/i.exec(statement)
   if (alter) {
     const table = alter[1]!

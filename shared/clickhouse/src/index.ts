@@ -96,9 +96,13 @@ export type { Page } from './queries/where.js'
 export { type WindowsParams, windowKeyOf, windowsParams } from './queries/windowed.js'
 export {
   DRIFT_WINDOWS,
+  DRIFT_WINDOWS_INPUT,
   FAIRNESS_WINDOWS,
   PERFORMANCE_WINDOWS,
+  packDriftRows,
+  packQualityRows,
   QUALITY_WINDOWS,
+  QUALITY_WINDOWS_INPUT,
   queryWindows,
   type RepublishedTable,
   storedVersionsQuery,

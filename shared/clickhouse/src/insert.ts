@@ -33,7 +33,7 @@ export async function insertRows<Row extends object>(
     if (ch.kind === 'embedded') {
       // The embedded engine (ClickHouse 26) also has deduplicate_insert, which overrides
       // insert_deduplicate and is on by default.
-      const settings = `insert_deduplicate = ${deduplicate}, deduplicate_insert = '${deduplicate ? 'enable' : 'disable'}', insert_deduplication_token = {token:String}`
+      const settings = `insert_deduplicate = ${deduplicate}, deduplicate_insert = '${deduplicate ? 'enable' : 'disable'}', deduplicate_blocks_in_dependent_materialized_views = ${deduplicate}, insert_deduplication_token = {token:String}`
       const result = await ch.client.exec({
         query: `INSERT INTO {db:Identifier}.{table:Identifier} (${columns.quoted.join(', ')}) SETTINGS ${settings} FORMAT JSONCompactEachRow`,
         query_params: { db: ch.database, table: table.name, token },
@@ -46,7 +46,12 @@ export async function insertRows<Row extends object>(
         values: rows.map((r) => columns.names.map((c) => (r as Record<string, unknown>)[c])),
         format: 'JSONCompactEachRow',
         columns: columns.quoted as [string, ...string[]],
-        clickhouse_settings: { insert_deduplicate: deduplicate, insert_deduplication_token: token },
+        // A Null table's views (migration 013) deduplicate the blocks they write by the token too.
+        clickhouse_settings: {
+          insert_deduplicate: deduplicate,
+          deduplicate_blocks_in_dependent_materialized_views: deduplicate,
+          insert_deduplication_token: token,
+        },
       })
     }
     outcome = 'ok'

@@ -132,6 +132,65 @@ describe('idempotent inserts', () => {
   })
 })
 
+describe('packed window rows (migration 013)', () => {
+  const win = (model: string) => ({
+    model_id: model,
+    model_version: 'v1',
+    window_start: '2026-11-24 10:00:00.000',
+    window_end: '2026-11-24 11:00:00.000',
+  })
+  const drift = (model: string) =>
+    ['psi', 'ks_p_value'].flatMap((metric) =>
+      ['amount', 'age'].map((feature, i) => ({
+        ...win(model),
+        feature,
+        feature_type: 'numerical',
+        metric,
+        value: metric === 'psi' && i === 1 ? null : 0.25 * (i + 1),
+        drifted: i,
+        n_reference: '9007199254740993',
+        n_current: 71 + i,
+        reference: 'baseline:v3',
+        version: 1,
+      })),
+    )
+  const quality = (model: string) =>
+    ['missing_share', 'mean'].map((metric, i) => ({
+      ...win(model),
+      feature: 'amount',
+      metric,
+      value: i + 0.5,
+      version: 1,
+    }))
+  const long = (ch: ClickHouse, table: string) =>
+    queryRows<Record<string, unknown>>(
+      ch,
+      `SELECT * EXCEPT computed_at FROM {db:Identifier}.{table:Identifier} ORDER BY ALL`,
+      { table },
+    )
+
+  it('arrive in drift_windows and quality_windows as the long rows, once per token', async () => {
+    const [packed, direct] = [await connect(), await connect()]
+    await Promise.all([migrate(packed), migrate(direct)])
+    for (const m of ['m1', 'm2']) {
+      await insertRows(direct, shared.DRIFT_WINDOWS, drift(m))
+      await insertRows(direct, shared.QUALITY_WINDOWS, quality(m))
+    }
+    const driftInput = ['m1', 'm2'].flatMap((m) => shared.packDriftRows(drift(m)))
+    const qualityInput = ['m1', 'm2'].flatMap((m) => shared.packQualityRows(quality(m)))
+    expect(driftInput).toHaveLength(2)
+    // The same block twice (a retried batch): stored once.
+    for (let i = 0; i < 2; i++) {
+      await insertRows(packed, shared.DRIFT_WINDOWS_INPUT, driftInput, { dedupToken: 'drift-1' })
+      await insertRows(packed, shared.QUALITY_WINDOWS_INPUT, qualityInput, { dedupToken: 'quality-1' })
+    }
+    expect(await long(packed, 'drift_windows')).toEqual(await long(direct, 'drift_windows'))
+    expect(await long(packed, 'quality_windows')).toEqual(await long(direct, 'quality_windows'))
+    expect(await long(packed, 'drift_windows')).toHaveLength(8)
+    expect(shared.packDriftRows([])).toEqual([])
+  })
+})
+
 describe('windows of a batch in one query', () => {
   it('counts the windows asked for while other models share the time range', async () => {
     // Seen in CI: the engine computed the window of another model's rows (size 0) before the

@@ -34,9 +34,9 @@ describe('migration DDL', () => {
   })
 
   it('replicates every table with its engine and gives it a Distributed table of its name', () => {
-    const tables = single.flatMap(
-      (s) => /^CREATE TABLE IF NOT EXISTS \{db:Identifier\}\.(\w+)/.exec(s)?.[1] ?? [],
-    )
+    const tables = single
+      .filter((s) => !/ENGINE = Null;$/.test(s))
+      .flatMap((s) => /^CREATE TABLE IF NOT EXISTS \{db:Identifier\}\.(\w+)/.exec(s)?.[1] ?? [])
     expect(tables.length).toBeGreaterThan(10)
     for (const t of tables) {
       const local = cluster.find((s) =>
@@ -63,6 +63,23 @@ describe('migration DDL', () => {
     expect(
       cluster.filter((s) => s.startsWith('ALTER TABLE {db:Identifier}.pending_labels ON CLUSTER')).join(),
     ).not.toMatch(/INDEX/)
+  })
+
+  it('creates Null tables and materialized views on every node as they are', () => {
+    for (const t of ['drift_windows_input', 'quality_windows_input'])
+      expect(cluster, t).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^CREATE TABLE IF NOT EXISTS \\{db:Identifier\\}\\.${t} ON CLUSTER vigil_cluster \\([^]*ENGINE = Null;$`,
+          ),
+        ),
+      )
+    // The view writes to the table of its name: on a cluster, the Distributed one.
+    expect(cluster).toContainEqual(
+      expect.stringMatching(
+        /^CREATE MATERIALIZED VIEW IF NOT EXISTS \{db:Identifier\}\.drift_windows_unpack ON CLUSTER vigil_cluster TO \{db:Identifier\}\.drift_windows AS/,
+      ),
+    )
   })
 
   it('the engine parses every cluster statement', async () => {

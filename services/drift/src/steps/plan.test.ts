@@ -160,8 +160,8 @@ describe('drift plan', () => {
     expect(b.writes.map(where)).toEqual([
       'drift_partials',
       'baselines', // the first complete window becomes the model version's reference
-      'drift_windows',
-      'quality_windows',
+      'drift_windows_input', // unpacked into drift_windows and quality_windows by views
+      'quality_windows_input',
       'vigil.metrics',
       'drift_state',
     ])

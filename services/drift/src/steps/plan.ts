@@ -2,10 +2,12 @@ import { referenceInsert, referenceKey } from '@vigil/baselines'
 import {
   DRIFT_PARTIALS,
   DRIFT_STATE,
-  DRIFT_WINDOWS,
+  DRIFT_WINDOWS_INPUT,
   dedupToken,
   type PartialWindow,
-  QUALITY_WINDOWS,
+  packDriftRows,
+  packQualityRows,
+  QUALITY_WINDOWS_INPUT,
 } from '@vigil/clickhouse'
 import type { ModelConfig } from '@vigil/config'
 import type { PredictionEvent } from '@vigil/events'
@@ -13,7 +15,7 @@ import type { Input, OutMessage, Plan, TopicPartition, Write } from '@vigil/kafk
 import type { DriftThresholds } from '@vigil/stats'
 import type { ClosedWindow, PartitionWindows, WindowsSnapshot } from '@vigil/windows'
 import type { WindowDelta } from './aggregate.js'
-import { type DriftRow, evaluateWindow, type QualityRow, referenceFromWindow } from './evaluate.js'
+import { evaluateWindow, referenceFromWindow } from './evaluate.js'
 import {
   type MergedWindow,
   partialRows,
@@ -327,8 +329,9 @@ class Evaluator {
   readonly references: ReturnType<typeof referenceInsert>[] = []
   readonly firsts = new Map<string, Reference>()
   readonly unreferenced: DriftPlan['unreferenced'] = []
-  private readonly driftRows: DriftRow[] = []
-  private readonly qualityRows: QualityRow[] = []
+  /** A packed row per window (migration 013 unpacks them into drift_windows and quality_windows). */
+  private readonly driftRows: ReturnType<typeof packDriftRows> = []
+  private readonly qualityRows: ReturnType<typeof packQualityRows> = []
   private readonly messages: OutMessage[] = []
   /** Windows evaluated by this plan, whole: a later window of the same key may be compared with one. */
   private readonly done = new Map<string, MergedWindow>()
@@ -398,8 +401,8 @@ class Evaluator {
       this.references.push(referenceInsert(modelId, version, ref, ref.name))
       this.firsts.set(referenceKey(modelId, version), ref)
     }
-    this.driftRows.push(...result.driftRows)
-    this.qualityRows.push(...result.qualityRows)
+    this.driftRows.push(...packDriftRows(result.driftRows))
+    this.qualityRows.push(...packQualityRows(result.qualityRows))
     this.messages.push({ key: modelId, value: JSON.stringify(result.message) })
     this.windows.push({ modelId, window })
   }
@@ -422,8 +425,8 @@ class Evaluator {
             },
           ]
         : []),
-      { table: DRIFT_WINDOWS, rows: this.driftRows, dedupToken: dedupToken('drift', ids) },
-      { table: QUALITY_WINDOWS, rows: this.qualityRows, dedupToken: dedupToken('quality', ids) },
+      { table: DRIFT_WINDOWS_INPUT, rows: this.driftRows, dedupToken: dedupToken('drift', ids) },
+      { table: QUALITY_WINDOWS_INPUT, rows: this.qualityRows, dedupToken: dedupToken('quality', ids) },
       { topic: this.env.metricsTopic, messages: this.messages },
     ]
   }

@@ -407,3 +407,47 @@ SETTINGS non_replicated_deduplication_window = 10000;
 
 ALTER TABLE {db:Identifier}.notifications
     ADD COLUMN IF NOT EXISTS kafka_partition Int32 DEFAULT -1 COMMENT 'the vigil.metrics partition whose message created it: its owner delivers it';
+
+-- 013_window_inputs
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.drift_windows_input
+(
+    model_id String,
+    model_version String,
+    window_start DateTime64(3, 'UTC'),
+    window_end DateTime64(3, 'UTC'),
+    reference String,
+    version UInt32,
+    feature Array(String),
+    feature_type Array(String),
+    metric Array(String),
+    value Array(Nullable(Float64)),
+    drifted Array(UInt8),
+    n_reference Array(UInt64),
+    n_current Array(UInt64)
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.drift_windows_unpack TO {db:Identifier}.drift_windows AS
+SELECT model_id, model_version, window_start, window_end, feature, feature_type, metric, value, drifted,
+       n_reference, n_current, reference, version
+  FROM {db:Identifier}.drift_windows_input
+ ARRAY JOIN feature, feature_type, metric, value, drifted, n_reference, n_current;
+
+CREATE TABLE IF NOT EXISTS {db:Identifier}.quality_windows_input
+(
+    model_id String,
+    model_version String,
+    window_start DateTime64(3, 'UTC'),
+    window_end DateTime64(3, 'UTC'),
+    version UInt32,
+    feature Array(String),
+    metric Array(String),
+    value Array(Float64)
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.quality_windows_unpack TO {db:Identifier}.quality_windows AS
+SELECT model_id, model_version, window_start, window_end, feature, metric, value, version
+  FROM {db:Identifier}.quality_windows_input
+ ARRAY JOIN feature, metric, value;
