@@ -41,6 +41,15 @@ export class BottomK {
   }
 
   /**
+   * The same pairs as `take`, in no particular order: for a store whose merge sorts them anyway
+   * (drift_partials), without the ordering, which is most of `take`'s cost on small samples.
+   */
+  pairs(): { hashes: number[]; values: number[] } {
+    if (this.hashes.length > this.k) this.cut()
+    return { hashes: this.hashes.slice(), values: this.values.slice() }
+  }
+
+  /**
    * Keeps the k pairs with the smallest (hash, value), in no particular order. The k-th smallest
    * hash comes from a native numeric sort of the hashes (no comparator calls); only pairs that
    * tie on it are compared by value.

@@ -199,6 +199,16 @@ describe('BottomK', () => {
     expect(s.take()).toEqual({ hashes: expected.map((p) => p[0]), values: expected.map((p) => p[1]) })
   })
 
+  it('gives the same pairs unordered as ordered', () => {
+    const s = new BottomK(100)
+    for (let i = 0; i < 1_000; i++) s.add(hashOf(i % 300), i % 7)
+    const byPair = (p: { hashes: number[]; values: number[] }) =>
+      p.hashes.map((h, i) => [h, p.values[i]!] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    const unordered = s.pairs()
+    expect(unordered.values).toHaveLength(100)
+    expect(byPair(unordered)).toEqual(byPair(s.take()))
+  })
+
   it('holds everything while it has fewer than k, ordered by hash', () => {
     const s = new BottomK(10)
     for (const i of [3, 1, 2]) s.add(hashOf(i), i)

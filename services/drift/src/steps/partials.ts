@@ -78,7 +78,8 @@ export function partialRows(
       'features.sample_values': [],
     }
     for (const [feature, f] of delta.features) {
-      const sample = f.sample?.take() ?? { hashes: [], values: [] }
+      // Unordered: the merge query sorts every partial's pairs.
+      const sample = f.sample?.pairs() ?? { hashes: [], values: [] }
       row['features.name'].push(feature)
       row['features.type'].push(f.type)
       row['features.count'].push(f.count)
