@@ -47,6 +47,8 @@ export function startService(
     process.execPath,
     [
       ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+      // As deployed (deploy/Dockerfile).
+      '--max-semi-space-size=32',
       '--conditions=@vigil/source',
       '--import',
       tsxLoader,

@@ -56,6 +56,7 @@ describe('deploy/', () => {
     // npm test builds every workspace (tsc -b) before the tests run.
     expect(existsSync(`${root}${entry}`)).toBe(true)
     expect(dockerfile).toMatch(/^USER node$/m)
+    expect(dockerfile).toMatch(/^ENV NODE_OPTIONS=--max-semi-space-size=32$/m)
     expect(dockerfile).toMatch(/npm ci --omit=dev/)
   })
 

@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url'
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 // tsx by absolute URL: `--import tsx` would resolve it from the user's working directory.
 const tsx = import.meta.resolve('tsx')
+// --max-semi-space-size: as in deploy/Dockerfile (fewer young-generation collections).
 const child = spawn(
   process.execPath,
-  ['--conditions=@vigil/source', '--import', tsx, main, ...process.argv.slice(2)],
+  ['--max-semi-space-size=32', '--conditions=@vigil/source', '--import', tsx, main, ...process.argv.slice(2)],
   {
     stdio: 'inherit',
   },
