@@ -99,8 +99,6 @@ export {
   DRIFT_WINDOWS_INPUT,
   FAIRNESS_WINDOWS,
   PERFORMANCE_WINDOWS,
-  packDriftRows,
-  packQualityRows,
   QUALITY_WINDOWS,
   QUALITY_WINDOWS_INPUT,
   queryWindows,

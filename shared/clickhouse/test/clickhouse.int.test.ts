@@ -176,18 +176,27 @@ describe('packed window rows (migration 013)', () => {
       await insertRows(direct, shared.DRIFT_WINDOWS, drift(m))
       await insertRows(direct, shared.QUALITY_WINDOWS, quality(m))
     }
-    const driftInput = ['m1', 'm2'].flatMap((m) => shared.packDriftRows(drift(m)))
-    const qualityInput = ['m1', 'm2'].flatMap((m) => shared.packQualityRows(quality(m)))
+    // A window's rows as one: the shared columns once, the others as arrays.
+    const pack = <R extends Record<string, unknown>>(rows: R[], common: readonly string[]) =>
+      Object.fromEntries(
+        Object.keys(rows[0]!).map((k) => [k, common.includes(k) ? rows[0]![k] : rows.map((r) => r[k])]),
+      )
+    const keys = ['model_id', 'model_version', 'window_start', 'window_end', 'version']
+    const driftInput = ['m1', 'm2'].map((m) => pack(drift(m), [...keys, 'reference']))
+    const qualityInput = ['m1', 'm2'].map((m) => pack(quality(m), keys))
     expect(driftInput).toHaveLength(2)
     // The same block twice (a retried batch): stored once.
     for (let i = 0; i < 2; i++) {
-      await insertRows(packed, shared.DRIFT_WINDOWS_INPUT, driftInput, { dedupToken: 'drift-1' })
-      await insertRows(packed, shared.QUALITY_WINDOWS_INPUT, qualityInput, { dedupToken: 'quality-1' })
+      await insertRows(packed, shared.DRIFT_WINDOWS_INPUT as TableDef<object>, driftInput, {
+        dedupToken: 'drift-1',
+      })
+      await insertRows(packed, shared.QUALITY_WINDOWS_INPUT as TableDef<object>, qualityInput, {
+        dedupToken: 'quality-1',
+      })
     }
     expect(await long(packed, 'drift_windows')).toEqual(await long(direct, 'drift_windows'))
     expect(await long(packed, 'quality_windows')).toEqual(await long(direct, 'quality_windows'))
     expect(await long(packed, 'drift_windows')).toHaveLength(8)
-    expect(shared.packDriftRows([])).toEqual([])
   })
 })
 

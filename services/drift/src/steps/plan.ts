@@ -5,8 +5,6 @@ import {
   DRIFT_WINDOWS_INPUT,
   dedupToken,
   type PartialWindow,
-  packDriftRows,
-  packQualityRows,
   QUALITY_WINDOWS_INPUT,
 } from '@vigil/clickhouse'
 import type { ModelConfig } from '@vigil/config'
@@ -15,7 +13,7 @@ import type { Input, OutMessage, Plan, TopicPartition, Write } from '@vigil/kafk
 import type { DriftThresholds } from '@vigil/stats'
 import type { ClosedWindow, PartitionWindows, WindowsSnapshot } from '@vigil/windows'
 import type { WindowDelta } from './aggregate.js'
-import { evaluateWindow, referenceFromWindow } from './evaluate.js'
+import { type DriftInputRow, evaluateWindow, type QualityInputRow, referenceFromWindow } from './evaluate.js'
 import {
   type MergedWindow,
   partialRows,
@@ -330,8 +328,8 @@ class Evaluator {
   readonly firsts = new Map<string, Reference>()
   readonly unreferenced: DriftPlan['unreferenced'] = []
   /** A packed row per window (migration 013 unpacks them into drift_windows and quality_windows). */
-  private readonly driftRows: ReturnType<typeof packDriftRows> = []
-  private readonly qualityRows: ReturnType<typeof packQualityRows> = []
+  private readonly driftRows: DriftInputRow[] = []
+  private readonly qualityRows: QualityInputRow[] = []
   private readonly messages: OutMessage[] = []
   /** Windows evaluated by this plan, whole: a later window of the same key may be compared with one. */
   private readonly done = new Map<string, MergedWindow>()
@@ -401,8 +399,8 @@ class Evaluator {
       this.references.push(referenceInsert(modelId, version, ref, ref.name))
       this.firsts.set(referenceKey(modelId, version), ref)
     }
-    this.driftRows.push(...packDriftRows(result.driftRows))
-    this.qualityRows.push(...packQualityRows(result.qualityRows))
+    if (result.drift) this.driftRows.push(result.drift)
+    this.qualityRows.push(result.quality)
     this.messages.push({ key: modelId, value: JSON.stringify(result.message) })
     this.windows.push({ modelId, window })
   }

@@ -202,7 +202,7 @@ export const QUALITY_WINDOWS = defineTable(
 /**
  * What the drift service inserts: a window's drift rows packed into one (its columns once, each
  * row's own values as parallel arrays), which `drift_windows_unpack` (migration 013) writes to
- * drift_windows as the long rows again: far less for the engine to parse.
+ * drift_windows as the long rows again: far less for the engine to parse. The same for quality.
  */
 export const DRIFT_WINDOWS_INPUT = defineTable(
   'drift_windows_input',
@@ -229,55 +229,6 @@ export const QUALITY_WINDOWS_INPUT = defineTable(
     value: z.array(z.number()),
   }),
 )
-type DriftWindowRow = z.input<typeof DRIFT_WINDOWS.row>
-type QualityWindowRow = z.input<typeof QUALITY_WINDOWS.row>
-
-/** The columns every row of one window shares. */
-function windowOf(r: z.input<z.ZodObject<typeof windowKey>>): z.input<z.ZodObject<typeof windowKey>> {
-  return {
-    model_id: r.model_id,
-    model_version: r.model_version,
-    window_start: r.window_start,
-    window_end: r.window_end,
-  }
-}
-
-/** One window's drift rows as one packed row (they share the window's columns); none for none. */
-export function packDriftRows(rows: readonly DriftWindowRow[]): z.input<typeof DRIFT_WINDOWS_INPUT.row>[] {
-  const first = rows[0]
-  if (!first) return []
-  return [
-    {
-      ...windowOf(first),
-      reference: first.reference,
-      version: first.version,
-      feature: rows.map((r) => r.feature),
-      feature_type: rows.map((r) => r.feature_type),
-      metric: rows.map((r) => r.metric),
-      value: rows.map((r) => r.value),
-      drifted: rows.map((r) => r.drifted),
-      n_reference: rows.map((r) => r.n_reference),
-      n_current: rows.map((r) => r.n_current),
-    },
-  ]
-}
-
-/** One window's quality rows as one packed row; none for none. */
-export function packQualityRows(
-  rows: readonly QualityWindowRow[],
-): z.input<typeof QUALITY_WINDOWS_INPUT.row>[] {
-  const first = rows[0]
-  if (!first) return []
-  return [
-    {
-      ...windowOf(first),
-      version: first.version,
-      feature: rows.map((r) => r.feature),
-      metric: rows.map((r) => r.metric),
-      value: rows.map((r) => r.value),
-    },
-  ]
-}
 
 export const PERFORMANCE_WINDOWS = defineTable(
   'performance_windows',
