@@ -13,14 +13,13 @@ import { join } from 'node:path'
 import {
   createTestTopics,
   freePort,
-  groupLag,
   makeLabel,
   makePrediction,
   testConfig,
   testKafka,
   waitFor,
 } from '@vigil/testing'
-import { consumerGroups, groupsHave } from '../e2e/outage-scenario.js'
+import { groupsCaughtUp, groupsHave } from '../e2e/outage-scenario.js'
 import { envFor, finished, spawnVigil } from '../e2e/processes.js'
 import { ensureBroker, followGroup, produce, report } from './common.js'
 import { cpuSeconds } from './service-process.js'
@@ -128,11 +127,8 @@ models:
   await produce(kafka, config.kafka.topics.labels, labels, (k) =>
     makeLabel(3 * k, { model_id: model(3 * k) }),
   )
-  const caughtUp = async () => {
-    for (const [g, ts] of consumerGroups(config)) if ((await groupLag(kafka, g, ts)) > 0) return false
-    return true
-  }
-  if (!(await waitFor(caughtUp, 1_800_000, 500))) throw new Error(`pipeline ×${instances}: not caught up`)
+  if (!(await waitFor(() => groupsCaughtUp(kafka, config), 1_800_000, 500)))
+    throw new Error(`pipeline ×${instances}: not caught up`)
   const seconds = (performance.now() - t0) / 1000
   const cpu = children.reduce((s, c) => s + cpuSeconds(c.pid!), 0) - cpu0
   for (const c of children.reverse()) c.kill('SIGTERM')

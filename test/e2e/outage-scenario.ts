@@ -189,7 +189,7 @@ async function tables(ch: ClickHouse): Promise<Record<string, string[]>> {
 }
 
 /** The six consumer services' groups, each with the topics it reads. */
-export function consumerGroups(config: VigilConfig): [string, string[]][] {
+function consumerGroups(config: VigilConfig): [string, string[]][] {
   const { topics } = config.kafka
   return [
     [config.recorder.group_id, [topics.predictions, topics.labels]],
@@ -201,15 +201,19 @@ export function consumerGroups(config: VigilConfig): [string, string[]][] {
   ]
 }
 
+/** Every one of those groups has committed everything on its topics. */
+export async function groupsCaughtUp(kafka: Kafka, config: VigilConfig): Promise<boolean> {
+  for (const [group, ts] of consumerGroups(config)) if ((await groupLag(kafka, group, ts)) > 0) return false
+  return true
+}
+
 async function caughtUp(kafka: Kafka, config: VigilConfig, ch: ClickHouse): Promise<boolean> {
   // Windows put off by the republish interval first: publishing them lags the metrics again.
   const [w] = await queryRows<{ n: string }>(
     ch,
     "SELECT count() AS n FROM {db:Identifier}.window_schedule FINAL WHERE status = 'waiting'",
   )
-  if (Number(w?.n) !== 0) return false
-  for (const [group, ts] of consumerGroups(config)) if ((await groupLag(kafka, group, ts)) > 0) return false
-  return true
+  return Number(w?.n) === 0 && groupsCaughtUp(kafka, config)
 }
 
 function broker(command: 'stop' | 'start'): void {
@@ -237,10 +241,10 @@ export async function groupsHave(kafka: Kafka, config: VigilConfig, members: num
   }
 }
 
-/** When the fault began (the kills of a failover come a few seconds after its setup). */
-let faultBegan = 0
-
-/** Starts a fault; returns its end. */
+/**
+ * Starts a fault; returns its end. `began.at` is when it began: set by the caller, and moved by a
+ * failover to its kills, which come a few seconds after its setup.
+ */
 async function inject(
   fault: Fault,
   proc: RunningProcess,
@@ -248,6 +252,7 @@ async function inject(
   base: VigilConfig,
   cleanup: (f: () => Promise<void>) => void,
   instances: number,
+  began: { at: number },
 ) {
   switch (fault) {
     case 'clickhouse': {
@@ -304,7 +309,7 @@ async function inject(
         )
       }
       const kills = setTimeout(() => {
-        faultBegan = Date.now()
+        began.at = Date.now()
         victim.child.kill('SIGKILL')
         cluster('kill', '2')
       }, 3_000)
@@ -392,8 +397,8 @@ export async function runOutage(
   ]
   for (const { topic, first, second } of phases) {
     await publish(kafka, topic, first)
-    faultBegan = Date.now()
-    const end = await inject(fault, proc, proxy, config, cleanup, options.instances ?? 2)
+    const began = { at: Date.now() }
+    const end = await inject(fault, proc, proxy, config, cleanup, options.instances ?? 2, began)
     const started = Date.now()
     if (fault !== 'broker') await publish(kafka, topic, second)
     await new Promise((r) => setTimeout(r, Math.max(0, options.faultMs - (Date.now() - started))))
@@ -404,7 +409,7 @@ export async function runOutage(
     if (!(await waitFor(() => caughtUp(kafka, config, proc.deps.ch), 600_000, 250)))
       throw new Error(`${fault}: the services did not catch up within 10 min of the fault's end`)
     recoveryMs.push(Date.now() - ended)
-    sinceFaultMs.push(Date.now() - faultBegan)
+    sinceFaultMs.push(Date.now() - began.at)
   }
   const eventsPerSec = (predictions.length + labels.length) / ((Date.now() - began) / 1000)
   // The outbox delivers after the commit: wait until nothing is pending.
